@@ -5,5 +5,34 @@ from tf_longformer._backend import require_tensorflow_backend
 require_tensorflow_backend()
 
 from tf_longformer.config import LongformerConfig  # noqa: E402
+from tf_longformer.layers import (  # noqa: E402
+    LongformerAttention,
+    LongformerEmbeddings,
+    LongformerEncoder,
+    LongformerFeedForward,
+    LongformerLayer,
+    LongformerPooler,
+    LongformerSelfAttention,
+)
+from tf_longformer.models import LongformerModel  # noqa: E402
+from tf_longformer.outputs import (  # noqa: E402
+    LongformerBaseModelOutput,
+    LongformerBaseModelOutputWithPooling,
+    LongformerMaskedLMOutput,
+    LongformerMultipleChoiceModelOutput,
+    LongformerQuestionAnsweringModelOutput,
+    LongformerSequenceClassifierOutput,
+    LongformerTokenClassifierOutput,
+)
+
+# The removed transformers TF classes' names, so migrating code changes only its import.
+TFLongformerModel = LongformerModel
+TFLongformerBaseModelOutput = LongformerBaseModelOutput
+TFLongformerBaseModelOutputWithPooling = LongformerBaseModelOutputWithPooling
+TFLongformerMaskedLMOutput = LongformerMaskedLMOutput
+TFLongformerMultipleChoiceModelOutput = LongformerMultipleChoiceModelOutput
+TFLongformerQuestionAnsweringModelOutput = LongformerQuestionAnsweringModelOutput
+TFLongformerSequenceClassifierOutput = LongformerSequenceClassifierOutput
+TFLongformerTokenClassifierOutput = LongformerTokenClassifierOutput
 
 __version__ = "0.1.0"

@@ -1,0 +1,19 @@
+"""Keras layers of the Longformer model; each stands alone and serialises with `get_config`."""
+
+from tf_longformer.layers.embeddings import LongformerEmbeddings
+from tf_longformer.layers.encoder import LongformerEncoder
+from tf_longformer.layers.pooler import LongformerPooler
+from tf_longformer.layers.residual import ResidualProjection
+from tf_longformer.layers.self_attention import LongformerSelfAttention
+from tf_longformer.layers.transformer_layer import LongformerAttention, LongformerFeedForward, LongformerLayer
+
+__all__ = [
+    "LongformerAttention",
+    "LongformerEmbeddings",
+    "LongformerEncoder",
+    "LongformerFeedForward",
+    "LongformerLayer",
+    "LongformerPooler",
+    "LongformerSelfAttention",
+    "ResidualProjection",
+]

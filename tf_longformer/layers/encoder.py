@@ -1,0 +1,126 @@
+"""`LongformerEncoder`: the stack of `LongformerLayer`s."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+import tensorflow as tf
+
+from tf_longformer.layers.transformer_layer import LongformerLayer
+
+
+@keras.saving.register_keras_serializable(package="tf_longformer")
+class LongformerEncoder(keras.layers.Layer):
+    """A stack of `LongformerLayer`s, one attention window per layer.
+
+    Call with hidden states [b, n, hidden] and the merged attention mask [b, n]
+    (0 = padding, 1 = local, 2 = global). Returns a dict with `last_hidden_state` and, on
+    request, `hidden_states` (embeddings + each layer), `attentions` ([b, heads, n, g + w + 1]
+    per layer) and `global_attentions` ([b, heads, n, g] per layer).
+
+    Args:
+        attention_windows: one window per layer (its length is the number of layers).
+        gradient_checkpointing: recompute each layer's activations in the backward pass
+            instead of keeping them (less memory, about one more forward of compute).
+        Others: as `LongformerLayer`.
+    """
+
+    def __init__(
+        self,
+        attention_windows: Sequence[int],
+        hidden_size: int,
+        num_attention_heads: int,
+        intermediate_size: int,
+        hidden_act: str = "gelu",
+        attention_dropout: float = 0.0,
+        hidden_dropout: float = 0.0,
+        layer_norm_eps: float = 1e-12,
+        max_global_tokens: int | None = None,
+        query_block_size: int | None = None,
+        initializer_range: float = 0.02,
+        gradient_checkpointing: bool = False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.attention_windows = list(attention_windows)
+        self.hidden_size = hidden_size
+        self.num_attention_heads = num_attention_heads
+        self.intermediate_size = intermediate_size
+        self.hidden_act = hidden_act
+        self.attention_dropout = attention_dropout
+        self.hidden_dropout = hidden_dropout
+        self.layer_norm_eps = layer_norm_eps
+        self.max_global_tokens = max_global_tokens
+        self.query_block_size = query_block_size
+        self.initializer_range = initializer_range
+        self.gradient_checkpointing = gradient_checkpointing
+        self.layers = [
+            LongformerLayer(
+                hidden_size,
+                num_attention_heads,
+                intermediate_size,
+                window,
+                hidden_act=hidden_act,
+                attention_dropout=attention_dropout,
+                hidden_dropout=hidden_dropout,
+                layer_norm_eps=layer_norm_eps,
+                max_global_tokens=max_global_tokens,
+                query_block_size=query_block_size,
+                initializer_range=initializer_range,
+                dtype=self.dtype_policy,
+                name=f"layer_{index}",
+            )
+            for index, window in enumerate(self.attention_windows)
+        ]
+        self.supports_jit = all(layer.supports_jit for layer in self.layers)
+
+    def build(self, input_shape):
+        for layer in self.layers:
+            layer.build(input_shape)
+        self.built = True
+
+    def _run_layer(self, layer, hidden_states, attention_mask, training, return_attention_probs):
+        if self.gradient_checkpointing and not return_attention_probs:
+            # Keep only the layer's input; recompute its activations in the backward pass.
+            checkpointed = tf.recompute_grad(lambda states: layer(states, attention_mask, training=training))
+            return checkpointed(hidden_states)
+        return layer(hidden_states, attention_mask, training=training, return_attention_probs=return_attention_probs)
+
+    def call(self, hidden_states, attention_mask, training=None, output_attentions=False, output_hidden_states=False):
+        all_hidden_states, all_attentions, all_global_attentions = [], [], []
+        for layer in self.layers:
+            if output_hidden_states:
+                all_hidden_states.append(hidden_states)
+            result = self._run_layer(layer, hidden_states, attention_mask, training, output_attentions)
+            if output_attentions:
+                hidden_states, local_probs, global_probs = result
+                all_attentions.append(local_probs)
+                all_global_attentions.append(tf.transpose(global_probs, [0, 1, 3, 2]))
+            else:
+                hidden_states = result
+        outputs = {"last_hidden_state": hidden_states}
+        if output_hidden_states:
+            outputs["hidden_states"] = tuple(all_hidden_states) + (hidden_states,)
+        if output_attentions:
+            outputs["attentions"] = tuple(all_attentions)
+            outputs["global_attentions"] = tuple(all_global_attentions)
+        return outputs
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            attention_windows=self.attention_windows,
+            hidden_size=self.hidden_size,
+            num_attention_heads=self.num_attention_heads,
+            intermediate_size=self.intermediate_size,
+            hidden_act=self.hidden_act,
+            attention_dropout=self.attention_dropout,
+            hidden_dropout=self.hidden_dropout,
+            layer_norm_eps=self.layer_norm_eps,
+            max_global_tokens=self.max_global_tokens,
+            query_block_size=self.query_block_size,
+            initializer_range=self.initializer_range,
+            gradient_checkpointing=self.gradient_checkpointing,
+        )
+        return config

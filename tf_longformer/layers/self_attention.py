@@ -1,0 +1,141 @@
+"""`LongformerSelfAttention`: projections around the pure attention op."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import tensorflow as tf
+
+from tf_longformer.ops import attention as attention_ops
+from tf_longformer.ops import global_tokens
+
+
+@keras.saving.register_keras_serializable(package="tf_longformer")
+class LongformerSelfAttention(keras.layers.Layer):
+    """Sliding-window + global self-attention of one Longformer layer.
+
+    Local tokens use the `query/key/value` projections; global tokens use
+    `query_global/key_global/value_global` for their own rows. Call it with the hidden
+    states [batch, length, hidden] and the merged `attention_mask` [batch, length]
+    (0 = padding, 1 = local, 2 = global). The length may be any value: the layer needs no
+    padding to a window multiple (the model pads only to match the reference).
+
+    Args:
+        hidden_size: width of the hidden states.
+        num_attention_heads: number of heads; divides `hidden_size`.
+        attention_window: window size counting both sides (even, positive).
+        dropout: dropout rate on the attention probabilities.
+        max_global_tokens: None packs as many global slots as the row with most global
+            tokens has (exact for any count; a data-dependent shape, so under XLA each new
+            global mask compiles anew). An int fixes the number of slots (shapes then
+            depend only on the input shape, which XLA and TPUs want); more global tokens
+            than that in a row is an error.
+        query_block_size: query rows per block of the banded matmul (default: half the window).
+        initializer_range: stddev of the truncated-normal kernel initialiser.
+    """
+
+    def __init__(
+        self,
+        hidden_size: int,
+        num_attention_heads: int,
+        attention_window: int,
+        dropout: float = 0.0,
+        max_global_tokens: int | None = None,
+        query_block_size: int | None = None,
+        initializer_range: float = 0.02,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if hidden_size % num_attention_heads:
+            raise ValueError(
+                f"`hidden_size` must be a multiple of `num_attention_heads`. Received: "
+                f"hidden_size={hidden_size}, num_attention_heads={num_attention_heads}"
+            )
+        if attention_window <= 0 or attention_window % 2:
+            raise ValueError(f"`attention_window` must be positive and even. Received: attention_window={attention_window}")
+        if max_global_tokens is not None and max_global_tokens < 1:
+            raise ValueError(f"`max_global_tokens` must be None or >= 1. Received: max_global_tokens={max_global_tokens}")
+        self.hidden_size = hidden_size
+        self.num_attention_heads = num_attention_heads
+        self.head_size = hidden_size // num_attention_heads
+        self.attention_window = attention_window
+        self.dropout_rate = dropout
+        self.max_global_tokens = max_global_tokens
+        self.query_block_size = query_block_size
+        self.initializer_range = initializer_range
+        # Keras' "auto" jit must not pick XLA for a data-dependent number of global slots.
+        self.supports_jit = max_global_tokens is not None
+
+        def projection(name: str) -> keras.layers.Dense:
+            return keras.layers.Dense(
+                hidden_size,
+                kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
+                dtype=self.dtype_policy,
+                name=name,
+            )
+
+        self.query = projection("query")
+        self.key = projection("key")
+        self.value = projection("value")
+        self.query_global = projection("query_global")
+        self.key_global = projection("key_global")
+        self.value_global = projection("value_global")
+        self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
+
+    def build(self, input_shape=None):
+        for layer in (self.query, self.key, self.value, self.query_global, self.key_global, self.value_global):
+            layer.build([None, None, self.hidden_size])
+        self.built = True
+
+    def _split_heads(self, projected: tf.Tensor) -> tf.Tensor:
+        """[b, n, hidden] -> [b, heads, n, head_size]."""
+        shape = tf.shape(projected)
+        split = tf.reshape(projected, [shape[0], shape[1], self.num_attention_heads, self.head_size])
+        return tf.transpose(split, [0, 2, 1, 3])
+
+    def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False):
+        """Returns the attended states [b, n, hidden], plus, when `return_attention_probs`,
+        the local probabilities [b, heads, n, g + window + 1] and the global ones [b, heads, g, n]."""
+        attention_mask = tf.cast(attention_mask, tf.int32)
+        scale = 1.0 / math.sqrt(self.head_size)
+        positions, slot_is_valid = global_tokens.global_token_slots(
+            tf.equal(attention_mask, 2), self.max_global_tokens
+        )
+        global_hidden = tf.gather(hidden_states, positions, batch_dims=1)
+        result = attention_ops.longformer_attention(
+            query=self._split_heads(self.query(hidden_states) * scale),
+            key=self._split_heads(self.key(hidden_states)),
+            value=self._split_heads(self.value(hidden_states)),
+            global_query=self._split_heads(self.query_global(global_hidden) * scale),
+            global_key=self._split_heads(self.key_global(hidden_states)),
+            global_value=self._split_heads(self.value_global(hidden_states)),
+            attention_mask=attention_mask,
+            global_positions=positions,
+            global_slot_is_valid=slot_is_valid,
+            one_sided_window=self.attention_window // 2,
+            block_size=self.query_block_size,
+            dropout=(lambda probs: self.dropout(probs, training=training)) if self.dropout_rate else None,
+            return_probs=return_attention_probs,
+        )
+        shape = tf.shape(hidden_states)
+        output = tf.reshape(tf.transpose(result.output, [0, 2, 1, 3]), [shape[0], shape[1], self.hidden_size])
+        if return_attention_probs:
+            return output, result.local_probs, result.global_probs
+        return output
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            hidden_size=self.hidden_size,
+            num_attention_heads=self.num_attention_heads,
+            attention_window=self.attention_window,
+            dropout=self.dropout_rate,
+            max_global_tokens=self.max_global_tokens,
+            query_block_size=self.query_block_size,
+            initializer_range=self.initializer_range,
+        )
+        return config

@@ -1,0 +1,1 @@
+"""Pure tensor functions of Longformer attention (no Keras state)."""

@@ -1,0 +1,56 @@
+"""Sliding-window (banded) attention as blocked dense matmuls.
+
+Queries are cut into blocks of `block_size` rows; each block sees the keys from
+`one_sided_window` before its first row to `one_sided_window` after its last row, a frame
+of `block_size + 2 * one_sided_window` keys. Scores per block are one batched matmul and a
+constant band mask keeps the exact window, so nothing of size n x n is ever built.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+
+def frame_keys(keys: tf.Tensor, one_sided_window: int, block_size: int, num_blocks: tf.Tensor) -> tf.Tensor:
+    """Frames `keys` [..., n, d] into [..., num_blocks, block_size + 2w, d] overlapping blocks.
+
+    Positions before 0 and after n are zero rows (the caller masks them).
+    """
+    length = tf.shape(keys)[-2]
+    right = num_blocks * block_size - length + one_sided_window
+    rank = keys.shape.rank
+    paddings = [[0, 0]] * (rank - 2) + [[one_sided_window, right], [0, 0]]
+    padded = tf.pad(keys, paddings)
+    return tf.signal.frame(
+        padded, block_size + 2 * one_sided_window, block_size, pad_end=False, axis=rank - 2
+    )
+
+
+def frame_mask(mask: tf.Tensor, one_sided_window: int, block_size: int, num_blocks: tf.Tensor) -> tf.Tensor:
+    """Frames a boolean key mask [b, n] into [b, num_blocks, block_size + 2w]; outside is False."""
+    return tf.cast(frame_keys(tf.cast(mask, tf.int8)[..., tf.newaxis], one_sided_window, block_size, num_blocks)[..., 0], tf.bool)
+
+
+def band_mask(one_sided_window: int, block_size: int) -> np.ndarray:
+    """[block_size, block_size + 2w] bool: row r sees frame columns r .. r + 2w (its window)."""
+    rows = np.arange(block_size)[:, None]
+    columns = np.arange(block_size + 2 * one_sided_window)[None, :]
+    return (columns >= rows) & (columns <= rows + 2 * one_sided_window)
+
+
+def blocks_to_band(block_values: tf.Tensor, one_sided_window: int) -> tf.Tensor:
+    """[..., c, c + 2w] per-block values -> [..., c, 2w + 1] in the reference's band layout.
+
+    Column j of row r is the key at offset j - w from the query. Row r of the block needs
+    frame columns r .. r + 2w: flattening with one extra column per row turns that diagonal
+    band into the leading 2w + 1 columns (no gather needed).
+    """
+    block_size = block_values.shape[-2]
+    frame_width = block_values.shape[-1]
+    leading = tf.shape(block_values)[:-2]
+    flat = tf.reshape(block_values, tf.concat([leading, [block_size * frame_width]], 0))
+    rank = flat.shape.rank
+    flat = tf.pad(flat, [[0, 0]] * (rank - 1) + [[0, block_size]])
+    skewed = tf.reshape(flat, tf.concat([leading, [block_size, frame_width + 1]], 0))
+    return skewed[..., : 2 * one_sided_window + 1]

@@ -1,0 +1,123 @@
+"""Output structures of the models, named as in the reference.
+
+Each is a `dict` (so Keras, `tf.function` and `tf.nest` treat it as a structure and a
+functional model can index it by key) with attribute access and the reference's
+positional indexing (`out[0]` is the first field that is present). Fields that are None are
+left out, as in the reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ModelOutput(dict):
+    """Base class: a dict of the present fields, readable as attributes."""
+
+    fields: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in [name for name, value in self.items() if value is None]:
+            del self[name]
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self:
+            return self[name]
+        if name in type(self).fields:
+            return None
+        raise AttributeError(f"{type(self).__name__} has no field {name!r}; fields: {type(self).fields}")
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, (int, slice)):
+            return self.to_tuple()[key]
+        return super().__getitem__(key)
+
+    def to_tuple(self) -> tuple:
+        """The present fields in the reference's order."""
+        return tuple(super(ModelOutput, self).__getitem__(name) for name in type(self).fields if name in self)
+
+    # Keras' tree utilities (optree) see the fields as children, in key order.
+    def tree_flatten(self):
+        keys = tuple(sorted(self.keys()))
+        return tuple(dict.__getitem__(self, k) for k in keys), keys, keys
+
+    @classmethod
+    def tree_unflatten(cls, keys, values):
+        return cls(zip(keys, values))
+
+
+def _register_with_keras_tree(cls: type) -> type:
+    try:  # Keras' tree registration is not public API; without it outputs are still dicts.
+        from keras.src.tree.tree_api import register_tree_node_class
+    except ImportError:  # pragma: no cover - other Keras layouts
+        return cls
+    return register_tree_node_class(cls)
+
+
+def _output_class(name: str, fields: tuple[str, ...], doc: str) -> type:
+    cls = type(name, (ModelOutput,), {"fields": fields, "__doc__": doc, "__module__": __name__})
+    return _register_with_keras_tree(cls)
+
+
+_COMMON = ("hidden_states", "attentions", "global_attentions")
+_COMMON_DOC = """
+    hidden_states: tuple of [batch, length, hidden], the embeddings and each layer's output
+        (with `output_hidden_states=True`).
+    attentions: tuple of [batch, heads, length, g + attention_window + 1] per layer: the
+        probabilities of each token over the g global tokens, then over its window from w
+        before to w after (with `output_attentions=True`). Rows of global tokens are zero.
+    global_attentions: tuple of [batch, heads, padded_length, g] per layer: each global
+        token's probabilities over all tokens (with `output_attentions=True`; the length is
+        padded to the window multiple, as in the reference; g is 0 when no token is global).
+"""
+
+LongformerBaseModelOutput = _output_class(
+    "LongformerBaseModelOutput",
+    ("last_hidden_state",) + _COMMON,
+    "Encoder output.\n\n    last_hidden_state: [batch, length, hidden].\n" + _COMMON_DOC,
+)
+LongformerBaseModelOutputWithPooling = _output_class(
+    "LongformerBaseModelOutputWithPooling",
+    ("last_hidden_state", "pooler_output") + _COMMON,
+    "Base model output.\n\n    last_hidden_state: [batch, length, hidden].\n"
+    "    pooler_output: [batch, hidden], tanh(dense(first token)).\n" + _COMMON_DOC,
+)
+LongformerMaskedLMOutput = _output_class(
+    "LongformerMaskedLMOutput",
+    ("loss", "logits") + _COMMON,
+    "Masked-LM output.\n\n    loss: scalar, when labels are given.\n    logits: [batch, length, vocab].\n" + _COMMON_DOC,
+)
+LongformerQuestionAnsweringModelOutput = _output_class(
+    "LongformerQuestionAnsweringModelOutput",
+    ("loss", "start_logits", "end_logits") + _COMMON,
+    "Extractive QA output.\n\n    loss: scalar, when start and end positions are given.\n"
+    "    start_logits, end_logits: [batch, length].\n" + _COMMON_DOC,
+)
+LongformerSequenceClassifierOutput = _output_class(
+    "LongformerSequenceClassifierOutput",
+    ("loss", "logits") + _COMMON,
+    "Sequence classification output.\n\n    loss: scalar, when labels are given.\n"
+    "    logits: [batch, num_labels].\n" + _COMMON_DOC,
+)
+LongformerMultipleChoiceModelOutput = _output_class(
+    "LongformerMultipleChoiceModelOutput",
+    ("loss", "logits") + _COMMON,
+    "Multiple choice output.\n\n    loss: scalar, when labels are given.\n    logits: [batch, num_choices].\n" + _COMMON_DOC,
+)
+LongformerTokenClassifierOutput = _output_class(
+    "LongformerTokenClassifierOutput",
+    ("loss", "logits") + _COMMON,
+    "Token classification output.\n\n    loss: scalar, when labels are given.\n"
+    "    logits: [batch, length, num_labels].\n" + _COMMON_DOC,
+)
+
+OUTPUT_CLASSES = (
+    LongformerBaseModelOutput,
+    LongformerBaseModelOutputWithPooling,
+    LongformerMaskedLMOutput,
+    LongformerQuestionAnsweringModelOutput,
+    LongformerSequenceClassifierOutput,
+    LongformerMultipleChoiceModelOutput,
+    LongformerTokenClassifierOutput,
+)

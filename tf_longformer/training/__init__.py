@@ -1,0 +1,1 @@
+"""Training utilities: data pipelines (and, later, losses and training loops)."""

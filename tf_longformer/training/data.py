@@ -1,0 +1,190 @@
+"""`tf.data` input pipelines: batched tokenization and bucketing by length.
+
+Texts are tokenized in large batches by the Rust tokenizer (parallel, outside the GIL), then
+examples of similar length are batched together (`bucket_by_sequence_length`), so a batch is
+padded only to its own longest row instead of the longest document of the dataset.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from tf_longformer.tokenization.global_attention import resolve_kind
+
+
+def default_bucket_boundaries(max_length: int, smallest: int = 64) -> list[int]:
+    """Powers of two from `smallest` up to (not including) `max_length`: 64, 128, ..., max_length/2."""
+    if max_length < 1:
+        raise ValueError(f"max_length must be positive. Received: max_length={max_length}")
+    boundaries, value = [], smallest
+    while value < max_length:
+        boundaries.append(value)
+        value *= 2
+    return boundaries
+
+
+def make_dataset(
+    texts: Any,
+    tokenizer: Any,
+    labels: Any = None,
+    *,
+    text_pairs: Sequence[str] | None = None,
+    max_length: int = 4096,
+    batch_size: int | None = 8,
+    tokens_per_batch: int | None = None,
+    bucket_boundaries: Sequence[int] | None = None,
+    pad_to_multiple_of: int | None = None,
+    global_attention: str | None = None,
+    truncation: str = "longest_first",
+    shuffle_buffer_size: int | None = None,
+    seed: int | None = None,
+    tokenize_batch_size: int = 256,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """Turns texts (and labels) into padded, length-bucketed batches of Longformer inputs.
+
+    Args:
+        texts: a list of str, or a `tf.data.Dataset` whose elements are `text`, `(text, label)`,
+            `(text, text_pair)` (both strings) or `((text, text_pair), label)`.
+        tokenizer: a `LongformerTokenizer`.
+        labels: with a list of texts, one label per text (any shape, numeric); None for none.
+        text_pairs: with a list of texts, the second text of each pair (e.g. QA contexts).
+        max_length: texts are truncated to this many tokens (special tokens included).
+        batch_size: examples per batch (every bucket), unless `tokens_per_batch` is given.
+        tokens_per_batch: instead of a fixed batch size, about this many (padded) tokens per
+            batch: a bucket whose rows are at most B tokens long gets `tokens_per_batch // B` rows.
+        bucket_boundaries: upper lengths of the buckets; default powers of two 64 ... max_length/2.
+        pad_to_multiple_of: pad each batch's length up to a multiple of this (e.g. the
+            attention window; the model also pads internally, so this is optional).
+        global_attention: add `global_attention_mask`: `"question_answering"` / `"qa"` or
+            `"classification"`.
+        truncation: truncation strategy (`"only_second"` keeps QA questions whole).
+        shuffle_buffer_size: shuffle examples (after tokenization, before bucketing).
+        seed: shuffle seed, for reproducible order.
+        tokenize_batch_size: texts tokenized per call of the Rust tokenizer.
+        drop_remainder: drop the last, smaller batch of each bucket.
+
+    Returns:
+        A dataset of `features` or `(features, label)`, where `features` is a dict with int32
+        `input_ids` and `attention_mask` of shape `(batch, length)` (+ `global_attention_mask`),
+        ready for `model.fit`.
+    """
+    if batch_size is None and tokens_per_batch is None:
+        raise ValueError("Pass batch_size or tokens_per_batch. Received: batch_size=None, tokens_per_batch=None")
+    for name, value in (("batch_size", batch_size), ("tokens_per_batch", tokens_per_batch), ("tokenize_batch_size", tokenize_batch_size)):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}")
+    kind = resolve_kind(global_attention) if global_attention is not None else None
+    dataset, has_pair, has_label = _as_dataset(texts, labels, text_pairs)
+
+    pad_id = int(tokenizer.pad_token_id)
+    sep_id = int(tokenizer.sep_token_id)
+
+    def encode(first: np.ndarray, second: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        decode = lambda batch: [t.decode("utf-8") for t in batch.tolist()]  # noqa: E731
+        args = (decode(first),) + ((decode(second),) if second is not None else ())
+        ids = tokenizer(*args, truncation=truncation, max_length=max_length)["input_ids"]
+        lengths = np.fromiter((len(r) for r in ids), dtype=np.int64, count=len(ids))
+        flat = np.fromiter((i for r in ids for i in r), dtype=np.int32, count=int(lengths.sum()))
+        return flat, lengths
+
+    def tokenize(*element: Any) -> Any:  # tf.data passes a tuple element as positional arguments
+        if has_label:
+            text_part, label = element
+        else:
+            text_part, label = (element if has_pair else element[0]), None
+        inputs = list(text_part) if has_pair else [text_part]
+        flat, lengths = tf.numpy_function(encode, inputs, [tf.int32, tf.int64], stateful=False)
+        ids = tf.RaggedTensor.from_row_lengths(tf.ensure_shape(flat, [None]), tf.ensure_shape(lengths, [None]))
+        return (ids, label) if has_label else ids
+
+    dataset = dataset.batch(tokenize_batch_size).map(tokenize, num_parallel_calls=1).unbatch()
+
+    def features(ids: Any, label: Any = None) -> Any:
+        ids = tf.cast(ids, tf.int32)
+        out = {"input_ids": ids, "attention_mask": tf.ones_like(ids)}
+        return (out, label) if has_label else out
+
+    dataset = dataset.map(features)
+    if shuffle_buffer_size:
+        dataset = dataset.shuffle(shuffle_buffer_size, seed=seed, reshuffle_each_iteration=seed is None)
+
+    boundaries = list(bucket_boundaries) if bucket_boundaries is not None else default_bucket_boundaries(max_length)
+    if boundaries != sorted(set(boundaries)) or (boundaries and boundaries[0] < 1):
+        raise ValueError(f"bucket_boundaries must be increasing positive ints. Received: bucket_boundaries={boundaries}")
+    if tokens_per_batch is not None:
+        uppers = boundaries + [max_length]
+        sizes = [max(1, tokens_per_batch // upper) for upper in uppers]
+    else:
+        sizes = [batch_size] * (len(boundaries) + 1)
+    padding_values = {"input_ids": pad_id, "attention_mask": 0}
+    dataset = dataset.bucket_by_sequence_length(
+        element_length_func=lambda x, *_: tf.shape(x["input_ids"])[0],
+        # bucket_by_sequence_length puts length L in the bucket whose boundary is > L.
+        bucket_boundaries=[b + 1 for b in boundaries],
+        bucket_batch_sizes=sizes,
+        padding_values=(padding_values, None) if has_label else padding_values,
+        drop_remainder=drop_remainder,
+    )
+
+    def finish(x: dict[str, tf.Tensor], label: Any = None) -> Any:
+        if pad_to_multiple_of:
+            length = tf.shape(x["input_ids"])[1]
+            extra = (-length) % pad_to_multiple_of
+            x = {
+                "input_ids": tf.pad(x["input_ids"], [[0, 0], [0, extra]], constant_values=pad_id),
+                "attention_mask": tf.pad(x["attention_mask"], [[0, 0], [0, extra]]),
+            }
+        if kind == "classification":
+            positions = tf.range(tf.shape(x["input_ids"])[1])
+            x["global_attention_mask"] = tf.broadcast_to(tf.cast(positions == 0, tf.int32)[None], tf.shape(x["input_ids"]))
+        elif kind == "question_answering":
+            is_sep = tf.cast(tf.equal(x["input_ids"], sep_id), tf.int32)
+            first = tf.argmax(is_sep, axis=-1, output_type=tf.int32)
+            positions = tf.range(tf.shape(x["input_ids"])[1], dtype=tf.int32)
+            x["global_attention_mask"] = tf.cast(positions[None, :] < first[:, None], tf.int32)
+        return (x, label) if has_label else x
+
+    return dataset.map(finish, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def _as_dataset(texts: Any, labels: Any, text_pairs: Any) -> tuple[tf.data.Dataset, bool, bool]:
+    """The input as a dataset of `text`, `(text, pair)`, `(text, label)` or `((text, pair), label)`."""
+    if isinstance(texts, tf.data.Dataset):
+        if labels is not None or text_pairs is not None:
+            raise ValueError("With a tf.data.Dataset, put labels and pairs in its elements; labels/text_pairs must be None.")
+        spec = texts.element_spec
+        if isinstance(spec, tf.TensorSpec):
+            _check_string(spec, "texts")
+            return texts, False, False
+        if isinstance(spec, tuple) and len(spec) == 2:
+            first, second = spec
+            if isinstance(first, tuple):
+                for s in first:
+                    _check_string(s, "texts")
+                return texts, True, True
+            if isinstance(second, tf.TensorSpec) and second.dtype == tf.string:
+                return texts, True, False
+            _check_string(first, "texts")
+            return texts, False, True
+        raise ValueError(f"texts dataset elements must be text, (text, label) or ((text, pair), label). Received: {spec}")
+    if isinstance(texts, str) or not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
+        raise ValueError("texts must be a list of str or a tf.data.Dataset of strings.")
+    parts: Any = tuple(texts)
+    if text_pairs is not None:
+        if len(text_pairs) != len(texts):
+            raise ValueError(f"texts and text_pairs must have the same length. Received: {len(texts)} and {len(text_pairs)}")
+        parts = (tuple(texts), tuple(text_pairs))
+    if labels is not None:
+        if len(labels) != len(texts):
+            raise ValueError(f"texts and labels must have the same length. Received: {len(texts)} and {len(labels)}")
+        return tf.data.Dataset.from_tensor_slices((parts, np.asarray(labels))), text_pairs is not None, True
+    return tf.data.Dataset.from_tensor_slices(parts), text_pairs is not None, False
+
+
+def _check_string(spec: Any, name: str) -> None:
+    if not isinstance(spec, tf.TensorSpec) or spec.dtype != tf.string or spec.shape.rank != 0:
+        raise ValueError(f"{name} elements must be scalar tf.string. Received: {spec}")
