@@ -7,6 +7,8 @@ import os
 import re
 from typing import Any
 
+from tf_longformer.tokenization.backend import SPECIAL_TOKEN_ATTRIBUTES, added_token
+
 TOKENIZER_FILE = "tokenizer.json"
 VOCAB_FILE = "vocab.json"
 MERGES_FILE = "merges.txt"
@@ -98,3 +100,37 @@ def write_json(path: str, data: dict[str, Any]) -> None:
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=2, ensure_ascii=False, sort_keys=True)
         f.write("\n")
+
+
+def _token_dict(content: str, token: Any) -> dict[str, Any]:
+    return {"content": content, "lstrip": token.lstrip, "normalized": token.normalized,
+            "rstrip": token.rstrip, "single_word": token.single_word}
+
+
+def write_configs(
+    directory: str,
+    special: dict[str, str],
+    added_tokens: dict[int, Any],
+    *,
+    add_prefix_space: bool,
+    trim_offsets: bool,
+    model_max_length: int | None,
+) -> None:
+    """Writes tokenizer_config.json and special_tokens_map.json as the reference does."""
+    token_maps = {a: _token_dict(special[a], added_token(a, special[a])) for a in SPECIAL_TOKEN_ATTRIBUTES}
+    token_maps["sep_token"], token_maps["cls_token"] = token_maps["eos_token"], token_maps["bos_token"]
+    config: dict[str, Any] = {
+        "tokenizer_class": "LongformerTokenizer",
+        "add_prefix_space": add_prefix_space,
+        "trim_offsets": trim_offsets,
+        "errors": "replace",
+        "clean_up_tokenization_spaces": False,
+        "added_tokens_decoder": {
+            str(i): {**_token_dict(t.content, t), "special": t.special} for i, t in sorted(added_tokens.items())
+        },
+        **{name: value["content"] for name, value in token_maps.items()},
+    }
+    if model_max_length is not None:
+        config["model_max_length"] = model_max_length
+    write_json(os.path.join(directory, TOKENIZER_CONFIG_FILE), config)
+    write_json(os.path.join(directory, SPECIAL_TOKENS_MAP_FILE), token_maps)

@@ -17,6 +17,7 @@ from tf_longformer.tokenization.global_attention import (
     resolve_kind,
     rows_global_attention_mask,
 )
+from tf_longformer.tokenization.windows import qa_windows
 
 
 class LongformerTokenizer:
@@ -151,35 +152,12 @@ class LongformerTokenizer:
             self._tokenizer.no_padding()
             self._tokenizer.save(os.path.join(directory, files.TOKENIZER_FILE))
             self._tokenizer.model.save(directory)
-        token_maps = {a: self._token_dict(a) for a in backend.SPECIAL_TOKEN_ATTRIBUTES}
-        token_maps["sep_token"], token_maps["cls_token"] = token_maps["eos_token"], token_maps["bos_token"]
-        config: dict[str, Any] = {
-            "tokenizer_class": "LongformerTokenizer",
-            "add_prefix_space": self.add_prefix_space,
-            "trim_offsets": self.trim_offsets,
-            "errors": "replace",
-            "clean_up_tokenization_spaces": False,
-            "added_tokens_decoder": {
-                str(i): {**self._token_dict_for(t.content, t), "special": t.special}
-                for i, t in sorted(self._tokenizer.get_added_tokens_decoder().items())
-            },
-            **{name: value["content"] for name, value in token_maps.items()},
-        }
-        config["mask_token"] = token_maps["mask_token"]
-        if self.model_max_length is not None:
-            config["model_max_length"] = self.model_max_length
-        files.write_json(os.path.join(directory, files.TOKENIZER_CONFIG_FILE), config)
-        files.write_json(os.path.join(directory, files.SPECIAL_TOKENS_MAP_FILE), token_maps)
+        files.write_configs(
+            directory, self._special, self._tokenizer.get_added_tokens_decoder(),
+            add_prefix_space=self.add_prefix_space, trim_offsets=self.trim_offsets,
+            model_max_length=self.model_max_length,
+        )
         return tuple(os.path.join(directory, name) for name in files.ALL_FILES)
-
-    def _token_dict(self, attribute: str) -> dict[str, Any]:
-        token = backend.added_token(attribute, self._special[attribute])
-        return self._token_dict_for(token.content, token)
-
-    @staticmethod
-    def _token_dict_for(content: str, token: Any) -> dict[str, Any]:
-        return {"content": content, "lstrip": token.lstrip, "normalized": token.normalized,
-                "rstrip": token.rstrip, "single_word": token.single_word}
 
     # ----------------------------------------------------------------------------- encoding
     def __call__(
@@ -231,6 +209,8 @@ class LongformerTokenizer:
             A `BatchEncoding` (a dict). For a single text without `return_tensors` or overflow,
             the values are not batched, as in the reference.
         """
+        if not isinstance(text, (list, tuple)) and text_pair == "":
+            text_pair = None  # as the reference: a single call with an empty pair encodes the text alone
         texts, pairs, batched = check_texts(text, text_pair, is_split_into_words)
         if is_split_into_words and not self.add_prefix_space:
             raise ValueError("is_split_into_words=True needs a tokenizer made with add_prefix_space=True.")
@@ -338,23 +318,8 @@ class LongformerTokenizer:
             `context_mask` (1 on context tokens: where answers may start or end) and
             `overflow_to_sample_mapping` (the pair each row comes from).
         """
-        padding = "longest" if pad_to_multiple_of else "max_length"
-        batch = self(
-            questions, contexts, truncation="only_second", max_length=max_length, stride=stride,
-            padding=padding, pad_to_multiple_of=pad_to_multiple_of, return_overflowing_tokens=True,
-            return_offsets_mapping=True, global_attention="question_answering",
-        )
-        context_mask = [[1 if s == 1 else 0 for s in row.sequence_ids] for row in batch.encodings]
-        offsets = [[o if m else (0, 0) for o, m in zip(row, mask)] for row, mask in zip(batch["offset_mapping"], context_mask)]
-        data = dict(batch, context_mask=context_mask, offset_mapping=offsets)
-        if return_tensors is not None:
-            data = {k: (to_tensors(v, k, return_tensors) if k != "overflow_to_sample_mapping" else np.asarray(v, np.int32))
-                    for k, v in data.items()}
-            if return_tensors == "tf":
-                import tensorflow as tf
-
-                data["overflow_to_sample_mapping"] = tf.constant(data["overflow_to_sample_mapping"])
-        return BatchEncoding(data, batch.encodings)
+        return qa_windows(self, questions, contexts, max_length=max_length, stride=stride,
+                          pad_to_multiple_of=pad_to_multiple_of, return_tensors=return_tensors)
 
     # ----------------------------------------------------------------------------- decoding
     def decode(self, token_ids: Any, skip_special_tokens: bool = False) -> str:

@@ -173,11 +173,11 @@ def _as_dataset(texts: Any, labels: Any, text_pairs: Any) -> tuple[tf.data.Datas
         raise ValueError(f"texts dataset elements must be text, (text, label) or ((text, pair), label). Received: {spec}")
     if isinstance(texts, str) or not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
         raise ValueError("texts must be a list of str or a tf.data.Dataset of strings.")
-    parts: Any = tuple(texts)
+    parts: Any = tf.constant(list(texts), dtype=tf.string)
     if text_pairs is not None:
         if len(text_pairs) != len(texts):
             raise ValueError(f"texts and text_pairs must have the same length. Received: {len(texts)} and {len(text_pairs)}")
-        parts = (tuple(texts), tuple(text_pairs))
+        parts = (parts, tf.constant(list(text_pairs), dtype=tf.string))
     if labels is not None:
         if len(labels) != len(texts):
             raise ValueError(f"texts and labels must have the same length. Received: {len(texts)} and {len(labels)}")

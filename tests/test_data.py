@@ -1,0 +1,92 @@
+"""Tests of the tf.data helper `tf_longformer.training.data.make_dataset`."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_longformer.tokenization import LongformerTokenizer
+from tf_longformer.training.data import default_bucket_boundaries, make_dataset
+
+VOCAB_DIR = os.path.join(os.path.dirname(__file__), "fixtures", "tokenizer", "vocab")
+
+
+@pytest.fixture(scope="module")
+def tok() -> LongformerTokenizer:
+    return LongformerTokenizer.from_pretrained(VOCAB_DIR)
+
+
+def _texts(n: int = 40, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [" ".join(["long", "former", "text"][i % 3] for i in range(int(k))) for k in rng.integers(1, 120, size=n)]
+
+
+def test_rows_match_the_tokenizer_and_labels_follow(tok):
+    texts = _texts()
+    labels = list(range(len(texts)))
+    seen = {}
+    for features, label in make_dataset(texts, tok, labels, batch_size=4, max_length=128):
+        assert features["input_ids"].dtype == tf.int32 and features["attention_mask"].dtype == tf.int32
+        for ids, mask, y in zip(features["input_ids"].numpy(), features["attention_mask"].numpy(), label.numpy()):
+            seen[int(y)] = ids[mask == 1].tolist()
+            assert (ids[mask == 0] == tok.pad_token_id).all()
+    assert sorted(seen) == labels
+    expected = tok(texts, truncation=True, max_length=128)["input_ids"]
+    assert [seen[i] for i in labels] == expected
+
+
+def test_bucketing_wastes_less_padding_than_plain_batches(tok):
+    texts = _texts(200, seed=1)
+    def padding(dataset):
+        return sum(int(tf.size(x["attention_mask"]) - tf.reduce_sum(x["attention_mask"])) for x in dataset)
+    bucketed = padding(make_dataset(texts, tok, batch_size=8, max_length=512, bucket_boundaries=[16, 32, 64, 128, 256]))
+    plain = padding(make_dataset(texts, tok, batch_size=8, max_length=512, bucket_boundaries=[]))
+    assert bucketed < plain / 2
+
+
+def test_tokens_per_batch_and_pad_to_multiple_of(tok):
+    texts = _texts(60, seed=2)
+    for x in make_dataset(texts, tok, batch_size=None, tokens_per_batch=256, max_length=256, pad_to_multiple_of=32,
+                          bucket_boundaries=[32, 64, 128]):
+        batch, length = x["input_ids"].shape
+        assert length % 32 == 0 and batch * length <= 256 + 32 * batch
+
+
+def test_dataset_input_with_pairs_and_qa_global_attention(tok):
+    questions = ["What is it?", "Who?", "Where is it now?"]
+    contexts = ["It is a model " * 30, "A person.", "Here " * 5]
+    ds = tf.data.Dataset.from_tensor_slices(((questions, contexts), [0, 1, 2]))
+    rows = 0
+    for x, _ in make_dataset(ds, tok, batch_size=2, max_length=64, truncation="only_second", global_attention="qa"):
+        assert x["global_attention_mask"].dtype == tf.int32
+        expected = tok.question_answering_global_attention_mask(x["input_ids"]).numpy()
+        np.testing.assert_array_equal(x["global_attention_mask"].numpy(), expected)
+        rows += x["input_ids"].shape[0]
+    assert rows == 3
+
+
+def test_string_dataset_classification_global_attention(tok):
+    ds = tf.data.Dataset.from_tensor_slices(["a b", "c d e f", "é 🤗"])
+    batches = list(make_dataset(ds, tok, batch_size=8, global_attention="classification", max_length=32))
+    assert all((b["global_attention_mask"].numpy()[:, 0] == 1).all() and b["global_attention_mask"].numpy()[:, 1:].sum() == 0 for b in batches)
+    spec = make_dataset(ds, tok, batch_size=8).element_spec
+    assert spec["input_ids"].shape.as_list() == [None, None]
+
+
+def test_errors(tok):
+    with pytest.raises(ValueError, match="texts"):
+        make_dataset("not a list", tok)
+    with pytest.raises(ValueError, match="labels"):
+        make_dataset(["a", "b"], tok, labels=[1])
+    with pytest.raises(ValueError, match="text_pairs"):
+        make_dataset(["a", "b"], tok, text_pairs=["x"])
+    with pytest.raises(ValueError, match="batch_size"):
+        make_dataset(["a"], tok, batch_size=0)
+    with pytest.raises(ValueError, match="bucket_boundaries"):
+        make_dataset(["a"], tok, bucket_boundaries=[64, 32])
+    with pytest.raises(ValueError, match="global_attention"):
+        make_dataset(["a"], tok, global_attention="all")
+    assert default_bucket_boundaries(512) == [64, 128, 256]
