@@ -255,13 +255,7 @@ def _check_round_trip(tokenizer, text):
         assert tokenizer.decode(ids[1:-1]) == text
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
-@given(st.text(max_size=200))
-def test_random_unicode_round_trip(tok, text):
-    _check_round_trip(tok, text)
-
-
-@pytest.mark.slow
+# 10,000 random strings: about 15 s on 2 shared CPU cores, so it stays in the default run.
 @settings(max_examples=10_000, deadline=None, derandomize=True)
 @given(st.text(max_size=400))
 def test_random_unicode_round_trip_10k(tok, text):
