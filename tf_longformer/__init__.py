@@ -15,6 +15,13 @@ from tf_longformer.layers import (  # noqa: E402
     LongformerSelfAttention,
 )
 from tf_longformer.models import LongformerModel  # noqa: E402
+from tf_longformer.tokenization import (  # noqa: E402
+    BatchEncoding,
+    LongformerTokenizer,
+    LongformerTokenizerFast,
+    classification_global_attention_mask,
+    question_answering_global_attention_mask,
+)
 from tf_longformer.outputs import (  # noqa: E402
     LongformerBaseModelOutput,
     LongformerBaseModelOutputWithPooling,

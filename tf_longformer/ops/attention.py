@@ -1,7 +1,8 @@
 """Longformer self-attention (local sliding window + global tokens) as pure tensor functions.
 
 Shapes: b = batch, h = heads, n = length, d = head size, w = one-sided window,
-c = query block size, g = global slots (the largest number of global tokens in a row).
+c = query block size, nb = number of query blocks, g = global slots (the largest number
+of global tokens in a row), f = g + c + 2w keys per block.
 The merged `attention_mask` holds 0 (padding), 1 (local) and 2 (global) per token.
 
 Semantics follow the reference exactly:
@@ -10,6 +11,10 @@ Semantics follow the reference exactly:
 - a global token attends to every non-padding token with the global projections, and that
   row replaces its local one;
 - padding query rows get zero probabilities; softmax runs in float32.
+
+How: each query block gathers its keys once, the g global keys first and then its window
+frame, so scores, softmax and the value product are each one batched op over
+[b * h * nb, c, f] with an additive mask (0 or the float32 minimum, as the reference).
 """
 
 from __future__ import annotations
@@ -32,11 +37,39 @@ class AttentionResult(NamedTuple):
 
 
 def default_block_size(one_sided_window: int) -> int:
-    """Query rows per block: w rows waste (c + 2w)/(2w + 1) ~ 1.5x of the exact band.
+    """Query rows per block: c = w wastes (c + 2w)/(2w + 1) ~ 1.5x of the exact band.
 
     Tiny windows get bigger blocks so that each matmul has some work in it.
     """
     return max(one_sided_window, 16)
+
+
+def block_key_positions(global_positions, one_sided_window, block_size, num_blocks, length):
+    """[b, nb, f] key position of every column of every block, `length` where outside."""
+    window = sliding_window.frame_positions(one_sided_window, block_size, num_blocks)
+    window = tf.where((window >= 0) & (window < length), window, length)
+    batch = tf.shape(global_positions)[0]
+    return tf.concat(
+        [
+            tf.tile(global_positions[:, tf.newaxis, :], [1, num_blocks, 1]),
+            tf.tile(window[tf.newaxis], [batch, 1, 1]),
+        ],
+        axis=-1,
+    )
+
+
+def block_score_bias(attention_mask, key_positions, global_slot_is_valid, one_sided_window, block_size):
+    """[b, 1, nb, c, f] float32: 0 where a query may attend to a key, the float32 minimum elsewhere."""
+    batch, num_blocks = tf.shape(key_positions)[0], tf.shape(key_positions)[1]
+    num_slots = tf.shape(global_slot_is_valid)[1]
+    key_is_local = tf.equal(tf.pad(attention_mask, [[0, 0], [0, 1]]), mask_ops.LOCAL)  # outside: not local
+    window_keys_local = tf.gather(key_is_local, key_positions[:, :, num_slots:], batch_dims=1)
+    window_allowed = window_keys_local[:, :, tf.newaxis, :] & sliding_window.band_mask(one_sided_window, block_size)
+    global_allowed = tf.broadcast_to(
+        global_slot_is_valid[:, tf.newaxis, tf.newaxis, :], [batch, num_blocks, block_size, num_slots]
+    )
+    allowed = tf.concat([global_allowed, window_allowed], axis=-1)
+    return tf.where(allowed, 0.0, _MASKED)[:, tf.newaxis]
 
 
 def longformer_attention(
@@ -74,69 +107,52 @@ def longformer_attention(
     length, head_size = tf.shape(query)[2], query.shape[-1]
     num_blocks = (length + c - 1) // c
     padded_length = num_blocks * c
-
+    num_slots = tf.shape(global_positions)[1]
+    frame_width = num_slots + c + 2 * w
     is_padding = tf.equal(attention_mask, mask_ops.PADDING)
     is_global = tf.equal(attention_mask, mask_ops.GLOBAL)
-    key_is_local = tf.equal(attention_mask, mask_ops.LOCAL)
 
-    # --- local rows: scores against the window frame and the global keys ---------------
-    query = tf.pad(query, [[0, 0], [0, 0], [0, padded_length - length], [0, 0]])
-    query_blocks = tf.reshape(query, [batch, heads, num_blocks, c, head_size])
-    key_frames = sliding_window.frame_keys(key, w, c, num_blocks)
-    value_frames = sliding_window.frame_keys(value, w, c, num_blocks)
-    window_scores = tf.matmul(query_blocks, key_frames, transpose_b=True)  # [b,h,nb,c,c+2w]
-    window_allowed = tf.logical_and(
-        sliding_window.frame_mask(key_is_local, w, c, num_blocks)[:, tf.newaxis, :, tf.newaxis, :],
-        sliding_window.band_mask(w, c),
-    )
+    # --- local rows: each block against its global keys + window frame ------------------
+    key_positions = block_key_positions(global_positions, w, c, num_blocks, length)
+    flat_positions = tf.reshape(key_positions, [batch, num_blocks * frame_width])
 
-    keys_of_global = tf.gather(key, global_positions, axis=2, batch_dims=1)  # [b,h,g,d]
-    values_of_global = tf.gather(value, global_positions, axis=2, batch_dims=1)
-    num_slots = tf.shape(global_positions)[1]
-    global_key_scores = tf.reshape(
-        tf.matmul(query, keys_of_global, transpose_b=True), [batch, heads, num_blocks, c, num_slots]
-    )
-    global_key_allowed = global_slot_is_valid[:, tf.newaxis, tf.newaxis, tf.newaxis, :]
+    def block_frames(states):  # [b,h,n,d] -> [b*h*nb, f, d], a zero row for "outside"
+        states = tf.pad(states, [[0, 0], [0, 0], [0, 1], [0, 0]])
+        frames = tf.gather(states, flat_positions, axis=2, batch_dims=1)
+        return tf.reshape(frames, [-1, frame_width, head_size])
 
-    scores = tf.concat(
-        [
-            tf.where(global_key_allowed, tf.cast(global_key_scores, tf.float32), _MASKED),
-            tf.where(window_allowed, tf.cast(window_scores, tf.float32), _MASKED),
-        ],
-        axis=-1,
+    query_blocks = tf.reshape(
+        tf.pad(query, [[0, 0], [0, 0], [0, padded_length - length], [0, 0]]), [-1, c, head_size]
     )
+    scores = tf.matmul(query_blocks, block_frames(key), transpose_b=True)
+    scores = tf.reshape(tf.cast(scores, tf.float32), [batch, heads, num_blocks, c, frame_width])
+    scores += block_score_bias(attention_mask, key_positions, global_slot_is_valid, w, c)
     probs = tf.nn.softmax(scores, axis=-1)
-    query_is_padding = tf.pad(is_padding, [[0, 0], [0, padded_length - length]], constant_values=True)
-    query_is_padding = tf.reshape(query_is_padding, [batch, 1, num_blocks, c, 1])
-    probs = tf.where(query_is_padding, tf.zeros_like(probs), probs)
     used_probs = tf.cast(probs, compute_dtype)
     if dropout is not None:
         used_probs = dropout(used_probs)
-    probs_of_global_keys, probs_of_window = tf.split(used_probs, [num_slots, c + 2 * w], axis=-1)
-    local_output = tf.matmul(probs_of_window, value_frames) + tf.reshape(
-        tf.matmul(tf.reshape(probs_of_global_keys, [batch, heads, padded_length, num_slots]), values_of_global),
-        [batch, heads, num_blocks, c, head_size],
-    )
+    local_output = tf.matmul(tf.reshape(used_probs, [-1, c, frame_width]), block_frames(value))
     local_output = tf.reshape(local_output, [batch, heads, padded_length, head_size])[:, :, :length]
 
     # --- global rows: each global token attends to every non-padding token --------------
-    global_scores = tf.matmul(global_query, global_key, transpose_b=True)  # [b,h,g,n]
+    global_scores = tf.cast(tf.matmul(global_query, global_key, transpose_b=True), tf.float32)  # [b,h,g,n]
     global_allowed = tf.logical_and(
         global_slot_is_valid[:, tf.newaxis, :, tf.newaxis], tf.logical_not(is_padding)[:, tf.newaxis, tf.newaxis, :]
     )
-    global_probs = tf.nn.softmax(tf.where(global_allowed, tf.cast(global_scores, tf.float32), _MASKED), axis=-1)
+    global_probs = tf.nn.softmax(tf.where(global_allowed, global_scores, _MASKED), axis=-1)
     used_global_probs = tf.cast(global_probs, compute_dtype)
     if dropout is not None:
         used_global_probs = dropout(used_global_probs)
     global_output = tf.matmul(used_global_probs, global_value)  # [b,h,g,d]
 
-    # Global rows replace local ones: gather from g + 1 slots, the last a zero filler.
+    # Global rows replace local ones (gathered from g + 1 slots, the last a zero filler);
+    # padding rows are zero, as the reference's zeroed probabilities make them.
     global_output = tf.pad(global_output, [[0, 0], [0, 0], [0, 1], [0, 0]])
     slot = global_tokens.slot_of_each_position(is_global, num_slots)
     output = tf.where(
         is_global[:, tf.newaxis, :, tf.newaxis],
         tf.gather(global_output, slot, axis=2, batch_dims=1),
-        local_output,
+        tf.where(is_padding[:, tf.newaxis, :, tf.newaxis], tf.zeros_like(local_output), local_output),
     )
     if not return_probs:
         return AttentionResult(output, None, None)
@@ -149,6 +165,9 @@ def longformer_attention(
         ],
         axis=-1,
     )[:, :, :length]
-    # The reference zeroes the local rows of global tokens (their real ones are global_probs).
-    local_probs = tf.where(is_global[:, tf.newaxis, :, tf.newaxis], tf.zeros_like(local_probs), local_probs)
+    # The reference zeroes the rows of padding and of global tokens (the latter's real
+    # probabilities are `global_probs`).
+    local_probs = tf.where(
+        (is_global | is_padding)[:, tf.newaxis, :, tf.newaxis], tf.zeros_like(local_probs), local_probs
+    )
     return AttentionResult(output, local_probs, global_probs)

@@ -12,24 +12,14 @@ import numpy as np
 import tensorflow as tf
 
 
-def frame_keys(keys: tf.Tensor, one_sided_window: int, block_size: int, num_blocks: tf.Tensor) -> tf.Tensor:
-    """Frames `keys` [..., n, d] into [..., num_blocks, block_size + 2w, d] overlapping blocks.
+def frame_positions(one_sided_window: int, block_size: int, num_blocks: tf.Tensor) -> tf.Tensor:
+    """[num_blocks, block_size + 2w] int32: the key position of each frame column.
 
-    Positions before 0 and after n are zero rows (the caller masks them).
+    Block i covers queries i*c .. i*c + c - 1 and keys i*c - w .. i*c + c - 1 + w; positions
+    outside the sequence are left as they are for the caller to mask.
     """
-    length = tf.shape(keys)[-2]
-    right = num_blocks * block_size - length + one_sided_window
-    rank = keys.shape.rank
-    paddings = [[0, 0]] * (rank - 2) + [[one_sided_window, right], [0, 0]]
-    padded = tf.pad(keys, paddings)
-    return tf.signal.frame(
-        padded, block_size + 2 * one_sided_window, block_size, pad_end=False, axis=rank - 2
-    )
-
-
-def frame_mask(mask: tf.Tensor, one_sided_window: int, block_size: int, num_blocks: tf.Tensor) -> tf.Tensor:
-    """Frames a boolean key mask [b, n] into [b, num_blocks, block_size + 2w]; outside is False."""
-    return tf.cast(frame_keys(tf.cast(mask, tf.int8)[..., tf.newaxis], one_sided_window, block_size, num_blocks)[..., 0], tf.bool)
+    starts = tf.range(num_blocks, dtype=tf.int32)[:, tf.newaxis] * block_size - one_sided_window
+    return starts + tf.range(block_size + 2 * one_sided_window, dtype=tf.int32)[tf.newaxis, :]
 
 
 def band_mask(one_sided_window: int, block_size: int) -> np.ndarray:
