@@ -7,7 +7,8 @@ import numpy as np
 def dense_longformer_attention(query, key, value, global_query, global_key, global_value, attention_mask, one_sided_window):
     """All tensors [b, h, n, d] (queries pre-scaled; `global_query` given for every position).
 
-    Returns the attention output [b, h, n, d] in float64.
+    Returns the attention output [b, h, n, d] and the dense probabilities [b, h, n, n]
+    (row i over keys j; global rows use the global projections), both float64.
     """
     query, key, value, global_query, global_key, global_value = (
         np.asarray(t, np.float64) for t in (query, key, value, global_query, global_key, global_value)
@@ -15,6 +16,7 @@ def dense_longformer_attention(query, key, value, global_query, global_key, glob
     batch, heads, length, _ = query.shape
     mask = np.asarray(attention_mask)
     output = np.zeros_like(query)
+    probabilities = np.zeros((batch, heads, length, length))
     positions = np.arange(length)
     band = np.abs(positions[:, None] - positions[None, :]) <= one_sided_window
     for b in range(batch):
@@ -34,5 +36,6 @@ def dense_longformer_attention(query, key, value, global_query, global_key, glob
                 else:
                     scores, values = local_scores[i], value[b, h]
                 weights = np.exp(scores - scores.max())
-                output[b, h, i] = (weights / weights.sum()) @ values
-    return output
+                probabilities[b, h, i] = weights / weights.sum()
+                output[b, h, i] = probabilities[b, h, i] @ values
+    return output, probabilities

@@ -1,0 +1,116 @@
+"""The attention ops against a naive dense implementation (tests/dense_reference.py)."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from dense_reference import dense_longformer_attention
+from tf_longformer.ops import attention, global_tokens, sliding_window
+
+
+def _random_case(rng, max_length=300, max_window=64):
+    batch, heads, head_size = int(rng.integers(1, 4)), int(rng.integers(1, 3)), 4
+    length = int(rng.integers(1, max_length + 1))
+    one_sided = int(rng.integers(1, max_window // 2 + 1))
+    mask = np.ones((batch, length), np.int32)
+    for row in range(batch):
+        if rng.random() < 0.5:
+            mask[row, length - int(rng.integers(0, length + 1)):] = 0  # may pad the whole row
+        fraction = rng.choice([0.0, 0.02, 0.2])
+        chosen = rng.random(length) < fraction
+        mask[row] = np.where((mask[row] == 1) & chosen, 2, mask[row])
+    tensors = [rng.normal(size=(batch, heads, length, head_size)).astype(np.float32) for _ in range(6)]
+    block = int(rng.choice([one_sided, 16, int(rng.integers(1, 40))]))
+    return tensors, mask, one_sided, block
+
+
+def _run(tensors, mask, one_sided, block):
+    query, key, value, global_query_all, global_key, global_value = (tf.constant(t) for t in tensors)
+    positions, valid = global_tokens.global_token_slots(tf.equal(mask, 2))
+    global_query = tf.gather(global_query_all, positions, axis=2, batch_dims=1)
+    return attention.longformer_attention(
+        query, key, value, global_query, global_key, global_value, tf.constant(mask),
+        positions, valid, one_sided, block_size=block, return_probs=True,
+    ), positions.numpy(), valid.numpy()
+
+
+def _expected_local_probs(dense_probs, mask, positions, valid, one_sided):
+    """The reference layout [b, h, n, g + 2w + 1] read off the dense probabilities."""
+    batch, heads, length, _ = dense_probs.shape
+    slots = positions.shape[1]
+    out = np.zeros((batch, heads, length, slots + 2 * one_sided + 1))
+    for b in range(batch):
+        for i in range(length):
+            if mask[b, i] != 1:
+                continue  # padding and global rows are zero in the reference layout
+            for k in range(slots):
+                if valid[b, k]:
+                    out[b, :, i, k] = dense_probs[b, :, i, positions[b, k]]
+            for offset in range(-one_sided, one_sided + 1):
+                j = i + offset
+                if 0 <= j < length and mask[b, j] == 1:
+                    out[b, :, i, slots + offset + one_sided] = dense_probs[b, :, i, j]
+    return out
+
+
+def test_matches_dense_attention_on_random_cases():
+    rng = np.random.default_rng(1234)
+    for _ in range(120):
+        tensors, mask, one_sided, block = _random_case(rng)
+        result, positions, valid = _run(tensors, mask, one_sided, block)
+        expected, dense_probs = dense_longformer_attention(*tensors, mask, one_sided)
+        context = f"length={mask.shape[1]} w={one_sided} block={block} mask={mask.tolist()}"
+        np.testing.assert_allclose(result.output.numpy(), expected, atol=2e-5, err_msg=context)
+        np.testing.assert_allclose(
+            result.local_probs.numpy(), _expected_local_probs(dense_probs, mask, positions, valid, one_sided),
+            atol=2e-6, err_msg=context,
+        )
+        global_rows = result.global_probs.numpy()
+        for b in range(mask.shape[0]):
+            for k in range(positions.shape[1]):
+                if valid[b, k]:
+                    np.testing.assert_allclose(global_rows[b, :, k], dense_probs[b, :, positions[b, k]], atol=2e-6)
+                else:  # the reference's empty slots: uniform over the whole length
+                    np.testing.assert_allclose(global_rows[b, :, k], 1.0 / mask.shape[1], atol=1e-6)
+
+
+def test_no_global_tokens_gives_zero_slots():
+    tensors, mask, one_sided, block = _random_case(np.random.default_rng(0), max_length=20)
+    mask = np.minimum(mask, 1)
+    result, positions, _ = _run(tensors, mask, one_sided, block)
+    assert positions.shape[1] == 0
+    assert result.global_probs.shape[2] == 0
+    assert result.local_probs.shape[-1] == 2 * one_sided + 1
+
+
+def test_global_token_slots_pack_positions_in_order():
+    is_global = tf.constant([[0, 1, 0, 1, 1], [0, 0, 0, 0, 0], [1, 0, 0, 0, 0]]) > 0
+    positions, valid = global_tokens.global_token_slots(is_global)
+    assert positions.numpy()[0].tolist() == [1, 3, 4]
+    assert positions.numpy()[2, 0] == 0
+    assert valid.numpy().tolist() == [[True] * 3, [False] * 3, [True, False, False]]
+    slots = global_tokens.slot_of_each_position(is_global, 3).numpy()
+    assert slots.tolist() == [[3, 0, 3, 1, 2], [3] * 5, [0, 3, 3, 3, 3]]
+
+
+def test_fixed_global_slots_check_their_capacity():
+    is_global = tf.constant([[1, 1, 1, 0]]) > 0
+    positions, valid = global_tokens.global_token_slots(is_global, max_slots=3)
+    assert positions.shape[1] == 3 and valid.numpy().all()
+    positions, _ = global_tokens.global_token_slots(is_global, max_slots=8)
+    assert positions.shape[1] == 4  # never more slots than tokens
+    with pytest.raises(tf.errors.InvalidArgumentError, match="max_global_tokens=2"):
+        global_tokens.global_token_slots(is_global, max_slots=2)
+
+
+def test_blocks_to_band_reads_the_diagonal_band():
+    one_sided, block = 2, 3
+    values = np.arange(block * (block + 2 * one_sided)).reshape(1, block, block + 2 * one_sided)
+    band = sliding_window.blocks_to_band(tf.constant(values), one_sided).numpy()[0]
+    for row in range(block):
+        assert band[row].tolist() == values[0, row, row:row + 2 * one_sided + 1].tolist()
+
+
+def test_band_mask_is_the_exact_window():
+    mask = sliding_window.band_mask(one_sided_window=1, block_size=2)
+    assert mask.astype(int).tolist() == [[1, 1, 1, 0], [0, 1, 1, 1]]
