@@ -15,6 +15,16 @@ from tf_longformer.layers import (  # noqa: E402
     LongformerSelfAttention,
 )
 from tf_longformer.models import LongformerModel  # noqa: E402
+from tf_longformer.models import (  # noqa: E402
+    LongformerForMaskedLM,
+    LongformerForMultipleChoice,
+    LongformerForQuestionAnswering,
+    LongformerForSequenceClassification,
+    LongformerForTokenClassification,
+    LongformerPreTrainedModel,
+)
+from tf_longformer.checkpoints.files import CheckpointError  # noqa: E402
+from tf_longformer.checkpoints.transfer import LongformerLoadWarning, LoadingInfo  # noqa: E402
 from tf_longformer.tokenization import (  # noqa: E402
     BatchEncoding,
     LongformerTokenizer,
@@ -34,6 +44,12 @@ from tf_longformer.outputs import (  # noqa: E402
 
 # The removed transformers TF classes' names, so migrating code changes only its import.
 TFLongformerModel = LongformerModel
+TFLongformerForMaskedLM = LongformerForMaskedLM
+TFLongformerForMultipleChoice = LongformerForMultipleChoice
+TFLongformerForQuestionAnswering = LongformerForQuestionAnswering
+TFLongformerForSequenceClassification = LongformerForSequenceClassification
+TFLongformerForTokenClassification = LongformerForTokenClassification
+TFLongformerPreTrainedModel = LongformerPreTrainedModel
 TFLongformerBaseModelOutput = LongformerBaseModelOutput
 TFLongformerBaseModelOutputWithPooling = LongformerBaseModelOutputWithPooling
 TFLongformerMaskedLMOutput = LongformerMaskedLMOutput

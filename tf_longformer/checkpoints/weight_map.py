@@ -2,7 +2,10 @@
 
 Both directions (import and export) read this table, so they cannot disagree. Each row is
 (our variable, reference name, transpose): Keras dense kernels are (in, out), the
-reference's linear weights (out, in).
+reference's linear weights (out, in). A variable the reference stores under several names
+(the masked-LM decoder tied to the word embeddings) has one row per name; the first is the
+name written on export, the later ones are marked `tied`: accepted on import (used when the
+first is absent), never written.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ class WeightRow(NamedTuple):
     variable: keras.Variable
     name: str
     transpose: bool
+    tied: bool = False
 
 
 def _dense(layer: keras.layers.Dense, name: str) -> list[WeightRow]:
@@ -48,3 +52,44 @@ def base_model_rows(model, prefix: str = "") -> list[WeightRow]:
     if model.pooler is not None:
         rows += _dense(model.pooler.dense, f"{prefix}pooler.dense")
     return rows
+
+
+BACKBONE_PREFIX = "longformer."
+
+
+def masked_lm_rows(model) -> list[WeightRow]:
+    """`LongformerForMaskedLM`: backbone (no pooler) + `lm_head`; the decoder is tied."""
+    head = model.lm_head
+    word_embeddings = model.longformer.embeddings.word_embeddings.embeddings
+    return [
+        *base_model_rows(model.longformer, BACKBONE_PREFIX),
+        *_dense(head.dense, "lm_head.dense"),
+        *_layer_norm(head.layer_norm, "lm_head.layer_norm"),
+        WeightRow(head.bias, "lm_head.bias", False),
+        WeightRow(head.bias, "lm_head.decoder.bias", False, tied=True),
+        WeightRow(word_embeddings, "lm_head.decoder.weight", False, tied=True),
+    ]
+
+
+def sequence_classification_rows(model) -> list[WeightRow]:
+    """`LongformerForSequenceClassification`: backbone + `classifier.dense` / `classifier.out_proj`."""
+    return [
+        *base_model_rows(model.longformer, BACKBONE_PREFIX),
+        *_dense(model.classifier.dense, "classifier.dense"),
+        *_dense(model.classifier.out_proj, "classifier.out_proj"),
+    ]
+
+
+def token_classification_rows(model) -> list[WeightRow]:
+    """`LongformerForTokenClassification`: backbone + `classifier`."""
+    return [*base_model_rows(model.longformer, BACKBONE_PREFIX), *_dense(model.classifier, "classifier")]
+
+
+def question_answering_rows(model) -> list[WeightRow]:
+    """`LongformerForQuestionAnswering`: backbone + `qa_outputs`."""
+    return [*base_model_rows(model.longformer, BACKBONE_PREFIX), *_dense(model.qa_outputs, "qa_outputs")]
+
+
+def multiple_choice_rows(model) -> list[WeightRow]:
+    """`LongformerForMultipleChoice`: backbone with pooler + `classifier`."""
+    return [*base_model_rows(model.longformer, BACKBONE_PREFIX), *_dense(model.classifier, "classifier")]

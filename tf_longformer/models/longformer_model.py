@@ -12,6 +12,7 @@ from tf_longformer.layers.embeddings import LongformerEmbeddings
 from tf_longformer.layers.encoder import LongformerEncoder
 from tf_longformer.layers.pooler import LongformerPooler
 from tf_longformer.models import inputs as model_inputs
+from tf_longformer.models.pretrained import LongformerPreTrainedModel
 from tf_longformer.ops import masks as mask_ops
 from tf_longformer.outputs import LongformerBaseModelOutputWithPooling
 
@@ -26,7 +27,7 @@ def config_from_argument(config: LongformerConfig | dict) -> LongformerConfig:
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
-class LongformerModel(keras.Model):
+class LongformerModel(LongformerPreTrainedModel):
     """The bare Longformer encoder: `last_hidden_state` and `pooler_output`.
 
     Inputs may be given as keyword arguments, as the reference takes them, or as one dict

@@ -1,0 +1,112 @@
+"""Task-head layers with the reference's structure: the masked-LM head and the classification head."""
+
+from __future__ import annotations
+
+import keras
+
+
+def _dense(units: int, initializer_range: float, dtype, name: str, activation=None) -> keras.layers.Dense:
+    return keras.layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
+        dtype=dtype,
+        name=name,
+    )
+
+
+@keras.saving.register_keras_serializable(package="tf_longformer")
+class LongformerLMHead(keras.layers.Layer):
+    """dense -> exact GELU -> LayerNorm -> decoder tied to the word embeddings, plus `bias`.
+
+    The decoder has no kernel of its own: `call` takes the word-embedding matrix
+    `[vocab_size, hidden_size]` and multiplies by its transpose, as the reference's tied
+    `lm_head.decoder`.
+
+    Args:
+        vocab_size: rows of the word-embedding table (width of the logits).
+        hidden_size: width of the hidden states.
+        layer_norm_eps: epsilon of the LayerNorm.
+        initializer_range: stddev of the truncated-normal kernel initialiser.
+    """
+
+    def __init__(self, vocab_size: int, hidden_size: int, layer_norm_eps: float = 1e-12, initializer_range: float = 0.02, **kwargs):
+        super().__init__(**kwargs)
+        self.vocab_size = vocab_size
+        self.hidden_size = hidden_size
+        self.layer_norm_eps = layer_norm_eps
+        self.initializer_range = initializer_range
+        self.dense = _dense(hidden_size, initializer_range, self.dtype_policy, "dense")
+        self.layer_norm = keras.layers.LayerNormalization(epsilon=layer_norm_eps, dtype=self.dtype_policy, name="layer_norm")
+
+    def build(self, input_shape=None):
+        shape = (None, None, self.hidden_size)
+        self.dense.build(shape)
+        self.layer_norm.build(shape)
+        self.bias = self.add_weight(shape=(self.vocab_size,), initializer="zeros", name="bias")
+        self.built = True
+
+    def call(self, features, word_embeddings):
+        hidden = keras.activations.gelu(self.dense(features), approximate=False)
+        hidden = self.layer_norm(hidden)
+        embeddings = keras.ops.cast(word_embeddings, hidden.dtype)
+        logits = keras.ops.matmul(hidden, keras.ops.transpose(embeddings))
+        return logits + keras.ops.cast(self.bias, logits.dtype)
+
+    def compute_output_shape(self, input_shape, word_embeddings_shape=None):
+        return tuple(input_shape[:-1]) + (self.vocab_size,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            vocab_size=self.vocab_size,
+            hidden_size=self.hidden_size,
+            layer_norm_eps=self.layer_norm_eps,
+            initializer_range=self.initializer_range,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="tf_longformer")
+class LongformerClassificationHead(keras.layers.Layer):
+    """First token -> dropout -> dense + tanh -> dropout -> `out_proj` (the reference's head).
+
+    Args:
+        hidden_size: width of the hidden states.
+        num_labels: number of outputs.
+        dropout: dropout rate (the config's `hidden_dropout_prob`).
+        initializer_range: stddev of the truncated-normal kernel initialiser.
+    """
+
+    def __init__(self, hidden_size: int, num_labels: int, dropout: float = 0.1, initializer_range: float = 0.02, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_size = hidden_size
+        self.num_labels = num_labels
+        self.dropout_rate = dropout
+        self.initializer_range = initializer_range
+        self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
+        self.dense = _dense(hidden_size, initializer_range, self.dtype_policy, "dense", activation="tanh")
+        self.out_proj = _dense(num_labels, initializer_range, self.dtype_policy, "out_proj")
+
+    def build(self, input_shape=None):
+        self.dense.build((None, self.hidden_size))
+        self.out_proj.build((None, self.hidden_size))
+        self.built = True
+
+    def call(self, hidden_states, training=None):
+        hidden = self.dropout(hidden_states[:, 0], training=training)
+        hidden = self.dropout(self.dense(hidden), training=training)
+        return self.out_proj(hidden)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.num_labels)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            hidden_size=self.hidden_size,
+            num_labels=self.num_labels,
+            dropout=self.dropout_rate,
+            initializer_range=self.initializer_range,
+        )
+        return config

@@ -1,0 +1,170 @@
+"""`LongformerPreTrainedModel`: `from_pretrained` / `save_pretrained` in the reference format.
+
+Shared by `LongformerModel` and the five task heads. Weights go through the one weight
+table (`checkpoints/weight_map.py`): each model names its rows with `weight_rows()`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from typing import Any
+
+import keras
+
+from tf_longformer.checkpoints import files, hub, transfer, weight_map
+from tf_longformer.config import CONFIG_NAME, LongformerConfig
+
+_KERAS_KWARGS = ("dtype", "name")
+
+
+def _fsync(path: str) -> None:
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - directories cannot be opened on some platforms
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(descriptor)
+
+
+class LongformerPreTrainedModel(keras.Model):
+    """Base of every public Longformer model: reference checkpoints in and out, Keras saving.
+
+    Subclasses take a `LongformerConfig` as their first argument, keep it as `self.config`,
+    build all their variables in `build(None)` and list them in `weight_rows()`.
+    """
+
+    def weight_rows(self) -> list[weight_map.WeightRow]:
+        """The model's rows of the weight table (the base model's by default)."""
+        return weight_map.base_model_rows(self)
+
+    # -- Keras saving: always rebuild from the config, whatever the first call looked like --
+
+    def get_build_config(self):
+        return {"input_shape": None}
+
+    def build_from_config(self, config):
+        self.build(None)
+
+    def _ensure_built(self) -> None:
+        if not self.built:
+            self.build(None)
+
+    # -- reference checkpoints -------------------------------------------------------------
+
+    @classmethod
+    def _model_argument_names(cls) -> set[str]:
+        parameters = inspect.signature(cls.__init__).parameters
+        names = {n for n, p in parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        return (names - {"self", "config"}) | set(_KERAS_KWARGS)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        path_or_hub_id: str | os.PathLike,
+        *,
+        config: LongformerConfig | None = None,
+        revision: str | None = None,
+        cache_dir: str | None = None,
+        ignore_mismatched_sizes: bool = False,
+        output_loading_info: bool = False,
+        **kwargs: Any,
+    ):
+        """Builds the model from a checkpoint directory or Hub id and loads its weights.
+
+        Args:
+            path_or_hub_id: a directory with `config.json` and `model.safetensors` (or sharded
+                safetensors, `tf_model.h5` of the removed TF classes, or `pytorch_model.bin`
+                when torch is installed), or a Hugging Face Hub id such as
+                `"allenai/longformer-base-4096"`.
+            config: a `LongformerConfig` to use instead of the checkpoint's `config.json`.
+            revision, cache_dir: passed to `huggingface_hub` for Hub ids.
+            ignore_mismatched_sizes: initialise (with a warning) weights whose shape differs
+                from the checkpoint's, e.g. a classifier for a new `num_labels`.
+            output_loading_info: also return a `LoadingInfo` (missing, unexpected, mismatched names).
+            **kwargs: the model's own arguments (`max_global_tokens`, `query_block_size`,
+                `dtype`, ...); every other keyword overrides a config field (`num_labels=5`).
+
+        Returns:
+            The model (and the `LoadingInfo` with `output_loading_info=True`).
+
+        Raises:
+            FileNotFoundError: no such directory / Hub repository, or no config or weights file.
+            OSError: a Hub id while the Hub cannot be reached.
+            CheckpointError (a `ValueError`): a corrupt or truncated file, a weight with the
+                wrong shape (named), or missing backbone weights.
+        """
+        model_kwargs = {name: kwargs.pop(name) for name in list(kwargs) if name in cls._model_argument_names()}
+        config_path, weights_path = hub.resolve_checkpoint(path_or_hub_id, revision=revision, cache_dir=cache_dir)
+        if config is None:
+            config = LongformerConfig.from_json_file(config_path, **kwargs)
+        elif kwargs:
+            config = LongformerConfig.from_dict(config.to_dict(), **kwargs)
+        model = cls(config, **model_kwargs)
+        model._ensure_built()
+        state = files.read_weights(weights_path)
+        info = transfer.load_state(
+            model.weight_rows(), state, source=weights_path, ignore_mismatched_sizes=ignore_mismatched_sizes
+        )
+        return (model, info) if output_loading_info else model
+
+    def save_pretrained(self, directory: str | os.PathLike) -> None:
+        """Writes `config.json` and `model.safetensors` with the reference's names and layouts.
+
+        `transformers`' PyTorch `Longformer….from_pretrained(directory)` loads the result. The
+        write is atomic: a new directory appears complete or not at all; in an existing
+        directory (other files there are kept) `config.json` is removed first and written
+        last, so an interrupted save leaves no directory that loads as a wrong model.
+        """
+        self._ensure_built()
+        directory = os.path.abspath(os.fspath(directory))
+        config = self.config.to_dict()
+        config["architectures"] = [type(self).__name__]
+        config_text = json.dumps(config, indent=2, sort_keys=True) + "\n"
+        state = transfer.state_from_rows(self.weight_rows())
+
+        def write(config_path: str, weights_path: str) -> None:
+            files.write_safetensors(weights_path, state)
+            _fsync(weights_path)
+            with open(config_path, "w", encoding="utf-8") as f:
+                f.write(config_text)
+                f.flush()
+                os.fsync(f.fileno())
+
+        parent, base = os.path.split(directory)
+        os.makedirs(parent, exist_ok=True)
+        if not os.path.exists(directory):
+            staging = tempfile.mkdtemp(prefix=f".{base}.saving-", dir=parent)
+            try:
+                write(os.path.join(staging, CONFIG_NAME), os.path.join(staging, files.SAFE_WEIGHTS_NAME))
+                os.rename(staging, directory)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            _fsync(parent)
+            return
+        if not os.path.isdir(directory):
+            raise NotADirectoryError(f"save_pretrained needs a directory; {directory!r} is a file.")
+        suffix = uuid.uuid4().hex[:12]
+        config_tmp = os.path.join(directory, f".{CONFIG_NAME}.{suffix}.tmp")
+        weights_tmp = os.path.join(directory, f".{files.SAFE_WEIGHTS_NAME}.{suffix}.tmp")
+        config_path = os.path.join(directory, CONFIG_NAME)
+        try:
+            write(config_tmp, weights_tmp)
+            if os.path.exists(config_path):
+                os.remove(config_path)  # from here until the last replace, the directory does not load
+            os.replace(weights_tmp, os.path.join(directory, files.SAFE_WEIGHTS_NAME))
+            os.replace(config_tmp, config_path)
+        finally:
+            for path in (config_tmp, weights_tmp):
+                if os.path.exists(path):
+                    os.remove(path)
+        _fsync(directory)

@@ -1,0 +1,82 @@
+"""`LongformerForSequenceClassification`: one label (or value, or label set) per sequence."""
+
+from __future__ import annotations
+
+import keras
+
+from tf_longformer.checkpoints import weight_map
+from tf_longformer.layers.heads import LongformerClassificationHead
+from tf_longformer.models import losses
+from tf_longformer.models.task_model import LongformerTaskModel
+from tf_longformer.ops import auto_global
+from tf_longformer.outputs import LongformerSequenceClassifierOutput
+
+
+@keras.saving.register_keras_serializable(package="tf_longformer")
+class LongformerForSequenceClassification(LongformerTaskModel):
+    """Longformer with the reference's classification head on the first token.
+
+    Without a `global_attention_mask`, token 0 (`<s>`) gets global attention, as in the
+    reference. The loss follows `config.problem_type`, or when that is None the labels:
+    `num_labels == 1` -> regression (MSE), integer labels -> cross entropy (-100 ignored),
+    float labels -> multi-label BCE with logits.
+
+    Args:
+        config: the model's `LongformerConfig` (`num_labels`, `problem_type`).
+        max_global_tokens, query_block_size: passed to the backbone (see `LongformerModel`).
+
+    Call arguments:
+        The inputs of `LongformerModel` (keywords or one dict), and
+        labels: optional [batch] class ids, [batch] / [batch, num_labels] floats (regression)
+            or [batch, num_labels] multi-hot floats (multi-label).
+
+    Returns:
+        `LongformerSequenceClassifierOutput`: `logits` [batch, num_labels], `loss` with labels.
+    """
+
+    def __init__(self, config, max_global_tokens=None, query_block_size=None, **kwargs):
+        super().__init__(config, max_global_tokens, query_block_size, **kwargs)
+        config = self.config
+        self.classifier = LongformerClassificationHead(
+            config.hidden_size,
+            config.num_labels,
+            dropout=config.hidden_dropout_prob,
+            initializer_range=config.initializer_range,
+            dtype=self.dtype_policy,
+            name="classifier",
+        )
+
+    def build_head(self):
+        self.classifier.build(None)
+
+    def weight_rows(self):
+        return weight_map.sequence_classification_rows(self)
+
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        global_attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        inputs_embeds=None,
+        labels=None,
+        output_attentions=False,
+        output_hidden_states=False,
+        training=None,
+    ):
+        values, targets = self.split_inputs(
+            input_ids,
+            dict(attention_mask=attention_mask, global_attention_mask=global_attention_mask,
+                 token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds),
+            {"labels": labels},
+        )
+        inputs = self.prepare(values, lambda inputs: auto_global.classification_global_mask(inputs.attention_mask))
+        outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
+        logits = self.classifier(outputs["last_hidden_state"], training=training)
+        loss = None
+        if targets["labels"] is not None:
+            loss = losses.sequence_classification_loss(
+                logits, targets["labels"], self.config.num_labels, self.config.problem_type
+            )
+        return LongformerSequenceClassifierOutput(loss=loss, logits=logits, **self.backbone_extras(outputs))

@@ -1,0 +1,114 @@
+"""`LongformerTaskModel`: what the five task heads share (backbone, inputs, labels, config)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Mapping
+
+import keras
+
+from tf_longformer.config import LongformerConfig
+from tf_longformer.models import inputs as model_inputs
+from tf_longformer.models.longformer_model import LongformerModel, config_from_argument
+from tf_longformer.models.pretrained import LongformerPreTrainedModel
+
+
+class LongformerTaskModel(LongformerPreTrainedModel):
+    """A `LongformerModel` named `longformer` plus a task head (built by the subclass).
+
+    Args:
+        config: the model's `LongformerConfig`.
+        max_global_tokens, query_block_size: passed to the backbone (see `LongformerModel`).
+    """
+
+    #: Label arguments the head's `call` takes; also accepted as keys of a dict input.
+    label_names: tuple[str, ...] = ("labels",)
+    #: Whether the backbone builds its pooler (only multiple choice uses it).
+    uses_pooler = False
+
+    def __init__(
+        self,
+        config: LongformerConfig | dict,
+        max_global_tokens: int | None = None,
+        query_block_size: int | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.config = config_from_argument(config)
+        self.max_global_tokens = max_global_tokens
+        self.query_block_size = query_block_size
+        self.longformer = LongformerModel(
+            self.config,
+            add_pooling_layer=self.uses_pooler,
+            max_global_tokens=max_global_tokens,
+            query_block_size=query_block_size,
+            dtype=self.dtype_policy,
+            name="longformer",
+        )
+        self.supports_jit = self.longformer.supports_jit
+
+    def build(self, input_shape=None):
+        self.longformer.build(None)
+        self.build_head()
+        self.built = True
+
+    def build_head(self) -> None:
+        """Builds the head's layers (subclasses)."""
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    def split_inputs(self, input_ids, named: dict[str, Any], labels: dict[str, Any]) -> tuple[dict, dict]:
+        """(the six model inputs, the labels), from keywords or one Keras dict (labels may be keys)."""
+        if isinstance(input_ids, Mapping):
+            input_ids = dict(input_ids)
+            for name in self.label_names:
+                if name in input_ids:
+                    if labels.get(name) is not None:
+                        raise ValueError(f"`{name}` given both in the input dict and as a keyword argument; pass it once.")
+                    labels[name] = input_ids.pop(name)
+        return model_inputs.unpack_inputs(input_ids, **named), labels
+
+    def prepare(self, values: dict[str, Any], automatic_global=None) -> model_inputs.ModelInputs:
+        """Validates and fills the inputs; without a global mask, applies `automatic_global(inputs)`.
+
+        `automatic_global` returns a [batch, length] mask, or None when it cannot apply.
+        """
+        user_global = values["global_attention_mask"] is not None
+        values = dict(values)
+        inputs = self.longformer.prepare_inputs(values.pop("input_ids"), **values)
+        if not user_global and automatic_global is not None:
+            mask = automatic_global(inputs)
+            if mask is not None:
+                inputs = inputs._replace(global_attention_mask=mask)
+        return inputs
+
+    @staticmethod
+    def warn_no_automatic_global(task: str) -> None:
+        warnings.warn(
+            f"{task}: the automatic global attention needs `input_ids`; with `inputs_embeds` and no "
+            "`global_attention_mask` every token gets local attention only. Pass `global_attention_mask`.",
+            stacklevel=4,
+        )
+
+    @staticmethod
+    def backbone_extras(outputs) -> dict[str, Any]:
+        return {name: outputs.get(name) for name in ("hidden_states", "attentions", "global_attentions")}
+
+    # -- serialisation -----------------------------------------------------------------------
+
+    def get_config(self):
+        return {
+            "config": self.config.to_dict(),
+            "max_global_tokens": self.max_global_tokens,
+            "query_block_size": self.query_block_size,
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
+        return cls(**config)

@@ -1,0 +1,70 @@
+"""`LongformerForTokenClassification`: a label per token (e.g. named entities)."""
+
+from __future__ import annotations
+
+import keras
+
+from tf_longformer.checkpoints import weight_map
+from tf_longformer.models import losses
+from tf_longformer.models.task_model import LongformerTaskModel
+from tf_longformer.outputs import LongformerTokenClassifierOutput
+
+
+@keras.saving.register_keras_serializable(package="tf_longformer")
+class LongformerForTokenClassification(LongformerTaskModel):
+    """Longformer with dropout and a dense `classifier` over every token, as the reference.
+
+    Args:
+        config: the model's `LongformerConfig` (`num_labels` outputs per token).
+        max_global_tokens, query_block_size: passed to the backbone (see `LongformerModel`).
+
+    Call arguments:
+        The inputs of `LongformerModel` (keywords or one dict), and
+        labels: optional [batch, length] class ids; -100 marks positions left out of the loss.
+
+    Returns:
+        `LongformerTokenClassifierOutput`: `logits` [batch, length, num_labels], `loss` with labels.
+    """
+
+    def __init__(self, config, max_global_tokens=None, query_block_size=None, **kwargs):
+        super().__init__(config, max_global_tokens, query_block_size, **kwargs)
+        config = self.config
+        self.dropout = keras.layers.Dropout(config.hidden_dropout_prob, dtype=self.dtype_policy)
+        self.classifier = keras.layers.Dense(
+            config.num_labels,
+            kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
+            dtype=self.dtype_policy,
+            name="classifier",
+        )
+
+    def build_head(self):
+        self.classifier.build((None, None, self.config.hidden_size))
+
+    def weight_rows(self):
+        return weight_map.token_classification_rows(self)
+
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        global_attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        inputs_embeds=None,
+        labels=None,
+        output_attentions=False,
+        output_hidden_states=False,
+        training=None,
+    ):
+        values, targets = self.split_inputs(
+            input_ids,
+            dict(attention_mask=attention_mask, global_attention_mask=global_attention_mask,
+                 token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds),
+            {"labels": labels},
+        )
+        outputs = self.longformer.encode(self.prepare(values), output_attentions, output_hidden_states, training)
+        logits = self.classifier(self.dropout(outputs["last_hidden_state"], training=training))
+        loss = None
+        if targets["labels"] is not None:
+            loss = losses.cross_entropy(logits, targets["labels"])
+        return LongformerTokenClassifierOutput(loss=loss, logits=logits, **self.backbone_extras(outputs))
