@@ -203,3 +203,8 @@ def test_other_keras_backends_are_refused_clearly():
     result = subprocess.run([sys.executable, "-c", "import tf_longformer"], env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "KERAS_BACKEND=tensorflow" in result.stderr
+
+
+def test_a_tokenizer_batch_goes_straight_in(model):
+    batch_encoding = tfl.BatchEncoding({"input_ids": batch()["input_ids"], "attention_mask": batch()["attention_mask"]})
+    np.testing.assert_array_equal(model(batch_encoding).last_hidden_state, model(dict(batch_encoding)).last_hidden_state)

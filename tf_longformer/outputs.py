@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tf_longformer.structures import register_dict_structure
+
 
 class ModelOutput(dict):
     """Base class: a dict of the present fields, readable as attributes."""
@@ -37,27 +39,10 @@ class ModelOutput(dict):
         """The present fields in the reference's order."""
         return tuple(super(ModelOutput, self).__getitem__(name) for name in type(self).fields if name in self)
 
-    # Keras' tree utilities (optree) see the fields as children, in key order.
-    def tree_flatten(self):
-        keys = tuple(sorted(self.keys()))
-        return tuple(dict.__getitem__(self, k) for k in keys), keys, keys
-
-    @classmethod
-    def tree_unflatten(cls, keys, values):
-        return cls(zip(keys, values))
-
-
-def _register_with_keras_tree(cls: type) -> type:
-    try:  # Keras' tree registration is not public API; without it outputs are still dicts.
-        from keras.src.tree.tree_api import register_tree_node_class
-    except ImportError:  # pragma: no cover - other Keras layouts
-        return cls
-    return register_tree_node_class(cls)
-
 
 def _output_class(name: str, fields: tuple[str, ...], doc: str) -> type:
     cls = type(name, (ModelOutput,), {"fields": fields, "__doc__": doc, "__module__": __name__})
-    return _register_with_keras_tree(cls)
+    return register_dict_structure(cls)
 
 
 _COMMON = ("hidden_states", "attentions", "global_attentions")

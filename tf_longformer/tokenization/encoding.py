@@ -7,11 +7,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from tf_longformer.structures import register_dict_structure
+
 PADDING_STRATEGIES = ("longest", "max_length", "do_not_pad")
 TRUNCATION_STRATEGIES = ("longest_first", "only_first", "only_second", "do_not_truncate")
 TENSOR_TYPES = ("np", "tf")
 
 
+@register_dict_structure
 class BatchEncoding(dict):
     """The tokenizer's output: a dict of model inputs, plus the `tokenizers` encodings behind it.
 
@@ -20,7 +23,7 @@ class BatchEncoding(dict):
     came from, as in the reference.
     """
 
-    def __init__(self, data: dict[str, Any], encodings: list[Any] | None = None) -> None:
+    def __init__(self, data: Any, encodings: list[Any] | None = None) -> None:
         super().__init__(data)
         self.encodings = encodings
 

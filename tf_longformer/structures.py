@@ -1,0 +1,27 @@
+"""Makes our dict subclasses (outputs, tokenizer batches) structures for Keras' tree utilities.
+
+Keras flattens call arguments and outputs with optree, which treats unknown dict
+subclasses as leaves: `model(tokenizer(text))` would then be refused. Registering the
+class as a tree node (keys sorted, as for plain dicts) fixes that.
+"""
+
+from __future__ import annotations
+
+
+def register_dict_structure(cls: type) -> type:
+    """Class decorator for a `dict` subclass constructible from (key, value) pairs."""
+
+    def tree_flatten(self):
+        keys = tuple(sorted(self.keys()))
+        return tuple(dict.__getitem__(self, key) for key in keys), keys, keys
+
+    def tree_unflatten(klass, keys, values):
+        return klass(dict(zip(keys, values)))
+
+    cls.tree_flatten = tree_flatten
+    cls.tree_unflatten = classmethod(tree_unflatten)
+    try:  # Keras' registration hook is not public API; without it the class is still a dict.
+        from keras.src.tree.tree_api import register_tree_node_class
+    except ImportError:  # pragma: no cover - other Keras layouts
+        return cls
+    return register_tree_node_class(cls)
