@@ -208,3 +208,30 @@ def test_other_keras_backends_are_refused_clearly():
 def test_a_tokenizer_batch_goes_straight_in(model):
     batch_encoding = tfl.BatchEncoding({"input_ids": batch()["input_ids"], "attention_mask": batch()["attention_mask"]})
     np.testing.assert_array_equal(model(batch_encoding).last_hidden_state, model(dict(batch_encoding)).last_hidden_state)
+
+
+def test_converts_to_tflite_builtins_with_dynamic_length(model):
+    """Every op lowers to a TFLite builtin (no Flex) and the length stays free."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    spec = tf.TensorSpec([None, None], tf.int32)
+
+    @tf.function(input_signature=[spec, spec, spec])
+    def serve(input_ids, attention_mask, global_attention_mask):
+        return model(input_ids=input_ids, attention_mask=attention_mask,
+                     global_attention_mask=global_attention_mask).last_hidden_state
+
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()], model)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    interpreter = Interpreter(model_content=converter.convert())
+    inputs = {d["name"]: d["index"] for d in interpreter.get_input_details()}
+    for length in (1, 7, 13):
+        values = {k: v[:, :length] for k, v in batch().items()}
+        for name, index in inputs.items():
+            interpreter.resize_tensor_input(index, values[name].shape)
+        interpreter.allocate_tensors()
+        for name, index in inputs.items():
+            interpreter.set_tensor(index, values[name])
+        interpreter.invoke()
+        got = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+        np.testing.assert_allclose(got, model(**values).last_hidden_state, atol=1e-5)

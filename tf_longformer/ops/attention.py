@@ -36,6 +36,14 @@ class AttentionResult(NamedTuple):
     global_probs: tf.Tensor | None  # [b, h, g, n]
 
 
+def _per_query_row(flags: tf.Tensor) -> tf.Tensor:
+    """[b, n] -> [b, 1, n, 1], to broadcast over heads and features.
+
+    (expand_dims rather than `x[:, tf.newaxis]`: TFLite has no strided slice with new axes.)
+    """
+    return tf.expand_dims(tf.expand_dims(flags, 1), -1)
+
+
 def default_block_size(one_sided_window: int) -> int:
     """Query rows per block: c = w wastes (c + 2w)/(2w + 1) ~ 1.5x of the exact band.
 
@@ -51,8 +59,8 @@ def block_key_positions(global_positions, one_sided_window, block_size, num_bloc
     batch = tf.shape(global_positions)[0]
     return tf.concat(
         [
-            tf.tile(global_positions[:, tf.newaxis, :], [1, num_blocks, 1]),
-            tf.tile(window[tf.newaxis], [batch, 1, 1]),
+            tf.tile(tf.expand_dims(global_positions, 1), [1, num_blocks, 1]),
+            tf.tile(tf.expand_dims(window, 0), [batch, 1, 1]),
         ],
         axis=-1,
     )
@@ -64,12 +72,12 @@ def block_score_bias(attention_mask, key_positions, global_slot_is_valid, one_si
     num_slots = tf.shape(global_slot_is_valid)[1]
     key_is_local = tf.equal(tf.pad(attention_mask, [[0, 0], [0, 1]]), mask_ops.LOCAL)  # outside: not local
     window_keys_local = tf.gather(key_is_local, key_positions[:, :, num_slots:], batch_dims=1)
-    window_allowed = window_keys_local[:, :, tf.newaxis, :] & sliding_window.band_mask(one_sided_window, block_size)
+    window_allowed = tf.expand_dims(window_keys_local, 2) & sliding_window.band_mask(one_sided_window, block_size)
     global_allowed = tf.broadcast_to(
-        global_slot_is_valid[:, tf.newaxis, tf.newaxis, :], [batch, num_blocks, block_size, num_slots]
+        tf.reshape(global_slot_is_valid, [batch, 1, 1, num_slots]), [batch, num_blocks, block_size, num_slots]
     )
     allowed = tf.concat([global_allowed, window_allowed], axis=-1)
-    return tf.where(allowed, 0.0, _MASKED)[:, tf.newaxis]
+    return tf.expand_dims(tf.where(allowed, 0.0, _MASKED), 1)
 
 
 def longformer_attention(
@@ -137,7 +145,7 @@ def longformer_attention(
     # --- global rows: each global token attends to every non-padding token --------------
     global_scores = tf.cast(tf.matmul(global_query, global_key, transpose_b=True), tf.float32)  # [b,h,g,n]
     global_allowed = tf.logical_and(
-        global_slot_is_valid[:, tf.newaxis, :, tf.newaxis], tf.logical_not(is_padding)[:, tf.newaxis, tf.newaxis, :]
+        _per_query_row(global_slot_is_valid), tf.expand_dims(tf.expand_dims(tf.logical_not(is_padding), 1), 1)
     )
     global_probs = tf.nn.softmax(tf.where(global_allowed, global_scores, _MASKED), axis=-1)
     used_global_probs = tf.cast(global_probs, compute_dtype)
@@ -150,9 +158,9 @@ def longformer_attention(
     global_output = tf.pad(global_output, [[0, 0], [0, 0], [0, 1], [0, 0]])
     slot = global_tokens.slot_of_each_position(is_global, num_slots)
     output = tf.where(
-        is_global[:, tf.newaxis, :, tf.newaxis],
+        _per_query_row(is_global),
         tf.gather(global_output, slot, axis=2, batch_dims=1),
-        tf.where(is_padding[:, tf.newaxis, :, tf.newaxis], tf.zeros_like(local_output), local_output),
+        tf.where(_per_query_row(is_padding), tf.zeros_like(local_output), local_output),
     )
     if not return_probs:
         return AttentionResult(output, None, None)
@@ -168,6 +176,6 @@ def longformer_attention(
     # The reference zeroes the rows of padding and of global tokens (the latter's real
     # probabilities are `global_probs`).
     local_probs = tf.where(
-        (is_global | is_padding)[:, tf.newaxis, :, tf.newaxis], tf.zeros_like(local_probs), local_probs
+        _per_query_row(is_global | is_padding), tf.zeros_like(local_probs), local_probs
     )
     return AttentionResult(output, local_probs, global_probs)

@@ -37,11 +37,11 @@ def global_token_slots(is_global: tf.Tensor, max_slots: int | None = None) -> tu
             "Raise `max_global_tokens` in the config, or set it to None.",
         )
         num_slots = tf.minimum(max_slots, length)
-    position = tf.range(length, dtype=tf.int32)[tf.newaxis]
+    position = tf.expand_dims(tf.range(length, dtype=tf.int32), 0)
     # Global tokens rank first, earliest first; top_k returns them in that order.
     rank_key = tf.where(is_global, length - position, -position)
     _, positions = tf.math.top_k(rank_key, k=num_slots, sorted=True)
-    slot_is_valid = tf.range(num_slots)[tf.newaxis] < counts[:, tf.newaxis]
+    slot_is_valid = tf.expand_dims(tf.range(num_slots), 0) < tf.expand_dims(counts, 1)
     return positions, slot_is_valid
 
 

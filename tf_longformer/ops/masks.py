@@ -33,4 +33,4 @@ def position_ids_from_input_ids(input_ids: tf.Tensor, pad_token_id: int) -> tf.T
 def position_ids_from_length(batch_size: tf.Tensor, length: tf.Tensor, pad_token_id: int) -> tf.Tensor:
     """Sequential positions `pad+1 ... pad+length` (used with `inputs_embeds`)."""
     positions = tf.range(pad_token_id + 1, length + pad_token_id + 1, dtype=tf.int32)
-    return tf.tile(positions[tf.newaxis], [batch_size, 1])
+    return tf.tile(tf.expand_dims(positions, 0), [batch_size, 1])

@@ -18,8 +18,8 @@ def frame_positions(one_sided_window: int, block_size: int, num_blocks: tf.Tenso
     Block i covers queries i*c .. i*c + c - 1 and keys i*c - w .. i*c + c - 1 + w; positions
     outside the sequence are left as they are for the caller to mask.
     """
-    starts = tf.range(num_blocks, dtype=tf.int32)[:, tf.newaxis] * block_size - one_sided_window
-    return starts + tf.range(block_size + 2 * one_sided_window, dtype=tf.int32)[tf.newaxis, :]
+    starts = tf.expand_dims(tf.range(num_blocks, dtype=tf.int32), 1) * block_size - one_sided_window
+    return starts + tf.expand_dims(tf.range(block_size + 2 * one_sided_window, dtype=tf.int32), 0)
 
 
 def band_mask(one_sided_window: int, block_size: int) -> np.ndarray:
