@@ -105,9 +105,13 @@ class LongformerPreTrainedModel(keras.Model):
         model_kwargs = {name: kwargs.pop(name) for name in list(kwargs) if name in cls._model_argument_names()}
         config_path, weights_path = hub.resolve_checkpoint(path_or_hub_id, revision=revision, cache_dir=cache_dir)
         if config is None:
-            config = LongformerConfig.from_json_file(config_path, **kwargs)
-        elif kwargs:
-            config = LongformerConfig.from_dict(config.to_dict(), **kwargs)
+            config = LongformerConfig.from_json_file(config_path)
+        if kwargs:
+            values = config.to_dict()
+            if "num_labels" in kwargs and "id2label" not in kwargs:  # a new label count drops the old names
+                values.pop("id2label", None)
+                values.pop("label2id", None)
+            config = LongformerConfig.from_dict(values, **kwargs)
         model = cls(config, **model_kwargs)
         model._ensure_built()
         state = files.read_weights(weights_path)

@@ -1,0 +1,234 @@
+"""`from_pretrained` / `save_pretrained` in the reference format, and every clear error."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tf_longformer as tfl
+from tf_longformer.checkpoints import files
+from tf_longformer.models import pretrained
+
+HERE = os.path.dirname(__file__)
+CONFIG = dict(vocab_size=40, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16,
+              attention_window=4, max_position_embeddings=40, num_labels=2)
+IDS = np.array([[0, 5, 6, 2, 2, 7, 8, 9, 2], [0, 5, 2, 2, 7, 8, 2, 1, 1]], "int32")
+HEADS = [
+    tfl.LongformerForMaskedLM,
+    tfl.LongformerForSequenceClassification,
+    tfl.LongformerForTokenClassification,
+    tfl.LongformerForQuestionAnswering,
+    tfl.LongformerForMultipleChoice,
+]
+
+
+def _inputs(cls):
+    inputs = {"input_ids": IDS, "attention_mask": (IDS != 1).astype("int32")}
+    if cls is tfl.LongformerForMultipleChoice:
+        inputs = {k: np.stack([v, v[::-1]], axis=1) for k, v in inputs.items()}
+    return inputs
+
+
+def _saved(cls, directory, **config):
+    model = cls(tfl.LongformerConfig(**{**CONFIG, **config}))
+    model.build()
+    model.save_pretrained(directory)
+    return model
+
+
+@pytest.mark.parametrize("cls", [tfl.LongformerModel] + HEADS, ids=lambda c: c.__name__)
+def test_save_pretrained_round_trip(cls, tmp_path):
+    model = _saved(cls, tmp_path / "ckpt")
+    assert sorted(os.listdir(tmp_path)) == ["ckpt"]  # no staging directory left behind
+    assert sorted(os.listdir(tmp_path / "ckpt")) == ["config.json", "model.safetensors"]
+    with open(tmp_path / "ckpt" / "config.json") as f:
+        assert json.load(f)["architectures"] == [cls.__name__]
+    loaded, info = cls.from_pretrained(tmp_path / "ckpt", output_loading_info=True)
+    assert not (info.missing_keys or info.unexpected_keys or info.mismatched_keys)
+    for key, want in model(_inputs(cls)).items():
+        np.testing.assert_array_equal(np.asarray(loaded(_inputs(cls))[key]), np.asarray(want), err_msg=key)
+
+
+def test_saved_names_are_the_references(tmp_path):
+    _saved(tfl.LongformerForMaskedLM, tmp_path / "mlm")
+    names = set(files.read_safetensors(str(tmp_path / "mlm" / "model.safetensors")))
+    assert "lm_head.bias" in names and "lm_head.decoder.weight" not in names and "lm_head.decoder.bias" not in names
+    assert "longformer.encoder.layer.1.attention.self.query_global.weight" in names
+    assert not any("pooler" in name for name in names)
+    _saved(tfl.LongformerModel, tmp_path / "base")
+    names = set(files.read_safetensors(str(tmp_path / "base" / "model.safetensors")))
+    assert "embeddings.word_embeddings.weight" in names and "pooler.dense.weight" in names
+
+
+def test_config_overrides_and_model_arguments(tmp_path):
+    _saved(tfl.LongformerForSequenceClassification, tmp_path / "ckpt")
+    model = tfl.LongformerForSequenceClassification.from_pretrained(
+        tmp_path / "ckpt", problem_type="regression", query_block_size=4
+    )
+    assert model.config.problem_type == "regression" and model.query_block_size == 4
+
+
+def test_base_checkpoint_into_a_head_warns_about_the_head(tmp_path):
+    _saved(tfl.LongformerModel, tmp_path / "base")
+    with pytest.warns(tfl.LongformerLoadWarning, match=r"newly initialised: \['qa_outputs.weight', 'qa_outputs.bias'\]"):
+        model, info = tfl.LongformerForQuestionAnswering.from_pretrained(tmp_path / "base", output_loading_info=True)
+    assert info.missing_keys == ["qa_outputs.weight", "qa_outputs.bias"] and info.unexpected_keys == []
+    with pytest.warns(tfl.LongformerLoadWarning, match="classifier.weight"):
+        tfl.LongformerForMultipleChoice.from_pretrained(tmp_path / "base")  # its pooler comes from the base
+
+
+def test_head_checkpoint_into_the_base_model(tmp_path):
+    _saved(tfl.LongformerForTokenClassification, tmp_path / "tok")
+    with pytest.warns(tfl.LongformerLoadWarning) as records:
+        _, info = tfl.LongformerModel.from_pretrained(tmp_path / "tok", output_loading_info=True)
+    assert info.missing_keys == ["pooler.dense.weight", "pooler.dense.bias"]
+    assert info.unexpected_keys == ["classifier.bias", "classifier.weight"]
+    assert any("were not used" in str(r.message) for r in records)
+
+
+def test_num_labels_mismatch_names_the_weight(tmp_path):
+    _saved(tfl.LongformerForSequenceClassification, tmp_path / "ckpt", num_labels=3)
+    with pytest.raises(tfl.CheckpointError, match=r"classifier.out_proj.weight: checkpoint \(3, 8\), model \(5, 8\)"):
+        tfl.LongformerForSequenceClassification.from_pretrained(tmp_path / "ckpt", num_labels=5)
+    with pytest.warns(tfl.LongformerLoadWarning, match="classifier.out_proj.weight"):
+        model = tfl.LongformerForSequenceClassification.from_pretrained(
+            tmp_path / "ckpt", num_labels=5, ignore_mismatched_sizes=True
+        )
+    assert model(IDS).logits.shape == (2, 5)
+
+
+def test_wrong_shape_and_missing_backbone_weights_are_errors(tmp_path):
+    _saved(tfl.LongformerModel, tmp_path / "ckpt")
+    path = str(tmp_path / "ckpt" / "model.safetensors")
+    state = files.read_safetensors(path)
+    state["encoder.layer.0.attention.self.key_global.weight"] = np.zeros((8, 4), "float32")
+    files.write_safetensors(path, state)
+    with pytest.raises(tfl.CheckpointError, match=r"encoder.layer.0.attention.self.key_global.weight: checkpoint \(8, 4\)"):
+        tfl.LongformerModel.from_pretrained(tmp_path / "ckpt")
+    del state["encoder.layer.0.attention.self.key_global.weight"]
+    files.write_safetensors(path, state)
+    with pytest.raises(tfl.CheckpointError, match="lacks 1 weights of the Longformer backbone.*key_global.weight"):
+        tfl.LongformerModel.from_pretrained(tmp_path / "ckpt")
+
+
+def test_missing_files_and_paths_are_reported(tmp_path):
+    with pytest.raises(FileNotFoundError, match="neither a local directory nor a Hugging Face Hub id"):
+        tfl.LongformerModel.from_pretrained(str(tmp_path / "a" / "b" / "c"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="No config.json"):
+        tfl.LongformerModel.from_pretrained(tmp_path / "empty")
+    tfl.LongformerConfig(**CONFIG).save_pretrained(tmp_path / "empty")
+    with pytest.raises(FileNotFoundError, match="No weights file .* expected one of"):
+        tfl.LongformerModel.from_pretrained(tmp_path / "empty")
+    with pytest.raises(NotADirectoryError):
+        tfl.LongformerModel.from_pretrained(tmp_path / "empty" / "config.json")
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_corrupt_safetensors_is_reported(tmp_path, damage):
+    _saved(tfl.LongformerModel, tmp_path / "ckpt")
+    path = tmp_path / "ckpt" / "model.safetensors"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] if damage == "truncate" else b"\x00garbage" * 10)
+    with pytest.raises(tfl.CheckpointError, match="not a readable safetensors file"):
+        tfl.LongformerModel.from_pretrained(tmp_path / "ckpt")
+
+
+def test_tf_model_h5_of_the_removed_classes_loads():
+    """Fixtures written by transformers' TFLongformer* (tools/make_tf_h5_fixtures.py)."""
+    for case in ("base", "mlm", "seqcls"):
+        directory = os.path.join(HERE, "fixtures", "tf_h5", case)
+        data = np.load(os.path.join(directory, "expected.npz"))
+        cls = getattr(tfl, str(data["model_class"])[len("TF"):])
+        model, info = cls.from_pretrained(directory, output_loading_info=True)
+        assert not (info.missing_keys or info.unexpected_keys), (case, info)
+        out = model(**{k[len("inputs/"):]: data[k] for k in data.files if k.startswith("inputs/")})
+        for key in (k for k in data.files if k.startswith("outputs/")):
+            np.testing.assert_allclose(np.asarray(out[key[len("outputs/"):]]), data[key], atol=1e-5, err_msg=(case, key))
+
+
+def test_truncated_h5_is_reported(tmp_path):
+    source = os.path.join(HERE, "fixtures", "tf_h5", "base")
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "config.json").write_bytes(open(os.path.join(source, "config.json"), "rb").read())
+    data = open(os.path.join(source, "tf_model.h5"), "rb").read()
+    (tmp_path / "ckpt" / "tf_model.h5").write_bytes(data[: len(data) // 3])
+    with pytest.raises(tfl.CheckpointError, match="tf_model.h5"):
+        tfl.LongformerModel.from_pretrained(tmp_path / "ckpt")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="torch is installed: .bin files load")
+def test_pytorch_bin_without_torch_says_to_convert(tmp_path):
+    tfl.LongformerConfig(**CONFIG).save_pretrained(tmp_path)
+    (tmp_path / "pytorch_model.bin").write_bytes(b"not read")
+    with pytest.raises(tfl.CheckpointError, match="torch is not installed. Convert it to safetensors"):
+        tfl.LongformerModel.from_pretrained(tmp_path)
+
+
+def test_hub_id_while_offline_is_a_clear_error(monkeypatch):
+    huggingface_hub = pytest.importorskip("huggingface_hub")
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    def offline(*args, **kwargs):
+        raise LocalEntryNotFoundError("Connection error, and the file is not in the cache")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", offline)
+    with pytest.raises(OSError, match="Could not download 'allenai/longformer-base-4096' .* pass its local directory"):
+        tfl.LongformerModel.from_pretrained("allenai/longformer-base-4096")
+
+
+def test_interrupted_save_never_leaves_a_loadable_wrong_directory(tmp_path, monkeypatch):
+    config = tfl.LongformerConfig(**CONFIG)
+    old, new = tfl.LongformerModel(config), tfl.LongformerModel(config)
+    old.build()
+    new.build()
+    old.save_pretrained(tmp_path / "ckpt")
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    # New directory: nothing appears.
+    monkeypatch.setattr(files, "write_safetensors", crash)
+    with pytest.raises(KeyboardInterrupt):
+        new.save_pretrained(tmp_path / "fresh")
+    assert sorted(os.listdir(tmp_path)) == ["ckpt"]
+    # Existing directory, crash while writing: the old checkpoint is untouched.
+    with pytest.raises(KeyboardInterrupt):
+        new.save_pretrained(tmp_path / "ckpt")
+    assert sorted(os.listdir(tmp_path / "ckpt")) == ["config.json", "model.safetensors"]
+    reloaded = tfl.LongformerModel.from_pretrained(tmp_path / "ckpt")
+    np.testing.assert_array_equal(np.asarray(reloaded(IDS).last_hidden_state), np.asarray(old(IDS).last_hidden_state))
+    monkeypatch.undo()
+    # Existing directory, crash between the renames: the directory does not load at all.
+    real_replace, calls = os.replace, []
+
+    def replace_then_crash(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(pretrained.os, "replace", replace_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        new.save_pretrained(tmp_path / "ckpt")
+    monkeypatch.undo()
+    with pytest.raises(FileNotFoundError, match="No config.json"):
+        tfl.LongformerModel.from_pretrained(tmp_path / "ckpt")
+    new.save_pretrained(tmp_path / "ckpt")
+    assert sorted(os.listdir(tmp_path / "ckpt")) == ["config.json", "model.safetensors"]
+
+
+REFERENCE_AVAILABLE = all(importlib.util.find_spec(name) for name in ("torch", "transformers"))
+
+
+@pytest.mark.skipif(not REFERENCE_AVAILABLE, reason="needs torch and transformers (the PyTorch reference); "
+                    "run tools/check_pytorch_loads_our_save.py with an environment that has them")
+def test_pytorch_reference_loads_our_save(tmp_path):
+    tool = os.path.join(HERE, "..", "tools", "check_pytorch_loads_our_save.py")
+    subprocess.run([sys.executable, tool, "save", str(tmp_path)], check=True)
+    result = subprocess.run([sys.executable, tool, "check", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
