@@ -3,10 +3,10 @@
 import glob
 import json
 import os
-import warnings
 
 import numpy as np
 import pytest
+import keras
 import tensorflow as tf
 
 import tf_longformer as tfl
@@ -159,3 +159,13 @@ def test_tf_aliases_and_outputs_are_exported():
                  "ForQuestionAnswering", "ForMultipleChoice"):
         assert getattr(tfl, "TFLongformer" + name) is getattr(tfl, "Longformer" + name)
     assert tfl.TFLongformerQuestionAnsweringModelOutput is tfl.LongformerQuestionAnsweringModelOutput
+
+
+def test_functional_model_with_keras_dict_inputs():
+    model = tfl.LongformerForQuestionAnswering(_tiny_config())
+    mask = (QA_IDS != 1).astype("int32")
+    symbolic = {name: keras.Input((None,), dtype="int32", name=name) for name in ("input_ids", "attention_mask")}
+    functional = keras.Model(symbolic, model(symbolic))
+    got = functional.predict({"input_ids": QA_IDS, "attention_mask": mask}, verbose=0)
+    want = model(QA_IDS, attention_mask=mask)
+    np.testing.assert_allclose(got["start_logits"], np.asarray(want.start_logits), atol=1e-6)
