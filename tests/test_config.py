@@ -89,3 +89,10 @@ def test_bad_config_file_is_reported(tmp_path):
         LongformerConfig.from_json_file(path)
     with pytest.raises(FileNotFoundError, match="config.json"):
         LongformerConfig.from_pretrained(tmp_path / "missing")
+
+
+def test_every_accepted_activation_is_implemented():
+    from tf_longformer import config as config_module
+    from tf_longformer.layers.feed_forward import ACTIVATIONS
+
+    assert set(config_module._ACTIVATIONS) == set(ACTIVATIONS)

@@ -7,6 +7,7 @@ from typing import Sequence
 import keras
 import tensorflow as tf
 
+from tf_longformer.layers.checkpointing import checkpointed_call
 from tf_longformer.layers.transformer_layer import LongformerLayer
 
 
@@ -82,9 +83,8 @@ class LongformerEncoder(keras.layers.Layer):
 
     def _run_layer(self, layer, hidden_states, attention_mask, training, return_attention_probs):
         if self.gradient_checkpointing and not return_attention_probs:
-            # Keep only the layer's input; recompute its activations in the backward pass.
-            checkpointed = tf.recompute_grad(lambda states: layer(states, attention_mask, training=training))
-            return checkpointed(hidden_states)
+            # Keep only the layer's input; recompute its activations (same dropout masks) for gradients.
+            return checkpointed_call(layer, hidden_states, attention_mask, training=training)
         return layer(hidden_states, attention_mask, training=training, return_attention_probs=return_attention_probs)
 
     def call(self, hidden_states, attention_mask, training=None, output_attentions=False, output_hidden_states=False):
