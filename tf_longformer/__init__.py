@@ -59,4 +59,6 @@ TFLongformerQuestionAnsweringModelOutput = LongformerQuestionAnsweringModelOutpu
 TFLongformerSequenceClassifierOutput = LongformerSequenceClassifierOutput
 TFLongformerTokenClassifierOutput = LongformerTokenClassifierOutput
 
+from tf_longformer import export  # noqa: E402  (tfl.export.saved_model / tflite / onnx)
+
 __version__ = "0.1.0"

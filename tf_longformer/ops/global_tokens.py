@@ -7,7 +7,30 @@ a row's count are marked invalid and masked by the caller.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from typing import Iterator
+
 import tensorflow as tf
+
+_tracing = threading.local()
+
+
+@contextlib.contextmanager
+def at_least_one_slot() -> Iterator[None]:
+    """Graphs traced inside use at least one global slot, even when no token is global.
+
+    The extra slot is a masked filler, so outputs do not change; it only keeps every tensor
+    non-empty, which LiteRT's XNNPack delegate needs (it fails on zero-size tensors). The
+    export signatures are traced inside this; Keras calls are not, so `global_attentions`
+    keep width 0 there without global tokens, as the reference's `None`.
+    """
+    previous = getattr(_tracing, "min_slots", 0)
+    _tracing.min_slots = 1
+    try:
+        yield
+    finally:
+        _tracing.min_slots = previous
 
 
 def global_token_slots(is_global: tf.Tensor, max_slots: int | None = None) -> tuple[tf.Tensor, tf.Tensor]:
@@ -28,7 +51,8 @@ def global_token_slots(is_global: tf.Tensor, max_slots: int | None = None) -> tu
     counts = tf.reduce_sum(tf.cast(is_global, tf.int32), axis=1)
     length = tf.shape(is_global)[1]
     if max_slots is None:
-        num_slots = tf.reduce_max(tf.concat([counts, [0]], axis=0))  # 0 for an empty batch
+        floor = getattr(_tracing, "min_slots", 0)  # 0, or 1 under `at_least_one_slot`
+        num_slots = tf.reduce_max(tf.concat([counts, [floor]], axis=0))  # `floor` for an empty batch
     else:
         tf.debugging.assert_less_equal(
             counts,

@@ -1,0 +1,78 @@
+"""SavedModel export in the layout TF Serving loads: `<base>/<model_name>/<version>/`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Mapping, Sequence
+
+import tensorflow as tf
+
+from tf_longformer.export import atomic
+from tf_longformer.export.signatures import ExportError, default_model_name, serving_functions, serving_module
+
+
+def _write(module: tf.Module, directory: str, functions: Mapping[str, Any]) -> None:
+    """Writes the SavedModel (a seam the tests use to simulate a failure mid-way)."""
+    tf.saved_model.save(module, directory, signatures=dict(functions))
+
+
+def saved_model(
+    model: Any,
+    export_dir: str | os.PathLike,
+    *,
+    model_name: str | None = None,
+    version: int = 1,
+    signatures: Sequence[str] | Mapping[str, Callable] | None = None,
+    overwrite: bool = False,
+) -> str:
+    """Exports `model` as a SavedModel for TF Serving, `tf.saved_model.load` and `saved_model_cli`.
+
+    The result is `<export_dir>/<model_name>/<version>/`: point TF Serving's `--model_base_path`
+    (or the Docker image's `/models/<model_name>` mount) at `<export_dir>/<model_name>`.
+
+    Signatures (see `tf_longformer.export.signatures`): `serving_default` takes int32
+    `input_ids`, `attention_mask`, `global_attention_mask` of shape [batch, length] (both free;
+    multiple choice: [batch, num_choices, length]) and returns the head's outputs by name
+    (e.g. `start_logits`/`end_logits`, `logits`, `last_hidden_state`/`pooler_output`).
+    Question answering, sequence classification and multiple choice also get
+    `serving_auto_global` without `global_attention_mask`: global attention is then placed
+    inside the graph as the reference does (a QA or multiple-choice row without a separator
+    fails the request with the model's error message).
+
+    The write is atomic: the SavedModel is written to a hidden directory beside the version
+    directory and renamed into place, so a server polling `<model_name>/` never sees a
+    half-written version, and a failed or interrupted export leaves nothing behind.
+
+    Args:
+        model: a tf_longformer model (`LongformerModel` or a task head).
+        export_dir: the base directory (created if needed).
+        model_name: the model's directory under `export_dir` (TF Serving's `MODEL_NAME`);
+            default: the class name in snake case, e.g. `longformer_for_question_answering`.
+        version: the version number (a positive int; TF Serving serves the highest).
+        signatures: None for all built-in signatures; a sequence of built-in names; or a mapping
+            name -> `tf.function` with an input signature, exported beside the built-in ones.
+        overwrite: replace an existing version directory (default: refuse).
+
+    Returns:
+        The path of the version directory.
+
+    Raises:
+        ExportError: bad `model_name`/`version`/`signatures`, or the version exists and
+            `overwrite` is False.
+    """
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ExportError(f"`version` must be a positive integer (TF Serving's version directory). Received: {version!r}")
+    name = default_model_name(model) if model_name is None else str(model_name)
+    if not name or name in (".", "..") or os.sep in name or (os.altsep and os.altsep in name):
+        raise ExportError(f"`model_name` must be a plain directory name. Received: model_name={model_name!r}")
+    target = os.path.join(os.fspath(export_dir), name, str(version))
+    if os.path.lexists(target) and not overwrite:
+        raise ExportError(
+            f"Version directory {os.path.abspath(target)!r} already exists; pass overwrite=True (--overwrite) "
+            "to replace it, or export a new version."
+        )
+    functions = serving_functions(model, signatures)
+    module = serving_module(model, functions)
+    with atomic.atomic_directory(target, overwrite=overwrite, what="Version directory") as temporary:
+        _write(module, temporary, functions)
+    return os.path.abspath(target)

@@ -1,0 +1,169 @@
+"""The serving signatures every export target shares: inputs, named outputs, one per head.
+
+Each signature is a `tf.function` over int32 inputs whose batch and length are free
+(`[None, None]`; `[None, None, None]` for multiple choice, whose inputs carry a
+`num_choices` axis). Outputs are float32 and named after the head's output fields:
+
+| model | outputs |
+|---|---|
+| `LongformerModel` | `last_hidden_state`, `pooler_output` (when it has a pooler) |
+| `LongformerForMaskedLM` | `logits` [batch, length, vocab] |
+| `LongformerForSequenceClassification` | `logits` [batch, num_labels] |
+| `LongformerForTokenClassification` | `logits` [batch, length, num_labels] |
+| `LongformerForQuestionAnswering` | `start_logits`, `end_logits` [batch, length] |
+| `LongformerForMultipleChoice` | `logits` [batch, num_choices] |
+
+`serving_default` takes `input_ids`, `attention_mask` and `global_attention_mask` and uses
+the global mask exactly as given (all zeros means no global token, as in the Keras model).
+Heads with automatic global attention (question answering, sequence classification,
+multiple choice) also get `serving_auto_global`, without `global_attention_mask`: the head
+then puts global attention where the reference does, inside the graph.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
+
+import tensorflow as tf
+
+from tf_longformer import models
+from tf_longformer.ops import global_tokens
+
+DEFAULT_SIGNATURE = "serving_default"
+AUTO_GLOBAL_SIGNATURE = "serving_auto_global"
+INPUT_NAMES = ("input_ids", "attention_mask", "global_attention_mask")
+
+
+class ExportError(ValueError):
+    """An export that cannot be done as asked (bad argument, unsupported op, existing target)."""
+
+
+class HeadSpec(NamedTuple):
+    outputs: tuple[str, ...]
+    automatic_global: bool
+    input_rank: int = 2
+
+
+# Most specific first: every head is a LongformerPreTrainedModel, none is a LongformerModel.
+_HEADS: tuple[tuple[type, HeadSpec], ...] = (
+    (models.LongformerForQuestionAnswering, HeadSpec(("start_logits", "end_logits"), True)),
+    (models.LongformerForSequenceClassification, HeadSpec(("logits",), True)),
+    (models.LongformerForMultipleChoice, HeadSpec(("logits",), True, input_rank=3)),
+    (models.LongformerForTokenClassification, HeadSpec(("logits",), False)),
+    (models.LongformerForMaskedLM, HeadSpec(("logits",), False)),
+)
+
+
+def head_spec(model: Any) -> HeadSpec:
+    """The outputs and input form of `model`'s signatures; `ExportError` for other models."""
+    for cls, spec in _HEADS:
+        if isinstance(model, cls):
+            return spec
+    if isinstance(model, models.LongformerModel):
+        outputs = ("last_hidden_state", "pooler_output") if model.pooler is not None else ("last_hidden_state",)
+        return HeadSpec(outputs, False)
+    raise ExportError(
+        "Export takes a tf_longformer model (LongformerModel or one of the Longformer...For... heads). "
+        f"Received: model of type {type(model).__name__}"
+    )
+
+
+def default_model_name(model: Any) -> str:
+    """`LongformerForQuestionAnswering` -> `longformer_for_question_answering`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", type(model).__name__).lower()
+
+
+def _input_specs(spec: HeadSpec, names: Sequence[str], sequence_length: int | None) -> list[tf.TensorSpec]:
+    shape = [None] * (spec.input_rank - 1) + [sequence_length]
+    return [tf.TensorSpec(shape, tf.int32, name=name) for name in names]
+
+
+def _as_float32(value: tf.Tensor) -> tf.Tensor:
+    return tf.cast(value, tf.float32) if value.dtype.is_floating and value.dtype != tf.float32 else value
+
+
+def serving_functions(
+    model: Any,
+    signatures: Sequence[str] | Mapping[str, Callable] | None = None,
+    *,
+    sequence_length: int | None = None,
+) -> dict[str, tf.types.experimental.ConcreteFunction]:
+    """The concrete serving functions of `model`, by signature name.
+
+    Args:
+        model: a tf_longformer model (built or not).
+        signatures: None for every built-in signature of the head (`serving_default`, and
+            `serving_auto_global` where the head has automatic global attention); a sequence
+            of built-in names to keep only those; or a mapping of name to a `tf.function`
+            with an `input_signature` (or a concrete function) to export next to the
+            built-in ones (a name that is built in replaces it).
+        sequence_length: None keeps the length free; an int fixes it (static shapes).
+
+    Raises:
+        ExportError: an unknown signature name, or a signature the head does not have.
+    """
+    spec = head_spec(model)
+    if not model.built:
+        model.build()
+
+    def serve(inputs: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        outputs = model(**inputs, training=False)
+        return {name: _as_float32(outputs[name]) for name in spec.outputs}
+
+    builders: dict[str, Callable[[], Any]] = {
+        DEFAULT_SIGNATURE: lambda: tf.function(
+            lambda input_ids, attention_mask, global_attention_mask: serve(
+                dict(input_ids=input_ids, attention_mask=attention_mask, global_attention_mask=global_attention_mask)
+            ),
+            input_signature=_input_specs(spec, INPUT_NAMES, sequence_length),
+        ).get_concrete_function(),
+    }
+    if spec.automatic_global:
+        builders[AUTO_GLOBAL_SIGNATURE] = lambda: tf.function(
+            lambda input_ids, attention_mask: serve(dict(input_ids=input_ids, attention_mask=attention_mask)),
+            input_signature=_input_specs(spec, INPUT_NAMES[:2], sequence_length),
+        ).get_concrete_function()
+
+    custom: Mapping[str, Callable] = {}
+    if signatures is None:
+        names = list(builders)
+    elif isinstance(signatures, Mapping):
+        custom = signatures
+        names = list(builders)
+    else:
+        names = list(signatures)
+        if isinstance(signatures, str) or not names:
+            raise ExportError(
+                f"`signatures` must be a non-empty sequence of names or a mapping. Received: signatures={signatures!r}"
+            )
+        unknown = [name for name in names if name not in builders]
+        if unknown:
+            raise ExportError(
+                f"{type(model).__name__} has no built-in signature {unknown}; it has {sorted(builders)}. "
+                "Pass a mapping {name: tf.function} to add your own."
+            )
+    with global_tokens.at_least_one_slot():  # XNNPack rejects the zero-size tensors of "no global token"
+        functions = {name: builders[name]() for name in names if name not in custom}
+    for name, function in custom.items():
+        if isinstance(function, tf.types.experimental.PolymorphicFunction):
+            function = function.get_concrete_function()
+        if not isinstance(function, tf.types.experimental.ConcreteFunction):
+            raise ExportError(
+                f"Signature {name!r} must be a tf.function with an input_signature or a concrete function. "
+                f"Received: {type(function).__name__}"
+            )
+        functions[name] = function
+    return functions
+
+
+def serving_module(model: Any, functions: Mapping[str, Any]) -> tf.Module:
+    """A `tf.Module` holding `model`'s variables and the serving functions, ready to save.
+
+    The module tracks the raw `tf.Variable`s rather than the Keras model itself, so saving
+    neither retraces the model's sub-layers nor stores Keras metadata a server never reads.
+    """
+    module = tf.Module()
+    module.model_variables = [variable.value for variable in model.variables]
+    module.serving_functions = dict(functions)
+    return module
