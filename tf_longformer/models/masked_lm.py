@@ -6,7 +6,6 @@ import keras
 
 from tf_longformer.checkpoints import weight_map
 from tf_longformer.layers.heads import LongformerLMHead
-from tf_longformer.models import losses
 from tf_longformer.models.task_model import LongformerTaskModel
 from tf_longformer.outputs import LongformerMaskedLMOutput
 
@@ -76,7 +75,5 @@ class LongformerForMaskedLM(LongformerTaskModel):
         logits = self.lm_head(
             outputs["last_hidden_state"], self.longformer.embeddings.word_embeddings.embeddings
         )
-        loss = None
-        if targets["labels"] is not None:
-            loss = losses.cross_entropy(logits, targets["labels"])
+        loss = self.loss_from_labels({"logits": logits}, targets)
         return LongformerMaskedLMOutput(loss=loss, logits=logits, **self.backbone_extras(outputs))

@@ -6,7 +6,6 @@ import keras
 import tensorflow as tf
 
 from tf_longformer.checkpoints import weight_map
-from tf_longformer.models import losses
 from tf_longformer.models.task_model import LongformerTaskModel
 from tf_longformer.ops import auto_global
 from tf_longformer.outputs import LongformerMultipleChoiceModelOutput
@@ -103,7 +102,5 @@ class LongformerForMultipleChoice(LongformerTaskModel):
         outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
         pooled = self.dropout(outputs["pooler_output"], training=training)
         logits = tf.reshape(self.classifier(pooled), [-1, num_choices])
-        loss = None
-        if targets["labels"] is not None:
-            loss = losses.cross_entropy(logits, targets["labels"])
+        loss = self.loss_from_labels({"logits": logits}, targets)
         return LongformerMultipleChoiceModelOutput(loss=loss, logits=logits, **self.backbone_extras(outputs))

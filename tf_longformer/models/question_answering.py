@@ -36,6 +36,7 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
     """
 
     label_names = ("start_positions", "end_positions")
+    prediction_names = ("start_logits", "end_logits")
 
     def __init__(self, config, max_global_tokens=None, query_block_size=None, **kwargs):
         super().__init__(config, max_global_tokens, query_block_size, **kwargs)
@@ -67,6 +68,12 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
         mask = auto_global.question_answering_global_mask(inputs.input_ids, sep)
         return auto_global.checked_separator_mask(mask, inputs.input_ids, sep, "question answering")
 
+    def task_loss(self, predictions, labels):
+        """(start CE + end CE) / 2 with the reference's clamping of out-of-range positions."""
+        return losses.question_answering_loss(
+            predictions["start_logits"], predictions["end_logits"], labels["start_positions"], labels["end_positions"]
+        )
+
     def call(
         self,
         input_ids=None,
@@ -91,11 +98,7 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
         outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
         logits = self.qa_outputs(outputs["last_hidden_state"])
         start_logits, end_logits = tf.unstack(logits, num=2, axis=-1)
-        loss = None
-        if targets["start_positions"] is not None and targets["end_positions"] is not None:
-            loss = losses.question_answering_loss(
-                start_logits, end_logits, targets["start_positions"], targets["end_positions"]
-            )
+        loss = self.loss_from_labels({"start_logits": start_logits, "end_logits": end_logits}, targets)
         return LongformerQuestionAnsweringModelOutput(
             loss=loss, start_logits=start_logits, end_logits=end_logits, **self.backbone_extras(outputs)
         )

@@ -52,6 +52,12 @@ class LongformerForSequenceClassification(LongformerTaskModel):
     def weight_rows(self):
         return weight_map.sequence_classification_rows(self)
 
+    def task_loss(self, predictions, labels):
+        """MSE, cross entropy or BCE, by `config.problem_type` or the labels (the reference's rule)."""
+        return losses.sequence_classification_loss(
+            predictions["logits"], labels["labels"], self.config.num_labels, self.config.problem_type
+        )
+
     def call(
         self,
         input_ids=None,
@@ -74,9 +80,5 @@ class LongformerForSequenceClassification(LongformerTaskModel):
         inputs = self.prepare(values, lambda inputs: auto_global.classification_global_mask(inputs.attention_mask))
         outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
         logits = self.classifier(outputs["last_hidden_state"], training=training)
-        loss = None
-        if targets["labels"] is not None:
-            loss = losses.sequence_classification_loss(
-                logits, targets["labels"], self.config.num_labels, self.config.problem_type
-            )
+        loss = self.loss_from_labels({"logits": logits}, targets)
         return LongformerSequenceClassifierOutput(loss=loss, logits=logits, **self.backbone_extras(outputs))

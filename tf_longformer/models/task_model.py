@@ -9,12 +9,15 @@ import keras
 
 from tf_longformer.config import LongformerConfig
 from tf_longformer.models import inputs as model_inputs
+from tf_longformer.models.keras_training import TaskTrainingMixin
 from tf_longformer.models.longformer_model import LongformerModel, config_from_argument
 from tf_longformer.models.pretrained import LongformerPreTrainedModel
 
 
-class LongformerTaskModel(LongformerPreTrainedModel):
+class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
     """A `LongformerModel` named `longformer` plus a task head (built by the subclass).
+
+    Trains with `compile()`/`fit()`, with or without a Keras loss (see `keras_training.py`).
 
     Args:
         config: the model's `LongformerConfig`.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import keras
 
 from tf_longformer.checkpoints import weight_map
-from tf_longformer.models import losses
 from tf_longformer.models.task_model import LongformerTaskModel
 from tf_longformer.outputs import LongformerTokenClassifierOutput
 
@@ -64,7 +63,5 @@ class LongformerForTokenClassification(LongformerTaskModel):
         )
         outputs = self.longformer.encode(self.prepare(values), output_attentions, output_hidden_states, training)
         logits = self.classifier(self.dropout(outputs["last_hidden_state"], training=training))
-        loss = None
-        if targets["labels"] is not None:
-            loss = losses.cross_entropy(logits, targets["labels"])
+        loss = self.loss_from_labels({"logits": logits}, targets)
         return LongformerTokenClassifierOutput(loss=loss, logits=logits, **self.backbone_extras(outputs))

@@ -1,0 +1,81 @@
+"""Gradient checkpointing: recomputed layers replay the forward pass's dropout masks exactly."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tf_longformer as tfl
+from tf_longformer.layers.checkpointing import checkpointed_call
+
+CONFIG = dict(
+    vocab_size=40, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
+    attention_window=4, max_position_embeddings=64, num_labels=3,
+    hidden_dropout_prob=0.3, attention_probs_dropout_prob=0.3,
+)
+
+
+def _batch():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(3, 40, size=(2, 11)).astype("int32")
+    ids[:, 0] = 0
+    mask = np.ones_like(ids)
+    mask[1, -3:] = 0
+    return {"input_ids": ids, "attention_mask": mask}, np.array([0, 2], "int32")
+
+
+def _gradients(model, inputs, labels, checkpointing, state, compiled):
+    """Gradients of the training loss, starting from the non-trainable `state` (the seeds)."""
+    model.longformer.encoder.gradient_checkpointing = checkpointing
+    for variable, value in zip(model.non_trainable_variables, state):
+        variable.assign(value)
+
+    def step():
+        with tf.GradientTape() as tape:
+            loss = model(inputs, labels=labels, training=True).loss
+        return loss, tape.gradient(loss, model.trainable_variables)
+
+    loss, grads = (tf.function(step) if compiled else step)()
+    return float(loss), [np.asarray(tf.convert_to_tensor(g)) for g in grads], [np.asarray(v.value) for v in model.non_trainable_variables]
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "tf_function"])
+def test_checkpointed_gradients_equal_plain_ones_with_dropout(compiled):
+    model = tfl.LongformerForSequenceClassification(tfl.LongformerConfig(**CONFIG, gradient_checkpointing=True))
+    inputs, labels = _batch()
+    model(inputs)
+    state = [np.asarray(v.value) for v in model.non_trainable_variables]
+    assert state, "the dropout layers' seed generators are the model's non-trainable state"
+
+    plain_loss, plain, plain_state = _gradients(model, inputs, labels, False, state, compiled)
+    ckpt_loss, ckpt, ckpt_state = _gradients(model, inputs, labels, True, state, compiled)
+
+    assert ckpt_loss == pytest.approx(plain_loss, rel=1e-6)
+    for got, want in zip(ckpt, plain):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    for got, want in zip(ckpt_state, plain_state):  # the seeds advance exactly as without checkpointing
+        np.testing.assert_array_equal(got, want)
+
+    # Dropout is really on: other seeds give other gradients.
+    other = [v + np.array([0, 7], v.dtype) if v.shape == (2,) else v for v in state]
+    _, moved, _ = _gradients(model, inputs, labels, True, other, compiled)
+    assert any(not np.allclose(a, b, atol=1e-6) for a, b in zip(moved, plain))
+
+
+def test_plain_recompute_grad_would_draw_new_masks():
+    """Why the snapshot is needed: tf.recompute_grad alone differentiates another dropout mask."""
+    layer = keras.layers.Dropout(0.5, seed=1)
+    x = tf.ones([4, 64])
+
+    def grads(call):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = call(x)
+        return y.numpy(), tape.gradient(y, x).numpy()
+
+    layer.seed_generator.state.assign([1, 0])
+    y, g = grads(lambda t: checkpointed_call(layer, t, training=True))
+    np.testing.assert_array_equal(g, (y != 0) * 2.0)  # the gradient's mask is the forward mask
+    layer.seed_generator.state.assign([1, 0])
+    y, g = grads(tf.recompute_grad(lambda t: layer(t, training=True)))
+    assert not np.array_equal(g, (y != 0) * 2.0)

@@ -1,0 +1,130 @@
+"""`compile()` / `fit()` support shared by the five task heads.
+
+The heads return an output dict (`logits`, or `start_logits`/`end_logits`, plus extras), and
+the reference computes their loss from labels passed to the call. Keras trains on
+`(inputs, y)` pairs instead. `TaskTrainingMixin` joins the two:
+
+- `model.compile(optimizer)` with no loss: the head's own loss (the reference's, exactly as
+  `model(..., labels=y).loss`) is computed from `y`. `y` is the labels tensor, or for QA
+  `{"start_positions": s, "end_positions": e}` (or the tuple `(s, e)`).
+- `model.compile(optimizer, loss=..., metrics=[...])`: the Keras loss and metrics see the
+  head's predictions only, as plain tensors: `logits` (one tensor), or for QA the dict
+  `{"start_logits", "end_logits"}` with `y` keyed the same way (the label names above are
+  accepted and renamed). So `metrics=["accuracy"]` applies to the logits.
+- Labels inside the input dict (`{"input_ids": ..., "labels": ...}`, the reference's way)
+  and no `y`: the loss the model returns is trained on.
+
+Variable-length batches do not retrace every step: Keras' train function is a
+`tf.function(reduce_retracing=True)`, so after the second distinct length it is traced
+once more with an unknown length and reused (`tests/test_training.py` counts the traces).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import keras
+import tensorflow as tf
+
+from tf_longformer.models import losses
+
+
+def _scale_for_replicas(loss):
+    """Per-replica mean -> its share of the global mean (gradients are summed over replicas)."""
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return loss if replicas == 1 else loss * (1.0 / replicas)
+
+
+class TaskTrainingMixin:
+    """Keras training hooks for a task head (mixed into `LongformerTaskModel`).
+
+    Subclasses set `label_names` (call arguments holding labels), `prediction_names` (the
+    output fields Keras losses and metrics see, in the same order as `label_names`) and
+    override `task_loss` when their loss is not cross entropy on `logits`.
+    """
+
+    label_names: tuple[str, ...] = ("labels",)
+    prediction_names: tuple[str, ...] = ("logits",)
+
+    # -- the head's own loss -----------------------------------------------------------------
+
+    def task_loss(self, predictions: Mapping[str, Any], labels: Mapping[str, Any]) -> tf.Tensor:
+        """The reference's loss for this head (default: cross entropy on `logits`, -100 ignored)."""
+        return losses.cross_entropy(predictions["logits"], labels["labels"])
+
+    def loss_from_labels(self, predictions: Mapping[str, Any], labels: Mapping[str, Any]):
+        """`task_loss`, or None unless every label is given (what the heads' `call` returns)."""
+        if any(labels.get(name) is None for name in self.label_names):
+            return None
+        return self.task_loss(predictions, labels)
+
+    # -- mapping Keras' (y, y_pred) onto the head --------------------------------------------
+
+    def head_labels(self, y) -> dict[str, Any]:
+        """Keras `y` -> `{label name: tensor}`; accepts label or prediction names as keys."""
+        names = self.label_names
+        if isinstance(y, Mapping):
+            renamed = dict(zip(self.prediction_names, names))
+            labels = {renamed.get(key, key): value for key, value in y.items()}
+            if set(labels) != set(names):
+                raise ValueError(
+                    f"{type(self).__name__} takes labels {list(names)} (or {list(self.prediction_names)}); "
+                    f"got keys {sorted(y)}."
+                )
+            return labels
+        if isinstance(y, (list, tuple)) and len(names) > 1:
+            if len(y) != len(names):
+                raise ValueError(f"{type(self).__name__} takes {len(names)} labels {list(names)}; got {len(y)}.")
+            return dict(zip(names, y))
+        if len(names) != 1:
+            raise ValueError(
+                f"{type(self).__name__} takes labels as a dict {{{', '.join(repr(n) for n in names)}}}; "
+                f"got one tensor."
+            )
+        return {names[0]: y}
+
+    def keras_targets(self, y):
+        """Keras `y` in the structure of `keras_predictions` (None stays None)."""
+        if y is None:
+            return None
+        labels = self.head_labels(y)
+        if len(self.prediction_names) == 1:
+            return labels[self.label_names[0]]
+        return {pred: labels[label] for pred, label in zip(self.prediction_names, self.label_names)}
+
+    def keras_predictions(self, y_pred):
+        """The output dict -> the tensor(s) Keras losses and metrics see."""
+        if not isinstance(y_pred, Mapping):
+            return y_pred
+        if len(self.prediction_names) == 1:
+            return y_pred[self.prediction_names[0]]
+        return {name: y_pred[name] for name in self.prediction_names}
+
+    # -- Keras hooks ---------------------------------------------------------------------------
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        if self._compile_loss is not None:
+            return super().compute_loss(
+                x, self.keras_targets(y), self.keras_predictions(y_pred), sample_weight, training=training
+            )
+        if sample_weight is not None:
+            raise ValueError(
+                "sample_weight needs a Keras loss: pass `loss=` to compile(); the head's own loss is unweighted."
+            )
+        if y is not None:
+            loss = self.task_loss(y_pred, self.head_labels(y))
+        elif isinstance(y_pred, Mapping) and y_pred.get("loss") is not None:
+            loss = y_pred["loss"]  # labels were given inside the input dict
+        else:
+            raise ValueError(
+                f"No loss to compute: give labels as `y` ({list(self.label_names)}) or pass `loss=` to compile()."
+            )
+        loss = _scale_for_replicas(tf.cast(loss, "float32"))
+        extra = [_scale_for_replicas(tf.cast(value, "float32")) for value in self.losses]
+        return loss + tf.add_n(extra) if extra else loss
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        if y is None:
+            return self.get_metrics_result()
+        return super().compute_metrics(x, self.keras_targets(y), self.keras_predictions(y_pred), sample_weight)
+
