@@ -23,8 +23,8 @@ AUTO_GLOBAL_HEADS = ("sequence_classification", "question_answering", "multiple_
 
 def tiny_config(task="base", **overrides):
     values = dict(
-        vocab_size=VOCAB, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
-        attention_window=[4, WINDOW], max_position_embeddings=80, hidden_dropout_prob=0.0,
+        vocab_size=VOCAB, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
+        attention_window=WINDOW, max_position_embeddings=80, hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0, num_labels=2 if task == "question_answering" else 3,
     )
     values.update(overrides)

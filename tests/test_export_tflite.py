@@ -1,0 +1,85 @@
+"""TFLite export: every head converts with TFLite builtins only and runs in LiteRT at any
+length (resize_tensor_input and signature runners), matching the Keras model."""
+
+import os
+
+import numpy as np
+import pytest
+
+import tf_longformer as tfl
+import export_cases as cases_lib
+
+litert = pytest.importorskip("ai_edge_litert.interpreter", reason="ai-edge-litert (the dev extra) is not installed")
+TOLERANCE = 1e-4
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    """{task: (model, .tflite path)} for every head, converted once for the module."""
+    base = tmp_path_factory.mktemp("tflite")
+    return {
+        task: (model, tfl.export.tflite(model, str(base / f"{task}.tflite")))
+        for task, model in ((task, cases_lib.make_model(task)) for task in cases_lib.HEADS)
+    }
+
+
+def op_names(interpreter):
+    return {op["op_name"] for op in interpreter._get_ops_details()}
+
+
+@pytest.mark.parametrize("task", list(cases_lib.HEADS))
+def test_head_runs_in_litert_at_every_length(converted, task):
+    model, path = converted[task]
+    interpreter = litert.Interpreter(model_path=path)
+    ops = op_names(interpreter)
+    assert not any(name.startswith("Flex") or name == "CUSTOM" for name in ops), ops
+    signatures = interpreter.get_signature_list()
+    names = tfl.export.head_spec(model).outputs
+    for signature, length, batch, inputs in cases_lib.cases(task):
+        assert sorted(signatures[signature]["inputs"]) == sorted(inputs)
+        assert sorted(signatures[signature]["outputs"]) == sorted(names)
+        got = interpreter.get_signature_runner(signature)(**inputs)
+        want = cases_lib.keras_outputs(model, inputs, names)
+        for name in names:
+            assert got[name].shape == want[name].shape, (signature, length, batch, name)
+            diff = float(np.max(np.abs(got[name] - want[name])))
+            assert diff <= TOLERANCE, f"{task} {signature} length={length} batch={batch} {name}: {diff}"
+
+
+def test_resize_tensor_input_interface(converted):
+    """The classic interface on a one-signature file: resize each input, allocate, set, invoke
+    (as the README shows). Tensors are named "serving_default_<input>:0"."""
+    model, path = converted["token_classification"]
+    interpreter = litert.Interpreter(model_path=path)
+    index = {d["name"][len("serving_default_"):-2]: d["index"] for d in interpreter.get_input_details()}
+    assert sorted(index) == ["attention_mask", "global_attention_mask", "input_ids"]
+    for length in (5, 3 * cases_lib.WINDOW, 2):
+        inputs = cases_lib.make_inputs("token_classification", length, 3)
+        for name, position in index.items():
+            interpreter.resize_tensor_input(position, inputs[name].shape)
+        interpreter.allocate_tensors()
+        for name, position in index.items():
+            interpreter.set_tensor(position, inputs[name])
+        interpreter.invoke()
+        logits = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+        np.testing.assert_allclose(logits, model(**inputs).logits, atol=TOLERANCE, rtol=0)
+
+
+def test_no_global_token_runs_with_xnnpack(converted):
+    """A batch without any global token (zero-size tensors in a naive graph) runs under the
+    default XNNPack delegate."""
+    model, path = converted["base"]
+    runner = litert.Interpreter(model_path=path).get_signature_runner()
+    inputs = cases_lib.make_inputs("base", 13, 2)
+    inputs["global_attention_mask"][:] = 0
+    got = runner(**inputs)["last_hidden_state"]
+    np.testing.assert_allclose(got, model(**inputs).last_hidden_state, atol=TOLERANCE, rtol=0)
+
+
+def test_refuses_to_overwrite(converted):
+    model, path = converted["token_classification"]
+    before = os.path.getsize(path)
+    with pytest.raises(tfl.export.ExportError, match="already exists"):
+        tfl.export.tflite(model, path)
+    assert os.path.getsize(path) == before
+    assert [name for name in os.listdir(os.path.dirname(path)) if name.startswith(".")] == []
