@@ -28,6 +28,8 @@ import tensorflow as tf
 
 from tf_longformer.models import losses
 
+_ID_INPUTS = ("input_ids", "attention_mask", "global_attention_mask", "token_type_ids", "position_ids")
+
 
 def _scale_for_replicas(loss):
     """Per-replica mean -> its share of the global mean (gradients are summed over replicas)."""
@@ -122,6 +124,18 @@ class TaskTrainingMixin:
         loss = _scale_for_replicas(tf.cast(loss, "float32"))
         extra = [_scale_for_replicas(tf.cast(value, "float32")) for value in self.losses]
         return loss + tf.add_n(extra) if extra else loss
+
+    def _symbolic_build(self, iterator=None, data_batch=None):
+        # Keras 3.15 under a tf.distribute strategy reduces a sample batch with MEAN before this
+        # symbolic build (to create the compiled metrics), which turns integer ids into floats
+        # that the model rightly refuses; give the id inputs back their integer dtype.
+        if isinstance(data_batch, tuple) and data_batch and isinstance(data_batch[0], Mapping):
+            x = {
+                name: tf.cast(value, tf.int32) if name in _ID_INPUTS and value.dtype.is_floating else value
+                for name, value in data_batch[0].items()
+            }
+            data_batch = (x,) + tuple(data_batch[1:])
+        return super()._symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         if y is None:
