@@ -1,0 +1,408 @@
+"""Turns a results JSON (written by `benchmarks.run`) into the Markdown table and PNG plots.
+
+`python -m benchmarks.report benchmarks/results/2026-11-27.json` re-renders a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from benchmarks import flops
+
+NAMES = {
+    "ours": "ours (float32)",
+    "ours-bf16": "ours, mixed_bfloat16",
+    "ours-xla": "ours, jit_compile=True",
+    "ours-ckpt": "ours, gradient checkpointing",
+    "ref-tf": "reference TF (transformers 4.x, tf-keras)",
+    "ref-torch": "reference PyTorch (transformers 4.x)",
+    "dense-keras": "dense n×n baseline (Keras 3 MHA)",
+}
+ORDER = ["ours", "ours-bf16", "ours-xla", "ours-ckpt", "ref-tf", "ref-torch", "dense-keras"]
+MARKERS = "o^vsDPX*"
+
+
+def _fmt_s(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value < 0.01:
+        return f"{value:.2g}"
+    return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}×"
+
+
+def _gb(record: dict) -> float | None:
+    mb = record.get("peak_rss_mb") or record.get("observed_peak_rss_mb")
+    return None if not mb else mb / 1024
+
+
+def job_flops(record: dict) -> int | None:
+    cfg = record.get("spec", {}).get("model")
+    if not cfg:
+        return None
+    n = record["length"]
+    if record["impl"] == "dense-keras":
+        return flops.dense_forward_flops(n, cfg)
+    if record["workload"] == "forward":
+        return flops.forward_flops(n, cfg)
+    if record["workload"] == "train":
+        return flops.train_step_flops(n, cfg, checkpointing=record["impl"] == "ours-ckpt")
+    return None
+
+
+class Results:
+    def __init__(self, data: dict):
+        self.run = data["run"]
+        self.records = data["records"]
+        matmul = next((r for r in self.records if r["workload"] == "matmul" and r.get("ok")), None)
+        self.matmul = matmul
+        rates = (matmul or {}).get("gflops", {})
+        self.rate_f32 = rates.get("float32", 0) * 1e9 or None
+        self.rate_bf16 = rates.get("bfloat16", 0) * 1e9 or None
+
+    def get(self, impl: str, workload: str, length: int) -> dict | None:
+        for record in self.records:
+            if record["impl"] == impl and record["workload"] == workload and record["length"] == length:
+                return record
+        return None
+
+    def median(self, impl: str, workload: str, length: int) -> float | None:
+        record = self.get(impl, workload, length)
+        return record["median_s"] if record and record.get("ok") else None
+
+    def lengths(self, workload: str) -> list[int]:
+        return sorted({r["length"] for r in self.records if r["workload"] == workload})
+
+    def impls(self, workload: str) -> list[str]:
+        present = {r["impl"] for r in self.records if r["workload"] == workload}
+        return [i for i in ORDER if i in present]
+
+    def floor(self, record_or_flops, dtype: str = "float32") -> float | None:
+        count = job_flops(record_or_flops) if isinstance(record_or_flops, dict) else record_or_flops
+        rate = self.rate_f32 if dtype == "float32" else self.rate_bf16
+        return None if not count or not rate else count / rate
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    return None if not numerator or not denominator else numerator / denominator
+
+
+def _model_flops(results: Results, workload: str, length: int, impl: str = "ours") -> int | None:
+    record = results.get(impl, workload, length) or next(
+        (r for r in results.records if r["workload"] == workload and r["length"] == length and r["impl"] != "dense-keras"),
+        None,
+    )
+    return job_flops(record) if record else None
+
+
+def render(results: Results, stem: str) -> str:
+    run = results.run
+    out: list[str] = []
+    out.append(f"# Benchmarks {run['date']} (suite `{run['suite']}`, model `{run['model']}`)\n")
+    commands = run.get("merged_commands") or [run.get("command")]
+    out.append("Commands: " + "; ".join(f"`{c}`" for c in commands if c) + "  ")
+    out.append(f"Machine: {run.get('machine')}  ")
+    out.append(f"Load at start: `{run.get('uptime_start')}`; at end: `{run.get('uptime_end', '?')}`  ")
+    versions: dict[str, str] = {}
+    for record in results.records:
+        for key, value in (record.get("versions") or {}).items():
+            versions.setdefault(key, value)
+    if versions:
+        out.append("Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + "  ")
+    cfg = next((r["spec"]["model"] for r in results.records if r.get("spec", {}).get("model")), None)
+    if cfg:
+        out.append(
+            "Model: " + ", ".join(f"{k} {v}" for k, v in cfg.items())
+            + " (position table n + 2 beyond 4096); batch 1, one global token (token 0), random weights.  "
+        )
+    out.append("")
+    cores = os.cpu_count() or 2
+    loads = [float(r[k].split()[0]) for r in results.records for k in ("load_before", "load_after") if r.get(k)]
+    if loads and max(loads) > cores:
+        out.append(
+            f"> **Shared machine:** the 1-minute load average reached {max(loads):.1f} on {cores} cores during "
+            "these measurements, so absolute times are inflated and ratios between workers run at different "
+            "loads are uncertain (see the load column). Re-run on an idle machine for target checks.\n"
+        )
+    if results.matmul:
+        rates = results.matmul["gflops"]
+        out.append(
+            f"**Dense matmul rate** (`tf.matmul` {results.matmul['matmul_size']}², median; load "
+            f"{results.matmul.get('load_before')}): float32 **{rates['float32']:.0f} GFLOP/s**, "
+            f"bfloat16 **{rates['bfloat16']:.0f} GFLOP/s**, numpy float32 {rates.get('numpy_float32', 0):.0f} GFLOP/s. "
+            "Floors = matmul FLOPs of the workload (benchmarks/flops.py) / that rate.\n"
+        )
+    else:
+        out.append("**Dense matmul rate**: not measured in this file (floors omitted).\n")
+
+    for workload, title in (("forward", "Forward pass"), ("train", "Training step (sequence classification, Adam)")):
+        lengths = results.lengths(workload)
+        if not lengths:
+            continue
+        impls = results.impls(workload)
+        out.append(f"## {title}\n")
+        out.append(
+            "| length | implementation | median s (timed runs) | first call s | peak RSS GB | × float32 floor | load avg before → after |"
+        )
+        out.append("|---:|---|---:|---:|---:|---:|---|")
+        for length in lengths:
+            for impl in impls:
+                record = results.get(impl, workload, length)
+                if record is None:
+                    continue
+                name = NAMES.get(impl, impl)
+                load = f"{record.get('load_before', '?')} → {record.get('load_after', '?')}"
+                if not record.get("ok"):
+                    out.append(f"| {length} | {name} | fails: {record.get('error', '?')} | – | – | – | {load} |")
+                    continue
+                over_floor = ratio(record["median_s"], results.floor(record))
+                out.append(
+                    f"| {length} | {name} | {_fmt_s(record['median_s'])} ({len(record['times_s'])}) | "
+                    f"{_fmt_s(record.get('first_call_s'))} | {_fmt_s(_gb(record))} | {_fmt_ratio(over_floor)} | {load} |"
+                )
+        out.append("")
+        out.append("Ratios (> 1× means ours is faster or leaner):\n")
+        if workload == "forward":
+            out.append(
+                "| length | TFLOP | float32 floor s | bf16 floor s | ref TF / ours | ref PyTorch / ours | ours / float32 floor "
+                "| ours f32 / ours bf16 | dense / ours | ref TF RSS / ours RSS | ref PyTorch RSS / ours RSS |"
+            )
+            out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        else:
+            out.append(
+                "| length | TFLOP | float32 floor s | bf16 floor s | ref PyTorch / ours | ref TF / ours | ours / float32 floor "
+                "| ours f32 / ours bf16 | ours RSS GB | ours+ckpt RSS GB | ref PyTorch RSS / ours RSS |"
+            )
+            out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for length in lengths:
+            count = _model_flops(results, workload, length)
+            ours = results.median("ours", workload, length)
+            f32_floor = results.floor(count) if count else None
+            bf16_floor = results.floor(count, "bfloat16") if count else None
+            ours_rec = results.get("ours", workload, length)
+            ours_gb = _gb(ours_rec) if ours_rec and ours_rec.get("ok") else None
+
+            def rss_ratio(impl):
+                rec = results.get(impl, workload, length)
+                return ratio(_gb(rec), ours_gb) if rec and rec.get("ok") else None
+
+            tflop = f"{count / 1e12:.3g}" if count else "–"
+            if workload == "forward":
+                out.append(
+                    f"| {length} | {tflop} | {_fmt_s(f32_floor)} | {_fmt_s(bf16_floor)} | "
+                    f"{_fmt_ratio(ratio(results.median('ref-tf', workload, length), ours))} | "
+                    f"{_fmt_ratio(ratio(results.median('ref-torch', workload, length), ours))} | "
+                    f"{_fmt_ratio(ratio(ours, f32_floor))} | "
+                    f"{_fmt_ratio(ratio(ours, results.median('ours-bf16', workload, length)))} | "
+                    f"{_fmt_ratio(ratio(results.median('dense-keras', workload, length), ours))} | "
+                    f"{_fmt_ratio(rss_ratio('ref-tf'))} | {_fmt_ratio(rss_ratio('ref-torch'))} |"
+                )
+            else:
+                ckpt = results.get("ours-ckpt", workload, length)
+                out.append(
+                    f"| {length} | {tflop} | {_fmt_s(f32_floor)} | {_fmt_s(bf16_floor)} | "
+                    f"{_fmt_ratio(ratio(results.median('ref-torch', workload, length), ours))} | "
+                    f"{_fmt_ratio(ratio(results.median('ref-tf', workload, length), ours))} | "
+                    f"{_fmt_ratio(ratio(ours, f32_floor))} | "
+                    f"{_fmt_ratio(ratio(ours, results.median('ours-bf16', workload, length)))} | "
+                    f"{_fmt_s(ours_gb)} | {_fmt_s(_gb(ckpt) if ckpt and ckpt.get('ok') else None)} | "
+                    f"{_fmt_ratio(rss_ratio('ref-torch'))} |"
+                )
+        out.append("")
+        plot = f"{stem}-{workload}.png"
+        out.append(f"![{title}: time and peak RSS vs length]({plot})\n")
+
+    out.extend(_scaling(results))
+    out.extend(_targets(results))
+    out.extend(_profiles(stem))
+    notes = sorted({f"{r['impl']}: {n}" for r in results.records for n in (r.get("notes") or [])})
+    heads = sorted({f"{r['impl']}: {r['head']}" for r in results.records if r.get("head")})
+    modes = sorted({f"{r['impl']} {r['workload']}: {r['mode']}" for r in results.records if r.get("mode")})
+    if notes or heads or modes:
+        out.append("## Notes\n")
+        out.extend(f"- {line}" for line in modes + heads + notes)
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+PROFILE_DIR: Path | None = None
+
+
+def _profiles(stem: str) -> list[str]:
+    """Tables of `profile_ours --json <stem>-profile-<n>.json` files beside the results."""
+    lines: list[str] = []
+    if PROFILE_DIR is None:
+        return lines
+    for path in sorted(PROFILE_DIR.glob(f"{stem}-profile-*.json")):
+        data = json.loads(path.read_text())
+        lines.append(
+            f"## Profile: one ours layer, n = {data['n']} (`python -m benchmarks.profile_ours`, "
+            f"tf.matmul {data['rate_gflops']:.0f} GFLOP/s in that process)\n"
+        )
+        lines.append("| part | ms | GFLOP | floor ms | × floor |")
+        lines.append("|---|---:|---:|---:|---:|")
+        for part in data["parts"]:
+            sec = part["seconds"]
+            floor_ms = part["floor_s"] * 1e3
+            lines.append(
+                f"| {part['part']} | {'n/a' if sec is None else f'{sec * 1e3:.0f}'} | {part['gflop']:.2f} | "
+                f"{floor_ms:.0f} | {'n/a' if sec is None else f'{sec * 1e3 / floor_ms:.2f}×'} |"
+            )
+        lines.append("")
+    return lines
+
+
+def _scaling(results: Results) -> list[str]:
+    lines: list[str] = []
+    lengths = results.lengths("forward")
+    if 4096 in lengths and 16384 in lengths:
+        lines.append("## Scaling 4096 → 16384 (forward; linear = 4×, quadratic attention → up to 16×)\n")
+        lines.append("| implementation | time growth | peak RSS growth |")
+        lines.append("|---|---:|---:|")
+        for impl in results.impls("forward"):
+            a, b = results.get(impl, "forward", 4096), results.get(impl, "forward", 16384)
+            if a and b and a.get("ok") and b.get("ok"):
+                lines.append(
+                    f"| {NAMES.get(impl, impl)} | {_fmt_ratio(ratio(b['median_s'], a['median_s']))} | "
+                    f"{_fmt_ratio(ratio(_gb(b), _gb(a)))} |"
+                )
+            else:
+                lines.append(f"| {NAMES.get(impl, impl)} | – | – |")
+        lines.append("")
+    return lines
+
+
+def _targets(results: Results) -> list[str]:
+    """Issue 7's targets, where this file has the figures."""
+    n = 4096
+    rows = []
+
+    def add(name, value, goal, met):
+        rows.append(f"| {name} | {value} | {goal} | {'met' if met else 'NOT met'} |")
+
+    ours = results.median("ours", "forward", n)
+    ref_tf = results.median("ref-tf", "forward", n)
+    if ours and ref_tf:
+        add("forward 4096: ref TF / ours", _fmt_ratio(ref_tf / ours), "≥ 2.5×", ref_tf / ours >= 2.5)
+    count = _model_flops(results, "forward", n)
+    if ours and count and results.rate_f32:
+        value = ours / results.floor(count)
+        add("forward 4096: ours / float32 floor", _fmt_ratio(value), "≤ 1.3×", value <= 1.3)
+    bf16 = results.median("ours-bf16", "forward", n)
+    if ours and bf16:
+        add("forward 4096: ours f32 / ours bf16", _fmt_ratio(ours / bf16), "≥ 1.7×", ours / bf16 >= 1.7)
+    train = results.median("ours", "train", n)
+    torch_train = results.median("ref-torch", "train", n)
+    if train and torch_train:
+        add("train 4096: ref PyTorch / ours", _fmt_ratio(torch_train / train), "≥ 3×", torch_train / train >= 3)
+    rec = results.get("ours", "train", n)
+    if rec and rec.get("ok"):
+        add("train 4096: ours peak RSS", f"{_gb(rec):.2f} GB", "≤ 6 GB", _gb(rec) <= 6)
+    rec = results.get("ours-ckpt", "train", n)
+    if rec and rec.get("ok"):
+        add("train 4096: ours + checkpointing peak RSS", f"{_gb(rec):.2f} GB", "≤ 3 GB", _gb(rec) <= 3)
+    a, b = results.get("ours", "forward", 4096), results.get("ours", "forward", 16384)
+    if a and b and a.get("ok") and b.get("ok"):
+        t, m = b["median_s"] / a["median_s"], _gb(b) / _gb(a)
+        add("forward 4096 → 16384: time growth", _fmt_ratio(t), "≤ 4.3×", t <= 4.3)
+        add("forward 4096 → 16384: peak RSS growth", _fmt_ratio(m), "≤ 4.3×", m <= 4.3)
+    rec = results.get("ours", "forward", n)
+    if rec and rec.get("ok") and rec.get("first_call_s"):
+        add("forward 4096: first call (trace + run)", f"{rec['first_call_s']:.2f} s", "≤ 5 s", rec["first_call_s"] <= 5)
+    if not rows or results.run.get("model") != "base":
+        return []
+    return ["## Issue 7 targets (figures from this file)\n", "| target | measured | goal | |", "|---|---:|---:|---|", *rows, ""]
+
+
+def plot(results: Results, path_stem: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import ticker
+
+    written = []
+    for workload, title in (("forward", "Forward"), ("train", "Training step")):
+        lengths = results.lengths(workload)
+        if not lengths:
+            continue
+        fig, (ax_time, ax_mem) = plt.subplots(1, 2, figsize=(12, 4.8))
+        for index, impl in enumerate(results.impls(workload)):
+            points = [
+                (r["length"], r["median_s"], _gb(r))
+                for r in (results.get(impl, workload, n) for n in lengths)
+                if r and r.get("ok")
+            ]
+            if not points:
+                continue
+            xs, ts, ms = zip(*points)
+            style = dict(marker=MARKERS[index % len(MARKERS)], label=NAMES.get(impl, impl))
+            ax_time.plot(xs, ts, **style)
+            ax_mem.plot(xs, ms, **style)
+        floors = [(n, results.floor(_model_flops(results, workload, n) or 0)) for n in lengths]
+        floors = [(n, f) for n, f in floors if f]
+        if floors:
+            xs, fs = zip(*floors)
+            ax_time.plot(xs, fs, "k--", marker="_", markersize=14, label="float32 matmul floor")
+        for ax, label in ((ax_time, "median time (s)"), (ax_mem, "peak RSS (GB)")):
+            ax.set_xscale("log", base=2)
+            ax.set_yscale("log")
+            ax.set_xlim(400, 20000)
+            ax.set_xticks([512, 1024, 2048, 4096, 8192, 16384])
+            ax.set_xticklabels(["512", "1k", "2k", "4k", "8k", "16k"])
+            ax.set_xlabel("sequence length (batch 1)")
+            ax.set_ylabel(label)
+            ax.grid(True, which="both", alpha=0.3)
+            ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+            ax.yaxis.set_minor_formatter(ticker.FormatStrFormatter("%g"))
+        if ax_time.get_legend_handles_labels()[0]:
+            ax_time.legend(fontsize=8)
+        fig.suptitle(f"{title}, {results.run['model']} config, {results.run['date']} ({results.run.get('machine', '')[:60]})", fontsize=9)
+        fig.tight_layout()
+        path = path_stem.parent / f"{path_stem.name}-{workload}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def write_report(json_path: Path) -> Path:
+    json_path = Path(json_path)
+    results = Results(json.loads(json_path.read_text()))
+    stem = json_path.with_suffix("")
+    md_path = stem.with_suffix(".md")
+    global PROFILE_DIR
+    PROFILE_DIR = json_path.parent
+    md_path.write_text(render(results, stem.name))
+    try:
+        plot(results, stem)
+    except ImportError as error:
+        print(f"[bench] no plots ({error}); run bash benchmarks/setup.sh to install matplotlib", file=sys.stderr)
+    return md_path
+
+
+START, END = "<!-- latest-results:start -->", "<!-- latest-results:end -->"
+
+
+def update_readme(md_path: Path, readme: Path) -> None:
+    """Copies the results file's tables into the README between the markers."""
+    text = readme.read_text()
+    if START not in text or END not in text:
+        return
+    body = md_path.read_text().split("\n", 1)[1]
+    rel = md_path.relative_to(readme.parent).as_posix()
+    body = body.replace("](" + md_path.stem, "](" + str(Path(rel).parent) + "/" + md_path.stem)
+    block = f"{START}\nFrom [`{rel}`]({rel}):\n{body}\n{END}"
+    head, rest = text.split(START, 1)
+    readme.write_text(head + block + rest.split(END, 1)[1])
+
+
+if __name__ == "__main__":
+    for argument in sys.argv[1:]:
+        print(write_report(Path(argument)))
