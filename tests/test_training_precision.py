@@ -54,6 +54,7 @@ def test_mixed_precision_trains_without_nan_close_to_float32(global_policy):
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
 
 
+@pytest.mark.slow  # XLA compiles forward + backward: about 30-60 s on 2 shared cores
 def test_jit_compile_training_with_global_tokens():
     model = tfl.LongformerForQuestionAnswering(tiny_config(num_labels=2), max_global_tokens=6)
     assert model.supports_jit
