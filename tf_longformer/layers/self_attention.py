@@ -33,6 +33,7 @@ class LongformerSelfAttention(keras.layers.Layer):
             than that in a row is an error.
         query_block_size: query rows per block of the banded matmul (default: half the window).
         initializer_range: stddev of the truncated-normal kernel initialiser.
+        seed: seed of the attention dropout.
     """
 
     def __init__(
@@ -44,6 +45,7 @@ class LongformerSelfAttention(keras.layers.Layer):
         max_global_tokens: int | None = None,
         query_block_size: int | None = None,
         initializer_range: float = 0.02,
+        seed: int | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -64,6 +66,7 @@ class LongformerSelfAttention(keras.layers.Layer):
         self.max_global_tokens = max_global_tokens
         self.query_block_size = query_block_size
         self.initializer_range = initializer_range
+        self.seed = seed
         # Keras' "auto" jit must not pick XLA for a data-dependent number of global slots.
         self.supports_jit = max_global_tokens is not None
 
@@ -81,7 +84,7 @@ class LongformerSelfAttention(keras.layers.Layer):
         self.query_global = projection("query_global")
         self.key_global = projection("key_global")
         self.value_global = projection("value_global")
-        self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
+        self.seed_generator = keras.random.SeedGenerator(seed)
 
     def build(self, input_shape=None):
         for layer in (self.query, self.key, self.value, self.query_global, self.key_global, self.value_global):
@@ -103,23 +106,42 @@ class LongformerSelfAttention(keras.layers.Layer):
             tf.equal(attention_mask, 2), self.max_global_tokens
         )
         global_hidden = tf.gather(hidden_states, positions, batch_dims=1)
-        result = attention_ops.longformer_attention(
-            query=self._split_heads(self.query(hidden_states) * scale),
-            key=self._split_heads(self.key(hidden_states)),
-            value=self._split_heads(self.value(hidden_states)),
-            global_query=self._split_heads(self.query_global(global_hidden) * scale),
-            global_key=self._split_heads(self.key_global(hidden_states)),
-            global_value=self._split_heads(self.value_global(hidden_states)),
-            attention_mask=attention_mask,
-            global_positions=positions,
-            global_slot_is_valid=slot_is_valid,
-            one_sided_window=self.attention_window // 2,
-            block_size=self.query_block_size,
-            dropout=(lambda probs: self.dropout(probs, training=training)) if self.dropout_rate else None,
-            return_probs=return_attention_probs,
+        projected = (
+            self._split_heads(self.query(hidden_states) * scale),
+            self._split_heads(self.key(hidden_states)),
+            self._split_heads(self.value(hidden_states)),
+            self._split_heads(self.query_global(global_hidden) * scale),
+            self._split_heads(self.key_global(hidden_states)),
+            self._split_heads(self.value_global(hidden_states)),
         )
+        use_dropout = bool(training) and self.dropout_rate > 0
+
+        def attend(*projections, return_probs=False):
+            return attention_ops.longformer_attention(
+                *projections,
+                attention_mask=attention_mask,
+                global_positions=positions,
+                global_slot_is_valid=slot_is_valid,
+                one_sided_window=self.attention_window // 2,
+                block_size=self.query_block_size,
+                dropout_rate=self.dropout_rate if use_dropout else 0.0,
+                dropout_seed=dropout_seed,
+                return_probs=return_probs,
+            )
+
+        dropout_seed = (
+            keras.random.randint((2,), 0, 2**30, seed=self.seed_generator, dtype="int32") if use_dropout else None
+        )
+        if return_attention_probs:
+            result = attend(*projected, return_probs=True)
+            attended = result.output
+        else:
+            # The probabilities ([b, h, blocks, c, g + c + w] floats) are the largest activation
+            # by far: keep only the projections and recompute the rest for the gradients (the
+            # seeded dropout draws the same masks again).
+            attended = tf.recompute_grad(lambda *projections: attend(*projections).output)(*projected)
         shape = tf.shape(hidden_states)
-        output = tf.reshape(tf.transpose(result.output, [0, 2, 1, 3]), [shape[0], shape[1], self.hidden_size])
+        output = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [shape[0], shape[1], self.hidden_size])
         if return_attention_probs:
             return output, result.local_probs, result.global_probs
         return output
@@ -137,5 +159,6 @@ class LongformerSelfAttention(keras.layers.Layer):
             max_global_tokens=self.max_global_tokens,
             query_block_size=self.query_block_size,
             initializer_range=self.initializer_range,
+            seed=self.seed,
         )
         return config

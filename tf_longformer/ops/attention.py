@@ -19,7 +19,7 @@ frame, so scores, softmax and the value product are each one batched op over
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import tensorflow as tf
 
@@ -34,6 +34,14 @@ class AttentionResult(NamedTuple):
     output: tf.Tensor  # [b, h, n, d]
     local_probs: tf.Tensor | None  # [b, h, n, g + 2w + 1], the reference's `attentions` layout
     global_probs: tf.Tensor | None  # [b, h, g, n]
+
+
+def stateless_dropout(values: tf.Tensor, rate: float, seed: tf.Tensor | None, salt: int) -> tf.Tensor:
+    """Inverted dropout whose mask is a pure function of (`seed`, `salt`, shape)."""
+    if seed is None or rate == 0.0:
+        return values
+    keep = tf.random.stateless_uniform(tf.shape(values), seed=seed + salt) >= rate
+    return tf.where(keep, values / tf.cast(1.0 - rate, values.dtype), tf.zeros_like(values))
 
 
 def _per_query_row(flags: tf.Tensor) -> tf.Tensor:
@@ -92,7 +100,8 @@ def longformer_attention(
     global_slot_is_valid: tf.Tensor,
     one_sided_window: int,
     block_size: int | None = None,
-    dropout: Callable[[tf.Tensor], tf.Tensor] | None = None,
+    dropout_rate: float = 0.0,
+    dropout_seed: tf.Tensor | None = None,
     return_probs: bool = False,
 ) -> AttentionResult:
     """Computes Longformer attention for one layer.
@@ -105,7 +114,9 @@ def longformer_attention(
         global_positions, global_slot_is_valid: [b, g], from `global_tokens.global_token_slots`.
         one_sided_window: w, tokens seen on each side.
         block_size: query rows per block (default `default_block_size(w)`).
-        dropout: applied to the attention probabilities (training only).
+        dropout_rate, dropout_seed: dropout on the attention probabilities, drawn from the
+            [2] int32 `dropout_seed` with stateless ops (None: no dropout). The same seed gives
+            the same masks, so a recomputation in the backward pass is exact.
         return_probs: also return the probabilities in the reference's layouts.
     """
     w = one_sided_window
@@ -136,9 +147,7 @@ def longformer_attention(
     scores = tf.reshape(tf.cast(scores, tf.float32), [batch, heads, num_blocks, c, frame_width])
     scores += block_score_bias(attention_mask, key_positions, global_slot_is_valid, w, c)
     probs = tf.nn.softmax(scores, axis=-1)
-    used_probs = tf.cast(probs, compute_dtype)
-    if dropout is not None:
-        used_probs = dropout(used_probs)
+    used_probs = stateless_dropout(tf.cast(probs, compute_dtype), dropout_rate, dropout_seed, salt=0)
     local_output = tf.matmul(tf.reshape(used_probs, [-1, c, frame_width]), block_frames(value))
     local_output = tf.reshape(local_output, [batch, heads, padded_length, head_size])[:, :, :length]
 
@@ -148,9 +157,7 @@ def longformer_attention(
         _per_query_row(global_slot_is_valid), tf.expand_dims(tf.expand_dims(tf.logical_not(is_padding), 1), 1)
     )
     global_probs = tf.nn.softmax(tf.where(global_allowed, global_scores, _MASKED), axis=-1)
-    used_global_probs = tf.cast(global_probs, compute_dtype)
-    if dropout is not None:
-        used_global_probs = dropout(used_global_probs)
+    used_global_probs = stateless_dropout(tf.cast(global_probs, compute_dtype), dropout_rate, dropout_seed, salt=1)
     global_output = tf.matmul(used_global_probs, global_value)  # [b,h,g,d]
 
     # Global rows replace local ones (gathered from g + 1 slots, the last a zero filler);
