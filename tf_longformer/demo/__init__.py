@@ -1,0 +1,1 @@
+"""The demo (`python -m tf_longformer.demo`, `tf-longformer demo`) and its generated text."""

@@ -1,0 +1,114 @@
+"""Generated English-like text: the corpus of the embedded default model and the demo's task.
+
+Nothing is downloaded: sentences come from small word lists and templates, drawn with a seeded
+NumPy generator, so every run of `tools/make_default_model.py` and of the demo sees the same text.
+
+The demo's task (`long_range_documents`): a question comes first ("what colour does the guard
+wear ?") and the facts it needs come last, thousands of tokens later ("the visitor wears red .
+the guard wears blue ."). The label is the colour the asked person wears. The question alone
+says nothing about the label, so a model that reads only a 512-token prefix is at chance; a
+model that reads the colours but ignores the question gets 75%; only a model that combines
+the two, thousands of tokens apart, gets every document right.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ADJECTIVES = (
+    "old quiet small large green dark bright cold warm busy empty narrow wide tall short heavy light "
+    "early late young ancient simple strange careful sudden gentle loud distant local broken new"
+).split()
+NOUNS = (
+    "river city garden window teacher farmer market bridge letter engine forest village doctor road "
+    "station library mountain harbor kitchen student painter island tower valley soldier merchant "
+    "lantern wagon castle meadow"
+).split()
+VERBS = (
+    "watches follows crosses builds finds carries opens paints visits leaves reaches remembers "
+    "describes repairs passes greets"
+).split()
+PLACES = (
+    "the hill the sea the square the wall the gate the field the shore the school the mill the lake "
+    "the north road the old well"
+).split(" the ")
+TIMES = "at dawn|in the evening|after the rain|before winter|every morning|at noon|during the storm|later".split("|")
+CONNECTORS = "and then|while|because|so|but".split("|")
+#: The label words of the demo's task and the people who wear them; none appear in the filler text.
+COLOURS = ("red", "blue")
+PEOPLE = ("guard", "visitor")
+
+
+def _place(rng: np.random.Generator) -> str:
+    place = PLACES[rng.integers(len(PLACES))].strip()
+    return place if place.startswith("the ") else "the " + place
+
+
+def sentence(rng: np.random.Generator) -> str:
+    """One filler sentence ("the old farmer crosses the bridge near the mill at dawn .")."""
+    a, b = rng.integers(len(ADJECTIVES), size=2)
+    n1, n2 = rng.integers(len(NOUNS), size=2)
+    verb = VERBS[rng.integers(len(VERBS))]
+    text = f"the {ADJECTIVES[a]} {NOUNS[n1]} {verb} the {ADJECTIVES[b]} {NOUNS[n2]} near {_place(rng)}"
+    kind = rng.integers(3)
+    if kind == 1:
+        text += " " + TIMES[rng.integers(len(TIMES))]
+    elif kind == 2:
+        n3 = NOUNS[rng.integers(len(NOUNS))]
+        text += f" {CONNECTORS[rng.integers(len(CONNECTORS))]} the {n3} {VERBS[rng.integers(len(VERBS))]} {_place(rng)}"
+    return text + " ."
+
+
+def filler(rng: np.random.Generator, sentences: int) -> str:
+    return " ".join(sentence(rng) for _ in range(sentences))
+
+
+def question(person: str) -> str:
+    return f"what colour does the {person} wear ?"
+
+
+def fact_sentence(person: str, colour: str) -> str:
+    return f"the {person} wears {colour} ."
+
+
+def pretraining_documents(count: int, *, sentences: tuple[int, int] = (20, 60), seed: int = 0) -> list[str]:
+    """Documents for the tokenizer and masked-LM pretraining: filler, questions and facts."""
+    rng = np.random.default_rng(seed)
+    documents = []
+    for _ in range(count):
+        parts = [sentence(rng) for _ in range(int(rng.integers(*sentences)))]
+        for person in PEOPLE:
+            if rng.random() < 0.5:
+                fact = fact_sentence(person, COLOURS[rng.integers(len(COLOURS))])
+                parts.insert(int(rng.integers(len(parts) + 1)), fact)
+        if rng.random() < 0.3:
+            parts.insert(0, question(PEOPLE[rng.integers(len(PEOPLE))]))
+        documents.append(" ".join(parts))
+    return documents
+
+
+def long_range_documents(
+    count: int, *, sentences: int = 140, seed: int = 0
+) -> tuple[list[str], list[str], np.ndarray]:
+    """`count` (question, document, label) triples; documents hold `sentences` filler sentences.
+
+    About 15 tokens a sentence: 140 sentences are some 2,100 tokens. The two facts sit among the
+    last three sentences, in random order; label = `COLOURS.index(colour of the asked person)`.
+    Labels are balanced (alternating, then shuffled).
+    """
+    rng = np.random.default_rng(seed)
+    questions, documents, labels = [], [], np.zeros(count, np.int32)
+    for index in range(count):
+        asked = PEOPLE[rng.integers(len(PEOPLE))]
+        other = PEOPLE[1 - PEOPLE.index(asked)]
+        answer = index % 2
+        colours = {asked: COLOURS[answer], other: COLOURS[rng.integers(len(COLOURS))]}
+        facts = [fact_sentence(p, colours[p]) for p in (PEOPLE if rng.random() < 0.5 else PEOPLE[::-1])]
+        body = [sentence(rng) for _ in range(sentences)]
+        body.insert(len(body) - int(rng.integers(0, 2)), facts[0])
+        body.insert(len(body) - int(rng.integers(0, 2)), facts[1])
+        questions.append(question(asked))
+        documents.append(" ".join(body))
+        labels[index] = answer
+    order = rng.permutation(count)
+    return [questions[i] for i in order], [documents[i] for i in order], labels[order]
