@@ -107,8 +107,7 @@ def validate_and_fill(
         tensor = tensors[name]
         if tensor is not None and not tensor.shape.is_compatible_with(static_shape):
             raise ValueError(
-                f"`{name}` has shape {tensor.shape} but `{reference_name}` has [batch, length] = {static_shape}; "
-                "they must match."
+                _shape_message(name, reference_name) + f" Got {tensor.shape}, `{reference_name}` has {static_shape}."
             )
 
     if tf.executing_eagerly():
@@ -156,6 +155,10 @@ def _value_rules(vocab_size, type_vocab_size, max_sequence_length, max_position_
     ]
 
 
+def _shape_message(name: str, reference_name: str) -> str:
+    return f"`{name}` must have the same [batch, length] as `{reference_name}`."
+
+
 def _length_message(reference_name: str, max_sequence_length: int) -> str:
     return (
         f"`{reference_name}` is longer than the model allows: at most {max_sequence_length} tokens "
@@ -169,7 +172,7 @@ def _check_values_eagerly(tensors, shape, reference_name, vocab_size, type_vocab
     _check(length <= max_sequence_length, _length_message(reference_name, max_sequence_length) + f" Got {length}.")
     for name, tensor in tensors.items():
         if tensor is not None and tuple(tensor.shape) != (batch, length):
-            raise ValueError(f"`{name}` has shape {tuple(tensor.shape)} but `{reference_name}` has [batch, length] = {(batch, length)}.")
+            raise ValueError(_shape_message(name, reference_name) + f" Got {tuple(tensor.shape)}, expected {(batch, length)}.")
     for name, low, high, message in _value_rules(vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings):
         tensor = tensors[name]
         if tensor is None:
@@ -191,9 +194,7 @@ def _graph_checks(tensors, shape, reference_name, vocab_size, type_vocab_size, m
     for name, tensor in tensors.items():
         if tensor is not None and name != reference_name:
             checks.append(
-                tf.debugging.assert_equal(
-                    tf.shape(tensor), shape, message=f"`{name}` must have the same [batch, length] as `{reference_name}`."
-                )
+                tf.debugging.assert_equal(tf.shape(tensor), shape, message=_shape_message(name, reference_name))
             )
     for name, low, high, message in _value_rules(vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings):
         tensor = tensors[name]

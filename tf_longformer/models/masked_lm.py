@@ -52,6 +52,9 @@ class LongformerForMaskedLM(LongformerTaskModel):
     def weight_rows(self):
         return weight_map.masked_lm_rows(self)
 
+    def label_rules(self, labels):
+        return {"labels": dict(layouts=[("batch", "length")], integer=True, num_classes=self.config.vocab_size)}
+
     def call(
         self,
         input_ids=None,
@@ -71,7 +74,9 @@ class LongformerForMaskedLM(LongformerTaskModel):
                  token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds),
             {"labels": labels},
         )
-        outputs = self.longformer.encode(self.prepare(values), output_attentions, output_hidden_states, training)
+        inputs = self.prepare(values)
+        targets = self.checked_labels(targets, self.sequence_sizes(inputs))
+        outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
         logits = self.lm_head(
             outputs["last_hidden_state"], self.longformer.embeddings.word_embeddings.embeddings
         )

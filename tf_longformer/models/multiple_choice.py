@@ -23,6 +23,30 @@ def _flatten_choices(name: str, value, rank: int):
     return tf.reshape(tensor, tf.concat([[-1], shape[2:]], axis=0))
 
 
+def _checked_leading_axes(values: dict, reference_name: str):
+    """[batch, num_choices] of the reference input, checked equal in every other input.
+
+    Flattened inputs of equal size can still disagree here ([3, 2, L] against [2, 3, L]).
+    """
+    shape = tf.shape(tf.convert_to_tensor(values[reference_name]))[:2]
+    message = "`{name}` must have the same [batch, num_choices] as `" + reference_name + "`."
+    checks = []
+    for name, value in values.items():
+        if value is None or name == reference_name:
+            continue
+        other = tf.shape(tf.convert_to_tensor(value))[:2]
+        if tf.executing_eagerly():
+            if not bool(tf.reduce_all(tf.equal(other, shape))):
+                raise ValueError(message.format(name=name) + f" Got {other.numpy().tolist()}, expected {shape.numpy().tolist()}.")
+        else:
+            checks.append(tf.debugging.assert_equal(other, shape, message=message.format(name=name)))
+    if tf.executing_eagerly():
+        return [int(size) for size in shape]
+    with tf.control_dependencies(checks):
+        shape = tf.identity(shape)
+    return [shape[0], shape[1]]
+
+
 @keras.saving.register_keras_serializable(package="tf_longformer")
 class LongformerForMultipleChoice(LongformerTaskModel):
     """Longformer with the pooler, dropout and a one-unit `classifier` per choice, as the reference.
@@ -72,6 +96,9 @@ class LongformerForMultipleChoice(LongformerTaskModel):
         mask = auto_global.multiple_choice_global_mask(inputs.input_ids, sep)
         return auto_global.checked_separator_mask(mask, inputs.input_ids, sep, "multiple choice")
 
+    def label_rules(self, labels):
+        return {"labels": dict(layouts=[("batch",)], integer=True, num_classes="num_choices")}
+
     def call(
         self,
         input_ids=None,
@@ -94,11 +121,14 @@ class LongformerForMultipleChoice(LongformerTaskModel):
         reference = values["input_ids"] if values["input_ids"] is not None else values["inputs_embeds"]
         if reference is None:
             raise ValueError("Pass `input_ids` ([batch, num_choices, length]) or `inputs_embeds`.")
-        num_choices = tf.shape(tf.convert_to_tensor(reference))[1]
         flat = {
             name: _flatten_choices(name, value, 4 if name == "inputs_embeds" else 3) for name, value in values.items()
         }
         inputs = self.prepare(flat, self.automatic_global_attention)
+        # After `prepare`: the reference has the right rank and every flattened input its shape.
+        leading = _checked_leading_axes(values, "input_ids" if values["input_ids"] is not None else "inputs_embeds")
+        num_choices = leading[1]
+        targets = self.checked_labels(targets, {"batch": leading[0], "num_choices": num_choices})
         outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
         pooled = self.dropout(outputs["pooler_output"], training=training)
         logits = tf.reshape(self.classifier(pooled), [-1, num_choices])

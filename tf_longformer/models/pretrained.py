@@ -41,6 +41,26 @@ class LongformerPreTrainedModel(keras.Model):
         if not self.built:
             self.build(None)
 
+    def load_weights(self, filepath, *args, **kwargs):
+        """Keras' `load_weights` (`.weights.h5`, `.keras`), all or nothing.
+
+        Keras assigns layer by layer and raises only at the end, so a corrupt or truncated
+        file would leave a half-loaded model. Here a failed load puts every variable (the
+        optimizer's included) back as it was, then re-raises.
+        """
+        self._ensure_built()
+        variables = list(self.variables)
+        optimizer = getattr(self, "optimizer", None)
+        if optimizer is not None:
+            variables += [v for v in optimizer.variables if all(v is not w for w in variables)]
+        saved = [v.numpy() for v in variables]
+        try:
+            return super().load_weights(filepath, *args, **kwargs)
+        except BaseException:
+            for variable, value in zip(variables, saved):
+                variable.assign(value)
+            raise
+
     # -- reference checkpoints -------------------------------------------------------------
 
     @classmethod

@@ -74,6 +74,10 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
             predictions["start_logits"], predictions["end_logits"], labels["start_positions"], labels["end_positions"]
         )
 
+    def label_rules(self, labels):
+        positions = dict(layouts=[("batch",), ("batch", 1)], integer=True)  # any value: clamped, as the reference
+        return {"start_positions": positions, "end_positions": positions}
+
     def call(
         self,
         input_ids=None,
@@ -95,6 +99,7 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
             {"start_positions": start_positions, "end_positions": end_positions},
         )
         inputs = self.prepare(values, self.automatic_global_attention)
+        targets = self.checked_labels(targets, self.sequence_sizes(inputs))
         outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
         logits = self.qa_outputs(outputs["last_hidden_state"])
         start_logits, end_logits = tf.unstack(logits, num=2, axis=-1)

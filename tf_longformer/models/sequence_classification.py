@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 
 from tf_longformer.checkpoints import weight_map
 from tf_longformer.layers.heads import LongformerClassificationHead
@@ -58,6 +59,18 @@ class LongformerForSequenceClassification(LongformerTaskModel):
             predictions["logits"], labels["labels"], self.config.num_labels, self.config.problem_type
         )
 
+    def label_rules(self, labels):
+        """Layouts by problem type (as `task_loss` decides it from the labels' dtype)."""
+        num_labels = self.config.num_labels
+        dtype = tf.convert_to_tensor(labels["labels"]).dtype if labels.get("labels") is not None else tf.int32
+        problem_type = losses.infer_problem_type(num_labels, dtype, self.config.problem_type)
+        per_row = [("batch",), ("batch", 1)]
+        if problem_type == "single_label_classification":
+            return {"labels": dict(layouts=per_row, integer=True, num_classes=num_labels)}
+        if problem_type == "regression" and num_labels == 1:
+            return {"labels": dict(layouts=per_row, integer=False)}
+        return {"labels": dict(layouts=[("batch", num_labels)], integer=False)}
+
     def call(
         self,
         input_ids=None,
@@ -78,6 +91,7 @@ class LongformerForSequenceClassification(LongformerTaskModel):
             {"labels": labels},
         )
         inputs = self.prepare(values, lambda inputs: auto_global.classification_global_mask(inputs.attention_mask))
+        targets = self.checked_labels(targets, self.sequence_sizes(inputs))
         outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
         logits = self.classifier(outputs["last_hidden_state"], training=training)
         loss = self.loss_from_labels({"logits": logits}, targets)

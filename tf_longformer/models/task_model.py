@@ -6,9 +6,11 @@ import warnings
 from typing import Any, Mapping
 
 import keras
+import tensorflow as tf
 
 from tf_longformer.config import LongformerConfig
 from tf_longformer.models import inputs as model_inputs
+from tf_longformer.models import labels as label_checks
 from tf_longformer.models.keras_training import TaskTrainingMixin
 from tf_longformer.models.longformer_model import LongformerModel, config_from_argument
 from tf_longformer.models.pretrained import LongformerPreTrainedModel
@@ -84,6 +86,30 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
             if mask is not None:
                 inputs = inputs._replace(global_attention_mask=mask)
         return inputs
+
+    def label_rules(self, labels: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """`{label name: keyword arguments of labels.check_labels}` (subclasses; see `checked_labels`)."""
+        return {}
+
+    def checked_labels(self, labels: dict[str, Any], sizes: dict[str, Any]) -> dict[str, Any]:
+        """The labels given, checked against `label_rules` before any computation (None stays None).
+
+        `sizes` names the axes the rules use, e.g. `{"batch": ..., "length": ...}` of `input_ids`.
+        """
+        rules = self.label_rules(labels)
+        return {
+            name: None if value is None else label_checks.check_labels(
+                name, value, head=type(self).__name__, sizes=sizes, **rules[name]
+            )
+            for name, value in labels.items()
+        }
+
+    @staticmethod
+    def sequence_sizes(inputs: model_inputs.ModelInputs) -> dict[str, Any]:
+        """`{"batch", "length"}` of validated inputs (ints eagerly, scalar tensors in a graph)."""
+        reference = inputs.input_ids if inputs.input_ids is not None else inputs.inputs_embeds
+        shape = tf.shape(reference)
+        return {"batch": shape[0], "length": shape[1]}
 
     @staticmethod
     def warn_no_automatic_global(task: str) -> None:

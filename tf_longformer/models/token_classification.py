@@ -42,6 +42,9 @@ class LongformerForTokenClassification(LongformerTaskModel):
     def weight_rows(self):
         return weight_map.token_classification_rows(self)
 
+    def label_rules(self, labels):
+        return {"labels": dict(layouts=[("batch", "length")], integer=True, num_classes=self.config.num_labels)}
+
     def call(
         self,
         input_ids=None,
@@ -61,7 +64,9 @@ class LongformerForTokenClassification(LongformerTaskModel):
                  token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds),
             {"labels": labels},
         )
-        outputs = self.longformer.encode(self.prepare(values), output_attentions, output_hidden_states, training)
+        inputs = self.prepare(values)
+        targets = self.checked_labels(targets, self.sequence_sizes(inputs))
+        outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
         logits = self.classifier(self.dropout(outputs["last_hidden_state"], training=training))
         loss = self.loss_from_labels({"logits": logits}, targets)
         return LongformerTokenClassifierOutput(loss=loss, logits=logits, **self.backbone_extras(outputs))
