@@ -1,0 +1,97 @@
+"""Extractive QA over a document longer than the model's window budget, with overflow windows.
+
+`tokenizer.encode_qa_windows` cuts each (question, context) pair into rows of at most
+`max_length` tokens that overlap by `stride` tokens, each starting with the question (global
+attention on it). The model scores every row; the best span over all rows of a pair is the
+answer, mapped back to characters with the offsets.
+
+    python examples/long_document_qa.py          # trains the QA head briefly, then answers
+    python examples/long_document_qa.py --smoke
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import keras
+import numpy as np
+
+import tf_longformer as tfl
+from tf_longformer.demo import paths, synthetic
+
+
+def answer_spans(tokenizer, contexts, colours):
+    """Character span of the asked colour: the last occurrence of "wears <colour>" for the asked person."""
+    spans = []
+    for context, (person, colour) in zip(contexts, colours):
+        start = context.rfind(f"the {person} wears {colour}") + len(f"the {person} wears ")
+        spans.append((start, start + len(colour)))
+    return spans
+
+
+def token_positions(windows, spans):
+    """Start/end token of the answer in every window row (0, the <s> token, when the window misses it)."""
+    starts, ends = [], []
+    for row, sample in enumerate(np.asarray(windows["overflow_to_sample_mapping"])):
+        first, last = spans[sample]
+        offsets, context = np.asarray(windows["offset_mapping"][row]), np.asarray(windows["context_mask"][row])
+        hit = np.where((context == 1) & (offsets[:, 0] <= first) & (offsets[:, 1] > first))[0]
+        end = np.where((context == 1) & (offsets[:, 0] < last) & (offsets[:, 1] >= last))[0]
+        starts.append(int(hit[0]) if len(hit) and len(end) else 0)
+        ends.append(int(end[0]) if len(hit) and len(end) else 0)
+    return np.array(starts, np.int32), np.array(ends, np.int32)
+
+
+def best_answer(windows, outputs, contexts, sample):
+    """The best (start <= end, at most 10 tokens) span over every window row of `sample`."""
+    best, best_score = None, -np.inf
+    for row in np.where(np.asarray(windows["overflow_to_sample_mapping"]) == sample)[0]:
+        context = np.asarray(windows["context_mask"][row]) == 1
+        start = np.where(context, outputs["start_logits"][row], -np.inf)
+        end = np.where(context, outputs["end_logits"][row], -np.inf)
+        for i in np.argsort(-start)[:5]:
+            for j in range(i, min(i + 10, len(end))):
+                if start[i] + end[j] > best_score:
+                    best, best_score = (row, i, j), start[i] + end[j]
+    row, i, j = best
+    offsets = np.asarray(windows["offset_mapping"][row])
+    return contexts[sample][offsets[i][0]:offsets[j][1]], float(best_score)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args(argv)
+    count, sentences, epochs, max_length = (6, 30, 1, 256) if args.smoke else (48, 60, 4, 512)
+
+    model_dir = paths.default_model_dir()
+    tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
+    questions, contexts, labels = synthetic.long_range_documents(count, sentences=sentences, seed=1)
+    asked = [q.split()[4] for q in questions]  # "what colour does the <person> wear ?"
+    spans = answer_spans(tokenizer, contexts, zip(asked, [synthetic.COLOURS[i] for i in labels]))
+
+    windows = tokenizer.encode_qa_windows(questions, contexts, max_length=max_length, stride=128,
+                                          pad_to_multiple_of=64, return_tensors="np")
+    starts, ends = token_positions(windows, spans)
+    rows = len(starts)
+    print(f"{count} documents of ~{15 * sentences} tokens -> {rows} windows of <= {max_length} tokens "
+          f"({int((starts > 0).sum())} windows hold the answer)")
+    features = {k: windows[k] for k in ("input_ids", "attention_mask", "global_attention_mask")}
+
+    keras.utils.set_random_seed(0)
+    model = tfl.LongformerForQuestionAnswering.from_pretrained(model_dir)
+    model.compile(optimizer=keras.optimizers.Adam(2e-3), run_eagerly=args.smoke)  # the head's own loss (start + end cross entropy)
+    model.fit(features, {"start_positions": starts, "end_positions": ends}, batch_size=8, epochs=epochs, verbose=2)
+
+    outputs = model.predict(features, batch_size=8, verbose=0)
+    correct = 0
+    for sample in range(min(count, 8)):
+        text, score = best_answer(windows, outputs, contexts, sample)
+        truth = contexts[sample][spans[sample][0]:spans[sample][1]]
+        correct += text.strip() == truth
+        print(f"  {questions[sample]:<38} -> {text!r:<10} (truth {truth!r}, score {score:.1f})")
+    print(f"exact match on the {min(count, 8)} shown: {correct}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Serve a classifier with TF Serving and query its REST API.
+
+Exports a `LongformerForSequenceClassification` (from the default model) as a SavedModel in
+TF Serving's layout, then builds REST request bodies from text. Start the server with Docker:
+
+    docker run -p 8501:8501 \\
+      --mount type=bind,source=$EXPORT_BASE/colour,target=/models/colour \\
+      -e MODEL_NAME=colour -t tensorflow/serving
+
+and run this script with `--server http://localhost:8501` to POST the requests. Without a
+server it prints the request body and answers it locally with `tf.saved_model.load`, exactly
+as TF Serving would (same signature, same JSON shapes).
+
+    python examples/serving_rest.py [--smoke] [--server http://localhost:8501] [--export-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import urllib.request
+
+import numpy as np
+
+import tf_longformer as tfl
+from tf_longformer.demo import paths
+
+
+def request_body(tokenizer, texts, signature="serving_default") -> dict:
+    """REST predict body, row format: one instance per text, padded to one length."""
+    batch = tokenizer(texts, padding=True, truncation=True, max_length=4096, global_attention="classification")
+    instances = [{name: list(map(int, batch[name][i])) for name in ("input_ids", "attention_mask", "global_attention_mask")}
+                 for i in range(len(texts))]
+    return {"signature_name": signature, "instances": instances}
+
+
+def answer_locally(version_dir: str, body: dict) -> dict:
+    """What TF Serving returns for `body` (row format in -> `{"predictions": [...]}` out)."""
+    import tensorflow as tf
+
+    signature = tf.saved_model.load(version_dir).signatures[body["signature_name"]]
+    columns = {name: tf.constant([row[name] for row in body["instances"]], tf.int32) for name in body["instances"][0]}
+    outputs = signature(**columns)
+    rows = len(body["instances"])
+    return {"predictions": [{k: v[i].numpy().tolist() for k, v in outputs.items()} for i in range(rows)]}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--server", help="TF Serving REST address, e.g. http://localhost:8501")
+    parser.add_argument("--export-dir", default=None, help="export base directory (default: a temp dir)")
+    args = parser.parse_args(argv)
+
+    model_dir = paths.default_model_dir()
+    tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
+    model = tfl.LongformerForSequenceClassification.from_pretrained(model_dir, num_labels=2)
+    base = args.export_dir or tempfile.mkdtemp(prefix="serving-")
+    version_dir = tfl.export.saved_model(model, base, model_name="colour", overwrite=True)
+    print(f"exported {version_dir}  (TF Serving: mount {base}/colour at /models/colour, MODEL_NAME=colour)")
+
+    texts = ["what colour does the guard wear ? the guard wears red .",
+             "the old river crosses the bridge near the mill . the visitor wears blue ."]
+    body = request_body(tokenizer, texts[:1] if args.smoke else texts)
+    printable = json.dumps(body)
+    print(f"POST /v1/models/colour:predict\n{printable[:300]}{' ...' if len(printable) > 300 else ''}")
+    if args.server:
+        request = urllib.request.Request(f"{args.server.rstrip('/')}/v1/models/colour:predict",
+                                         data=printable.encode(), headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            reply = json.load(response)
+        print("server:", reply)
+    else:
+        reply = answer_locally(version_dir, body)
+        print("no --server: answered locally with tf.saved_model.load")
+    keras_logits = np.asarray(model(request_body_to_arrays(body))["logits"])
+    served = np.array([p["logits"] for p in reply["predictions"]])
+    print(json.dumps(reply)[:200])
+    print(f"max |served - Keras| = {np.max(np.abs(served - keras_logits)):.2e}  (the head is untrained: "
+          "fine-tune it first, see examples/fine_tune_classifier.py)")
+
+
+def request_body_to_arrays(body: dict) -> dict:
+    return {name: np.array([row[name] for row in body["instances"]], np.int32) for name in body["instances"][0]}
+
+
+if __name__ == "__main__":
+    main()
