@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import zipfile
 from typing import Any
 
 import keras
@@ -56,9 +57,14 @@ class LongformerPreTrainedModel(keras.Model):
         saved = [v.numpy() for v in variables]
         try:
             return super().load_weights(filepath, *args, **kwargs)
-        except BaseException:
+        except BaseException as error:
             for variable, value in zip(variables, saved):
                 variable.assign(value)
+            if isinstance(error, zipfile.BadZipFile):  # a truncated .keras archive
+                raise files.CheckpointError(
+                    f"{os.fspath(filepath)} is not a readable .keras file (corrupt or truncated?): {error}. "
+                    "No weight was loaded."
+                ) from None
             raise
 
     # -- reference checkpoints -------------------------------------------------------------
