@@ -217,6 +217,9 @@ def run_job(job: dict, args, scratch: Path) -> dict:
     log_path = scratch / f"{name}.log"
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Both TF implementations run on the same kernels: tf_longformer turns TF's oneDNN
+    # kernels on when the user has not chosen, so the reference TF gets them too.
+    env.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     if key == "ref-tf":
         env["TF_USE_LEGACY_KERAS"] = "1"
     else:
