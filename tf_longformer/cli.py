@@ -38,10 +38,27 @@ def register(name: str, help: str, add_arguments: Callable, run: Callable) -> No
 def _register_builtin_commands() -> None:
     if _COMMANDS:
         return
+    from tf_longformer import bench
+    from tf_longformer.checkpoints import command as checkpoint_command
+    from tf_longformer.demo import run as demo
     from tf_longformer.export import command as export_command
+    from tf_longformer.inference import command as predict_command
+    from tf_longformer.training import command as train_command
 
+    register("demo", "fine-tune the default model on a long-document task, export it and check the exports",
+             demo.add_arguments, demo.run)
+    register("train", "fine-tune a classification or QA head on JSONL/CSV data (resumable)",
+             train_command.add_arguments, train_command.run)
+    register("predict", "run a checkpoint, .keras, SavedModel or .tflite on text; JSON lines out",
+             predict_command.add_arguments, predict_command.run)
+    register("convert", "convert checkpoints: tf_model.h5/.bin/sharded -> safetensors, .keras <-> directory, RoBERTa -> Longformer",
+             checkpoint_command.add_convert_arguments, checkpoint_command.run_convert)
     register("export", "export a checkpoint to SavedModel (TF Serving), TFLite or ONNX",
              export_command.add_arguments, export_command.run)
+    register("info", "print a checkpoint's configuration, parameter count and attention windows",
+             checkpoint_command.add_info_arguments, checkpoint_command.run_info)
+    register("bench", "run the quick benchmark suite (benchmarks/, in the source repository)",
+             bench.add_arguments, bench.run)
 
 
 class _Parser(argparse.ArgumentParser):

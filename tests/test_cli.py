@@ -1,0 +1,159 @@
+"""The `tf-longformer` subcommands on the embedded default model, and their errors."""
+
+import io
+import json
+import os
+
+import pytest
+
+from tf_longformer import cli
+from tf_longformer.demo import paths
+
+DEFAULT = paths.default_model_dir()
+SUBCOMMANDS = ("demo", "train", "predict", "convert", "export", "info", "bench")
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_help_of_every_subcommand(capsys, command):
+    with pytest.raises(SystemExit) as exit:
+        cli.main([command, "--help"])
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: tf-longformer {command}") and len(out.splitlines()) > 5
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["nope"], ["info"], ["train", DEFAULT], ["predict", DEFAULT, "--task", "bogus"], ["train", DEFAULT, "x.jsonl", "-o", "o", "--epochs", "0"],
+     ["demo", "--train", "-3"], ["convert"]],
+)
+def test_bad_command_lines_exit_2_with_one_line(capsys, argv):
+    with pytest.raises(SystemExit) as exit:
+        cli.main(argv)
+    assert exit.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "error:" in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["info", "/no/such/dir"], "No config.json"),
+        (["predict", "/no/such/model"], "No such"),
+        (["convert", "/no/such/dir", "out"], "No such checkpoint"),
+        (["train", DEFAULT, "/no/such.jsonl", "-o", "out"], "No such data file"),
+        (["bench", "--repo", "/"], "no benchmarks/ folder"),
+    ],
+)
+def test_failures_exit_1_with_one_line(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1 and message in err
+
+
+def test_info_of_the_default_model(capsys):
+    code, out, _ = run(capsys, "info", DEFAULT)
+    assert code == 0 and "LongformerForMaskedLM" in out and "64 in every layer" in out
+    code, out, _ = run(capsys, "info", DEFAULT, "--json")
+    info = json.loads(out)
+    assert info["attention_windows"] == [64, 64] and info["max_sequence_length"] == 4096
+    assert 300_000 < info["parameters"] < 1_000_000
+
+
+def test_convert_to_keras_and_back(capsys, tmp_path):
+    keras_file = str(tmp_path / "default.keras")
+    back = str(tmp_path / "back")
+    assert run(capsys, "convert", DEFAULT, keras_file)[0] == 0
+    assert run(capsys, "convert", keras_file, back)[0] == 0
+    from tf_longformer.checkpoints import files
+
+    original = files.read_weights(os.path.join(DEFAULT, "model.safetensors"))
+    converted = files.read_weights(os.path.join(back, "model.safetensors"))
+    assert sorted(original) == sorted(converted)
+    assert all((original[k] == converted[k]).all() for k in original)
+    code, _, err = run(capsys, "convert", keras_file, back)  # exists: refused
+    assert code == 1 and "--overwrite" in err
+    code, out, _ = run(capsys, "info", keras_file, "--json")
+    assert code == 0 and json.loads(out)["architecture"] == "LongformerForMaskedLM"
+
+
+def test_convert_a_directory_copies_the_tokenizer(capsys, tmp_path):
+    out_dir = str(tmp_path / "copy")
+    code, out, _ = run(capsys, "convert", DEFAULT, out_dir)
+    assert code == 0 and "tokenizer" in out
+    assert os.path.isfile(os.path.join(out_dir, "tokenizer.json"))
+
+
+def test_predict_masked_lm_from_stdin(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("the old <mask> crosses the bridge .\n\nthe guard wears <mask> .\n"))
+    code, out, _ = run(capsys, "predict", DEFAULT, "--top-k", "3")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == 2
+    assert len(lines[1]["masks"]) == 1 and len(lines[1]["masks"][0]["predictions"]) == 3
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A classifier fine-tuned for one epoch by `tf-longformer train`."""
+    directory = tmp_path_factory.mktemp("train")
+    data = directory / "data.jsonl"
+    with open(data, "w") as f:
+        for i in range(8):
+            colour = ("red", "blue")[i % 2]
+            f.write(json.dumps({"text": f"the river is old . the guard wears {colour} .", "label": colour}) + "\n")
+    output = str(directory / "run")
+    code = cli.main(["train", DEFAULT, str(data), "-o", output, "--epochs", "1", "--max-length", "64",
+                     "--learning-rate", "1e-3", "--quiet"])
+    assert code == 0
+    return output, str(data)
+
+
+def test_train_writes_checkpoints_and_a_loadable_model(trained, capsys):
+    output, data = trained
+    assert os.path.isfile(os.path.join(output, "checkpoint-epoch-1", "model.safetensors"))
+    assert os.path.isfile(os.path.join(output, "tokenizer.json"))
+    assert not os.path.exists(os.path.join(output, ".backup"))  # finished: the backup is removed
+    code, out, _ = run(capsys, "info", output, "--json")
+    assert json.loads(out)["id2label"] == {"0": "blue", "1": "red"}
+    code, _, err = run(capsys, "train", DEFAULT, data, "-o", output)  # would overwrite a finished run
+    assert code == 1 and "--overwrite" in err
+
+
+def test_train_rejects_bad_data(capsys, tmp_path):
+    data = tmp_path / "bad.jsonl"
+    data.write_text('{"text": "a"}\n')
+    code, _, err = run(capsys, "train", DEFAULT, str(data), "-o", str(tmp_path / "o"))
+    assert code == 1 and "no column 'label'" in err
+
+
+def test_predict_agrees_across_checkpoint_savedmodel_and_tflite(trained, capsys, tmp_path):
+    output, data = trained
+    code, _, _ = run(capsys, "export", output, str(tmp_path / "exports"), "--model-name", "cls")
+    assert code == 0
+    code, _, _ = run(capsys, "export", output, str(tmp_path / "cls.tflite"), "--format", "tflite")
+    assert code == 0
+    results = {}
+    for name, model in (("checkpoint", output), ("saved_model", str(tmp_path / "exports" / "cls")),
+                        ("tflite", str(tmp_path / "cls.tflite"))):
+        code, out, _ = run(capsys, "predict", model, data, "--tokenizer", output)
+        assert code == 0, name
+        results[name] = [json.loads(line) for line in out.splitlines()]
+    assert len(results["checkpoint"]) == 8
+    assert [r["label"] for r in results["checkpoint"]] == [r["label"] for r in results["saved_model"]]
+    for a, b in zip(results["checkpoint"], results["tflite"]):  # label names from --tokenizer's config.json
+        assert a["label"] == b["label"] and abs(a["probabilities"]["red"] - b["probabilities"]["red"]) < 1e-4
+
+
+def test_bench_runs_the_quick_suite(monkeypatch, capsys):
+    from tf_longformer import bench
+
+    calls = []
+    monkeypatch.setattr(bench.subprocess, "call", lambda command, cwd: calls.append((command, cwd)) or 0)
+    code, out, _ = run(capsys, "bench")
+    assert code == 0 and calls and calls[0][0][1:] == ["-m", "benchmarks.run", "--suite", "quick"]

@@ -1,0 +1,232 @@
+"""`tf-longformer train`: fine-tune a classification or QA head on a JSONL or CSV file.
+
+Each epoch ends with a checkpoint directory (`OUTPUT/checkpoint-epoch-N`, the reference
+format) and the finished model (with its tokenizer) is written to OUTPUT. Training state is
+backed up with `keras.callbacks.BackupAndRestore` in `OUTPUT/.backup`: if a run is
+interrupted, the same command resumes from the last backup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+from typing import Any
+
+import numpy as np
+
+TASKS = ("sequence_classification", "question_answering")
+
+EPILOG = """data: one example per JSONL line or CSV row, e.g.
+  {"text": "a long review ...", "label": "positive"}                          (sequence_classification)
+  {"question": "who?", "context": "... Ada ...", "answer": "Ada"}             (question_answering;
+  "answer" may also be {"text": "Ada", "answer_start": 123})
+examples:
+  tf-longformer train saved_models/default reviews.jsonl --output runs/reviews --epochs 3
+  tf-longformer train saved_models/default qa.jsonl --task question_answering --text-column context --output runs/qa
+  (run the same command again after an interruption: it resumes from OUTPUT/.backup)"""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("checkpoint", help="checkpoint directory to start from (with its tokenizer), e.g. saved_models/default")
+    parser.add_argument("data", help="training data: .jsonl or .csv")
+    parser.add_argument("--output", "-o", required=True, help="directory for checkpoints and the final model")
+    parser.add_argument("--task", choices=TASKS, default="sequence_classification")
+    parser.add_argument("--validation-data", help="held-out data in the same format (accuracy/loss each epoch)")
+    parser.add_argument("--text-column", default="text", help="column with the document (default: text)")
+    parser.add_argument("--label-column", default="label", help="sequence_classification: label column (default: label)")
+    parser.add_argument("--question-column", default="question", help="question_answering: (default: question)")
+    parser.add_argument("--answer-column", default="answer", help="question_answering: (default: answer)")
+    parser.add_argument("--epochs", type=_positive_int, default=3)
+    parser.add_argument("--batch-size", type=_positive_int, default=8)
+    parser.add_argument("--learning-rate", type=_positive_float, default=3e-5)
+    parser.add_argument("--max-length", type=_positive_int, default=4096, help="truncate to this many tokens (default 4096)")
+    parser.add_argument("--save-every-steps", type=_positive_int, help="also back up every N steps (default: each epoch)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--overwrite", action="store_true", help="start afresh even if OUTPUT holds a model or a backup")
+    parser.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
+
+
+def read_records(path: str) -> list[dict[str, Any]]:
+    """The rows of a .jsonl / .json lines or .csv file as dicts."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No such data file: {path!r}")
+    records: list[dict[str, Any]] = []
+    if path.endswith(".csv"):
+        with open(path, newline="", encoding="utf-8") as f:
+            records = list(csv.DictReader(f))
+    elif path.endswith((".jsonl", ".json", ".ndjson")):
+        with open(path, encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if line.strip():
+                    try:
+                        records.append(json.loads(line))
+                    except json.JSONDecodeError as error:
+                        raise ValueError(f"{path}:{number} is not valid JSON ({error.msg})") from None
+    else:
+        raise ValueError(f"{path!r}: expected a .jsonl or .csv file")
+    if not records:
+        raise ValueError(f"{path!r} holds no examples")
+    return records
+
+
+def _column(records: list[dict], name: str, path: str) -> list[Any]:
+    missing = [i for i, r in enumerate(records) if name not in r]
+    if missing:
+        raise ValueError(f"{path}: example {missing[0] + 1} has no column {name!r} (columns: {sorted(records[missing[0]])})")
+    return [r[name] for r in records]
+
+
+def classification_data(records, path, args, label2id=None):
+    texts = [str(t) for t in _column(records, args.text_column, path)]
+    raw = _column(records, args.label_column, path)
+    if label2id is None:
+        values = sorted({str(v) for v in raw}, key=lambda v: (not v.lstrip("-").isdigit(), int(v) if v.lstrip("-").isdigit() else 0, v))
+        label2id = {v: i for i, v in enumerate(values)}
+    unknown = sorted({str(v) for v in raw} - set(label2id))
+    if unknown:
+        raise ValueError(f"{path}: labels {unknown[:5]} are not among the training labels {sorted(label2id)}")
+    return texts, np.asarray([label2id[str(v)] for v in raw], np.int32), label2id
+
+
+def qa_data(records, path, args, tokenizer, window):
+    """Token start/end positions of each answer (0, the <s> token, when truncation cut it off)."""
+    questions = [str(q) for q in _column(records, args.question_column, path)]
+    contexts = [str(c) for c in _column(records, args.text_column, path)]
+    answers = _column(records, args.answer_column, path)
+    batch = tokenizer(questions, contexts, truncation="only_second", max_length=args.max_length, padding=True,
+                      pad_to_multiple_of=window, return_offsets_mapping=True, global_attention="question_answering")
+    starts, ends = np.zeros(len(records), np.int32), np.zeros(len(records), np.int32)
+    for row, (answer, context) in enumerate(zip(answers, contexts)):
+        if isinstance(answer, dict):
+            text, first = str(answer["text"]), int(answer.get("answer_start", context.find(str(answer["text"]))))
+        else:
+            text, first = str(answer), context.find(str(answer))
+        if first < 0:
+            raise ValueError(f"{path}: example {row + 1}: the answer {text!r} is not in the {args.text_column!r} text")
+        last = first + len(text)
+        sequence_ids = batch.sequence_ids(row)
+        for index, (offset, sequence) in enumerate(zip(batch["offset_mapping"][row], sequence_ids)):
+            if sequence != 1:
+                continue
+            if offset[0] <= first < offset[1] or (starts[row] == 0 and offset[0] >= first):
+                starts[row] = starts[row] or index
+            if offset[0] < last <= offset[1] or (offset[1] <= last and offset[1] > first):
+                ends[row] = index
+        if ends[row] < starts[row]:
+            starts[row] = ends[row] = 0
+    features = {k: np.asarray(batch[k], np.int32) for k in ("input_ids", "attention_mask", "global_attention_mask")}
+    return features, {"start_positions": starts, "end_positions": ends}
+
+
+def _prepare_output(output: str, overwrite: bool) -> str:
+    backup = os.path.join(output, ".backup")
+    if os.path.isdir(output) and os.listdir(output):
+        if overwrite:
+            shutil.rmtree(output)
+        elif not os.path.isdir(backup):
+            raise FileExistsError(f"{output} already holds files and no training backup to resume from; "
+                                  "pass --overwrite to start afresh or choose another --output")
+        else:
+            print(f"resuming from {backup}", flush=True)
+    os.makedirs(output, exist_ok=True)
+    return backup
+
+
+def run(args: argparse.Namespace) -> int:
+    """Runs `tf-longformer train` from parsed arguments."""
+    for path in (args.data, args.validation_data):
+        if path:
+            read_records(path)  # bad data fails before TensorFlow loads
+    if not os.path.isfile(os.path.join(args.checkpoint, "config.json")):
+        raise FileNotFoundError(f"No config.json in {args.checkpoint!r}: give a checkpoint directory")
+    import keras
+    import tensorflow as tf
+
+    import tf_longformer as tfl
+    from tf_longformer.training.data import make_dataset
+
+    keras.utils.set_random_seed(args.seed)
+    tokenizer = tfl.LongformerTokenizer.from_pretrained(args.checkpoint)
+    config = tfl.LongformerConfig.from_pretrained(args.checkpoint)
+    window = max(config.attention_windows)
+    max_length = min(args.max_length, config.max_sequence_length)
+    args.max_length = max_length
+    backup = _prepare_output(args.output, args.overwrite)
+    records = read_records(args.data)
+    validation = read_records(args.validation_data) if args.validation_data else None
+
+    if args.task == "sequence_classification":
+        texts, labels, label2id = classification_data(records, args.data, args)
+        id2label = {i: v for v, i in label2id.items()}
+        model = tfl.LongformerForSequenceClassification.from_pretrained(
+            args.checkpoint, num_labels=len(label2id), id2label=id2label, label2id=label2id)
+
+        def dataset(texts, labels, shuffle):
+            return make_dataset(texts, tokenizer, labels, max_length=max_length, batch_size=args.batch_size,
+                                pad_to_multiple_of=window, global_attention="classification",
+                                shuffle_buffer_size=len(texts) if shuffle else None, seed=args.seed)
+
+        train = dataset(texts, labels, True)
+        valid = None
+        if validation:
+            v_texts, v_labels, _ = classification_data(validation, args.validation_data, args, label2id)
+            valid = dataset(v_texts, v_labels, False)
+        metrics = ["accuracy"]
+        print(f"{len(texts)} examples, labels: {', '.join(label2id)}", flush=True)
+    else:
+        model = tfl.LongformerForQuestionAnswering.from_pretrained(args.checkpoint)
+        features, positions = qa_data(records, args.data, args, tokenizer, window)
+        train = tf.data.Dataset.from_tensor_slices((features, positions)).shuffle(
+            len(records), seed=args.seed).batch(args.batch_size)
+        valid = None
+        if validation:
+            v_features, v_positions = qa_data(validation, args.validation_data, args, tokenizer, window)
+            valid = tf.data.Dataset.from_tensor_slices((v_features, v_positions)).batch(args.batch_size)
+        metrics = None
+        print(f"{len(records)} question/context pairs of up to {features['input_ids'].shape[1]} tokens", flush=True)
+
+    model.compile(optimizer=keras.optimizers.AdamW(args.learning_rate), metrics=metrics)
+
+    output = args.output
+
+    class SaveCheckpoint(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            model.save_pretrained(os.path.join(output, f"checkpoint-epoch-{epoch + 1}"))
+
+    callbacks = [
+        keras.callbacks.BackupAndRestore(backup, save_freq=args.save_every_steps or "epoch", delete_checkpoint=True),
+        SaveCheckpoint(),
+    ]
+    history = model.fit(train, validation_data=valid, epochs=args.epochs, callbacks=callbacks,
+                        verbose=2 if args.quiet else 1)
+    model.save_pretrained(output)
+    tokenizer.save_pretrained(output)
+    last = {k: round(float(v[-1]), 4) for k, v in history.history.items()} if history.history else {}
+    print(json.dumps({"output": output, "epochs": args.epochs, **last}))
+    return 0
