@@ -8,7 +8,8 @@ wear ?") and the facts it needs come last, thousands of tokens later ("the visit
 the guard wears blue ."). The label is the colour the asked person wears. The question alone
 says nothing about the label, so a model that reads only a 512-token prefix is at chance; a
 model that reads the colours but ignores the question gets 75%; only a model that combines
-the two, thousands of tokens apart, gets every document right.
+the two, thousands of tokens apart, gets every document right. (Each fact is repeated in the
+closing part, so that a small model learns the task in a few minutes on a CPU.)
 """
 
 from __future__ import annotations
@@ -88,13 +89,14 @@ def pretraining_documents(count: int, *, sentences: tuple[int, int] = (20, 60), 
 
 
 def long_range_documents(
-    count: int, *, sentences: int = 140, seed: int = 0
+    count: int, *, sentences: int = 120, repeats: int = 10, closing: int = 20, seed: int = 0
 ) -> tuple[list[str], list[str], np.ndarray]:
     """`count` (question, document, label) triples; documents hold `sentences` filler sentences.
 
-    About 15 tokens a sentence: 140 sentences are some 2,100 tokens. The two facts sit among the
-    last three sentences, in random order; label = `COLOURS.index(colour of the asked person)`.
-    Labels are balanced (alternating, then shuffled).
+    About 15 tokens a sentence: 120 sentences and the facts are some 2,000 tokens. Each person's
+    fact is stated `repeats` times, at random places among the last `closing` filler sentences
+    (so the facts fill the last ~400 tokens, never the first 1,500); label = `COLOURS.index(colour of the asked person)`. Labels are
+    balanced (alternating, then shuffled).
     """
     rng = np.random.default_rng(seed)
     questions, documents, labels = [], [], np.zeros(count, np.int32)
@@ -103,12 +105,13 @@ def long_range_documents(
         other = PEOPLE[1 - PEOPLE.index(asked)]
         answer = index % 2
         colours = {asked: COLOURS[answer], other: COLOURS[rng.integers(len(COLOURS))]}
-        facts = [fact_sentence(p, colours[p]) for p in (PEOPLE if rng.random() < 0.5 else PEOPLE[::-1])]
         body = [sentence(rng) for _ in range(sentences)]
-        body.insert(len(body) - int(rng.integers(0, 2)), facts[0])
-        body.insert(len(body) - int(rng.integers(0, 2)), facts[1])
+        head, tail = body[: sentences - closing], body[sentences - closing:]
+        for person in PEOPLE:
+            for _ in range(repeats):
+                tail.insert(int(rng.integers(len(tail) + 1)), fact_sentence(person, colours[person]))
         questions.append(question(asked))
-        documents.append(" ".join(body))
+        documents.append(" ".join(head + tail))
         labels[index] = answer
     order = rng.permutation(count)
     return [questions[i] for i in order], [documents[i] for i in order], labels[order]

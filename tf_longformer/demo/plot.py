@@ -1,0 +1,45 @@
+"""The demo's training-curve plot (matplotlib is optional: without it the plot is skipped)."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+
+def plot_training_curves(path: str, curves: Mapping[str, Mapping[str, Sequence[float]]]) -> str | None:
+    """Writes a PNG: loss per step (left) and held-out accuracy per epoch (right) for each run.
+
+    Args:
+        path: the PNG to write.
+        curves: `{run name: {"loss": per-step losses, "accuracy": per-epoch accuracies}}`.
+
+    Returns:
+        `path`, or None when matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for name, curve in curves.items():
+        loss = list(curve["loss"])
+        left.plot(range(1, len(loss) + 1), loss, label=name, alpha=0.85)
+        accuracy = list(curve["accuracy"])
+        right.plot(range(0, len(accuracy)), accuracy, marker="o", label=name)
+    left.set_xlabel("training step")
+    left.set_ylabel("loss (cross entropy)")
+    left.set_title("training loss")
+    right.set_xlabel("epoch")
+    right.set_ylabel("held-out accuracy")
+    right.set_ylim(0, 1.05)
+    right.axhline(0.5, color="grey", linestyle=":", linewidth=1)
+    right.set_title("held-out accuracy (0.5 = chance)")
+    for axis in (left, right):
+        axis.legend()
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path

@@ -1,0 +1,208 @@
+"""The demo: a long-document task that a 512-token model cannot solve, trained, exported and checked.
+
+    python -m tf_longformer.demo            # or: tf-longformer demo   (a few minutes on 2 CPU cores)
+
+1. Generates question/document pairs (`synthetic.long_range_documents`): the question ("what
+   colour does the guard wear ?") is at the start, the facts it needs ("the visitor wears
+   red . ... the guard wears blue .") are in the last ~400 tokens of a ~2,000-token document.
+2. Fine-tunes the embedded default model (`saved_models/default`) as a
+   `LongformerForSequenceClassification` on the whole documents, with global attention on the
+   question (the Longformer paper's recipe for QA), using Keras `fit`.
+3. Fine-tunes the same model, the same way, on the first 512 tokens of each document only.
+4. Compares both on held-out documents, exports the long model to a SavedModel (TF Serving
+   layout) and to TFLite, and checks that both exports predict what the Keras model predicts.
+5. Prints a summary table and writes the training curves to `<output>/training_curves.png`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+PREFIX_TOKENS = 512
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("--model", help="checkpoint directory to fine-tune (default: saved_models/default)")
+    parser.add_argument("--output", default=None, help="where exports and the plot go (default: saved_models/demo)")
+    parser.add_argument("--train", type=_positive, default=192, help="training documents (default 192)")
+    parser.add_argument("--test", type=_positive, default=64, help="held-out documents (default 64)")
+    parser.add_argument("--epochs", type=_positive, default=5, help="epochs (default 5)")
+    parser.add_argument("--sentences", type=_positive, default=120, help="filler sentences a document (~15 tokens each)")
+    parser.add_argument("--batch-size", type=_positive, default=8)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--smoke", action="store_true", help="a few tiny documents, one epoch: checks the plumbing only")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def encode(tokenizer, questions, documents, max_length: int, multiple: int) -> dict[str, np.ndarray]:
+    """Question/document pairs -> int32 arrays padded to one length (a multiple of the window)."""
+    batch = tokenizer(questions, documents, truncation="only_second", max_length=max_length, padding=True,
+                      pad_to_multiple_of=multiple, global_attention="question_answering")
+    return {name: np.asarray(batch[name], np.int32) for name in ("input_ids", "attention_mask", "global_attention_mask")}
+
+
+class _StepLosses:
+    """A Keras callback collecting the loss of every training step and the held-out accuracy of every epoch."""
+
+    def __new__(cls, evaluate):
+        import keras
+
+        class Callback(keras.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.losses: list[float] = []
+                self.accuracy: list[float] = [evaluate()]
+
+            def on_train_batch_end(self, batch, logs=None):
+                self.losses.append(float(logs["loss"]))
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.accuracy.append(evaluate())
+                print(f"  held-out accuracy after epoch {epoch + 1}: {self.accuracy[-1]:.3f}", flush=True)
+
+        return Callback()
+
+
+def _accuracy(model, features, labels, batch_size) -> float:
+    logits = model.predict(features, batch_size=batch_size, verbose=0)["logits"]
+    return float((np.argmax(logits, -1) == labels).mean())
+
+
+def fine_tune(name, model_dir, train, test, args) -> dict[str, Any]:
+    """Fine-tunes a fresh classifier from `model_dir` on `train`; returns its curves and test accuracy."""
+    import keras
+
+    import tf_longformer as tfl
+
+    keras.utils.set_random_seed(args.seed)
+    with warnings.catch_warnings():  # "the classifier is newly initialised": expected here
+        warnings.simplefilter("ignore", tfl.LongformerLoadWarning)
+        model = tfl.LongformerForSequenceClassification.from_pretrained(
+            model_dir, num_labels=2, id2label={0: "red", 1: "blue"}, label2id={"red": 0, "blue": 1})
+    model.compile(optimizer=keras.optimizers.Adam(args.learning_rate), metrics=None)
+    features, labels = train
+    callback = _StepLosses(lambda: _accuracy(model, test[0], test[1], args.batch_size))
+    print(f"[{name}] fine-tuning on {len(labels)} documents of {features['input_ids'].shape[1]} tokens "
+          f"(held-out accuracy before: {callback.accuracy[0]:.2f})", flush=True)
+    started = time.perf_counter()
+    model.fit(features, labels, batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
+              callbacks=[callback], verbose=2 if args.smoke else 1)
+    seconds = time.perf_counter() - started
+    return {"model": model, "loss": callback.losses, "accuracy": callback.accuracy,
+            "test_accuracy": callback.accuracy[-1], "seconds": seconds}
+
+
+def check_exports(model, features, output: str) -> dict[str, Any]:
+    """Exports `model` to SavedModel and TFLite under `output`; compares their logits with Keras' on `features`."""
+    import tensorflow as tf
+
+    from tf_longformer import export
+    from tf_longformer.inference.predictor import load_predictor  # noqa: F401  (same loaders as `predict`)
+
+    saved_dir = export.saved_model(model, os.path.join(output, "export"), model_name="long-qa", overwrite=True)
+    tflite_path = export.tflite(model, os.path.join(output, "long-qa.tflite"), overwrite=True)
+
+    keras_logits = np.asarray(model.predict(features, batch_size=8, verbose=0)["logits"])
+    serving = tf.saved_model.load(saved_dir).signatures["serving_default"]
+    saved_logits = np.concatenate([
+        serving(**{k: tf.constant(v[i:i + 8]) for k, v in features.items()})["logits"].numpy()
+        for i in range(0, len(keras_logits), 8)])
+    from ai_edge_litert.interpreter import Interpreter
+
+    runner = Interpreter(model_path=tflite_path).get_signature_runner("serving_default")
+    tflite_logits = np.concatenate([runner(**{k: v[i:i + 1] for k, v in features.items()})["logits"]
+                                    for i in range(len(keras_logits))])
+    keras_labels = keras_logits.argmax(-1)
+    result = {"saved_model": saved_dir, "tflite": tflite_path, "rows": len(keras_logits)}
+    for name, logits in (("saved_model", saved_logits), ("tflite", tflite_logits)):
+        result[f"{name}_max_abs_diff"] = float(np.max(np.abs(logits - keras_logits)))
+        result[f"{name}_same_predictions"] = int((logits.argmax(-1) == keras_labels).sum())
+    result["tflite_mb"] = os.path.getsize(tflite_path) / 2**20
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tf_longformer.demo")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    if args.smoke:
+        args.train, args.test, args.epochs, args.sentences = 8, 4, 1, 40
+    import keras  # noqa: F401  (import TensorFlow before the first message, so timings are clear)
+
+    import tf_longformer as tfl
+    from tf_longformer.demo import paths, plot, synthetic
+
+    model_dir = args.model or paths.default_model_dir()
+    output = args.output or os.path.join(paths.REPO_ROOT, "saved_models", "demo")
+    os.makedirs(output, exist_ok=True)
+    tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
+    config = tfl.LongformerConfig.from_pretrained(model_dir)
+    window = max(config.attention_windows)
+
+    questions, documents, labels = synthetic.long_range_documents(args.train + args.test, sentences=args.sentences,
+                                                                  seed=args.seed)
+    split = args.train
+    full = encode(tokenizer, questions, documents, config.max_sequence_length, window)
+    prefix = encode(tokenizer, questions, documents, PREFIX_TOKENS, window)
+    take = lambda data, rows: {k: v[rows] for k, v in data.items()}  # noqa: E731
+    train_rows, test_rows = slice(0, split), slice(split, None)
+    tokens = full["attention_mask"].sum(1)
+    print(f"task: {len(labels)} documents of {int(tokens.min())}-{int(tokens.max())} tokens; the question is at "
+          f"the start, the facts it needs in the last ~400 tokens; a {PREFIX_TOKENS}-token prefix never holds them.")
+
+    runs = {}
+    for name, data in (("long (4096)", full), (f"prefix ({PREFIX_TOKENS})", prefix)):
+        runs[name] = fine_tune(name, model_dir, (take(data, train_rows), labels[train_rows]),
+                               (take(data, test_rows), labels[test_rows]), args)
+    long_name = "long (4096)"
+    exports = check_exports(runs[long_name]["model"], take(full, slice(split, split + min(8, args.test))), output)
+    png = plot.plot_training_curves(os.path.join(output, "training_curves.png"),
+                                    {n: {"loss": r["loss"], "accuracy": r["accuracy"]} for n, r in runs.items()})
+
+    print()
+    print("summary" + (" (smoke run: too little training to mean anything)" if args.smoke else ""))
+    print(f"  {'model':<16}{'tokens read':>12}{'train s':>10}{'held-out accuracy':>20}")
+    for name, result in runs.items():
+        print(f"  {name:<16}{(config.max_sequence_length if name == long_name else PREFIX_TOKENS):>12}"
+              f"{result['seconds']:>10.0f}{result['test_accuracy']:>20.3f}")
+    print(f"  chance: 0.500   held-out documents: {len(labels) - split}")
+    rows = exports["rows"]
+    print(f"  SavedModel {exports['saved_model']}: same prediction on {exports['saved_model_same_predictions']}/{rows}, "
+          f"max |logit diff| {exports['saved_model_max_abs_diff']:.1e}")
+    print(f"  TFLite {exports['tflite']} ({exports['tflite_mb']:.1f} MB): same prediction on "
+          f"{exports['tflite_same_predictions']}/{rows}, max |logit diff| {exports['tflite_max_abs_diff']:.1e}")
+    print(f"  plot: {png}" if png else "  plot: skipped (matplotlib is not installed: pip install matplotlib)")
+    print(f"  total time: {time.perf_counter() - started:.0f} s")
+    summary = {name: {k: v for k, v in r.items() if k != "model"} for name, r in runs.items()}
+    with open(os.path.join(output, "summary.json"), "w", encoding="utf-8") as f:
+        json.dump({"runs": summary, "exports": exports}, f, indent=2)
+
+    agree = exports["saved_model_same_predictions"] == rows and exports["tflite_same_predictions"] == rows
+    if not agree:
+        print("error: an export does not predict what the Keras model predicts", file=sys.stderr)
+        return 1
+    return 0
