@@ -4,11 +4,14 @@ Everything is generated here, nothing is downloaded, and the run is seeded:
 
 1. a byte-level BPE tokenizer trained on generated documents (`tf_longformer.demo.synthetic`);
 2. a small `LongformerForMaskedLM` (hidden 64, 2 layers, 4 heads, window 64, 4098 positions)
-   pretrained with masked-LM on 512-token chunks of generated documents
-   (<s> and ~2% of the tokens have global attention, so the global projections train too);
-3. the position table extended the way the Longformer paper extends RoBERTa's: the 512 learned
+   pretrained with masked-LM on 512-token chunks of generated documents (local attention only);
+3. the global projections (query/key/value_global) set to copies of the local ones, the
+   Longformer paper's initialisation (`copy_local_to_global_projections`); training them on
+   masked-LM instead left global attention near uniform (a constant `<s>` state, from which
+   a classifier did not learn in a few minutes);
+4. the position table extended the way the Longformer paper extends RoBERTa's: the 512 learned
    rows are tiled over all 4096 positions (`checkpoints.roberta.tile_position_table`);
-4. `save_pretrained` of the model and the tokenizer, plus a model card (README.md).
+5. `save_pretrained` of the model and the tokenizer, plus a model card (README.md).
 
     python tools/make_default_model.py                 # 5-10 minutes on 2 CPU cores
     python tools/make_default_model.py --steps 20 --output /tmp/tiny   # a quick check
@@ -51,6 +54,24 @@ def mask_tokens(ids: np.ndarray, tokenizer, rng: np.random.Generator, rate: floa
     swap = chosen & (draw >= 0.8) & (draw < 0.9)
     inputs[swap] = random_ids[swap]
     return inputs.astype(np.int32), labels
+
+
+def copy_local_to_global_projections(model) -> None:
+    """Sets every layer's query/key/value_global weights to its query/key/value weights.
+
+    The Longformer paper initialises the global projections this way; masked-LM with local
+    attention never uses them, so a fine-tuned task's global attention starts from attention
+    that already reads the tokens (rather than from near-uniform, content-blind weights).
+    """
+    variables = {variable.path: variable for variable in model.weights}
+    copied = 0
+    for path, variable in variables.items():
+        for name in ("query", "key", "value"):
+            if f"/{name}_global/" in path:
+                variable.assign(variables[path.replace(f"/{name}_global/", f"/{name}/")])
+                copied += 1
+    if copied != 6 * model.config.num_hidden_layers:
+        raise RuntimeError(f"expected {6 * model.config.num_hidden_layers} global projection weights, copied {copied}")
 
 
 def chunks(tokenizer, documents: list[str]) -> np.ndarray:
@@ -97,20 +118,15 @@ def main(argv=None) -> int:
         while True:
             for start in range(0, len(train_rows) - batch + 1, batch):
                 inputs, labels = mask_tokens(train_rows[start:start + batch], tokenizer, rng)
-                # <s> and ~2% of the tokens (masked ones among them) get global attention, so the
-                # global projections learn too (the loss reaches them through global tokens' rows).
-                global_mask = (rng.random(inputs.shape) < 0.02).astype(np.int32)
-                global_mask[:, 0] = 1
-                yield {"input_ids": inputs, "attention_mask": np.ones_like(inputs),
-                       "global_attention_mask": global_mask}, labels
+                yield {"input_ids": inputs, "attention_mask": np.ones_like(inputs)}, labels
 
-    spec = ({"input_ids": tf.TensorSpec([None, CHUNK], tf.int32), "attention_mask": tf.TensorSpec([None, CHUNK], tf.int32),
-             "global_attention_mask": tf.TensorSpec([None, CHUNK], tf.int32)},
+    spec = ({"input_ids": tf.TensorSpec([None, CHUNK], tf.int32), "attention_mask": tf.TensorSpec([None, CHUNK], tf.int32)},
             tf.TensorSpec([None, CHUNK], tf.int32))
     data = tf.data.Dataset.from_generator(batches, output_signature=spec)
     schedule = keras.optimizers.schedules.CosineDecay(1e-3, args.steps, warmup_target=3e-3, warmup_steps=args.steps // 10)
     model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=0.01))
     history = model.fit(data, steps_per_epoch=max(1, args.steps // 10), epochs=10, verbose=2)
+    copy_local_to_global_projections(model)
 
     eval_rng = np.random.default_rng(args.seed + 1)
     inputs, labels = mask_tokens(held_out, tokenizer, eval_rng)
@@ -153,9 +169,9 @@ weights come from generated documents (`tf_longformer/demo/synthetic.py`).
   in every layer, 4098 position rows (inputs up to 4096 tokens); the reference's file layout
   (`config.json` + `model.safetensors`), so `transformers`' PyTorch Longformer loads it too.
 - Tokenizer: byte-level BPE (RoBERTa's special tokens, ids 0-4) trained on the generated text.
-- Pretraining: masked-LM (15%, 80/10/10) on 512-token chunks, with global attention on `<s>`
-  and on ~2% of the tokens (so the global projections train); then, as the Longformer paper
-  extends RoBERTa, the 512 learned position rows were tiled over the 4096 positions.
+- Pretraining: masked-LM (15%, 80/10/10) on 512-token chunks with local attention; then, as
+  the Longformer paper does, the global query/key/value projections were set to copies of the
+  local ones and the 512 learned position rows were tiled over the 4096 positions.
 
 Load any head from it (`LongformerForSequenceClassification.from_pretrained("saved_models/default",
 num_labels=2)`: the classifier is initialised, the backbone loaded).

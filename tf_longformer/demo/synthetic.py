@@ -4,12 +4,11 @@ Nothing is downloaded: sentences come from small word lists and templates, drawn
 NumPy generator, so every run of `tools/make_default_model.py` and of the demo sees the same text.
 
 The demo's task (`long_range_documents`): a question comes first ("what colour does the guard
-wear ?") and the facts it needs come last, thousands of tokens later ("the visitor wears red .
-the guard wears blue ."). The label is the colour the asked person wears. The question alone
-says nothing about the label, so a model that reads only a 512-token prefix is at chance; a
-model that reads the colours but ignores the question gets 75%; only a model that combines
-the two, thousands of tokens apart, gets every document right. (Each fact is repeated in the
-closing part, so that a small model learns the task in a few minutes on a CPU.)
+wear ?"), the answer comes only at the end of the document, some 1,100 tokens of filler later
+("the guard wears blue ."). The label is that colour. Nothing in the first ~1,100 tokens says
+anything about the label, so a model that reads only a 512-token prefix is at chance; a model
+that reads the whole document can get it right. (The answer is stated 30 times in the closing
+part, so that a small model learns the task in a few minutes on a CPU.)
 """
 
 from __future__ import annotations
@@ -89,27 +88,24 @@ def pretraining_documents(count: int, *, sentences: tuple[int, int] = (20, 60), 
 
 
 def long_range_documents(
-    count: int, *, sentences: int = 120, repeats: int = 10, closing: int = 20, seed: int = 0
+    count: int, *, sentences: int = 100, repeats: int = 30, closing: int = 20, seed: int = 0
 ) -> tuple[list[str], list[str], np.ndarray]:
     """`count` (question, document, label) triples; documents hold `sentences` filler sentences.
 
-    About 15 tokens a sentence: 120 sentences and the facts are some 2,000 tokens. Each person's
-    fact is stated `repeats` times, at random places among the last `closing` filler sentences
-    (so the facts fill the last ~400 tokens, never the first 1,500); label = `COLOURS.index(colour of the asked person)`. Labels are
-    balanced (alternating, then shuffled).
+    About 15 tokens a sentence: 100 sentences and 30 answers are some 1,500-1,650 tokens. The
+    asked person's fact ("the guard wears blue .") is stated `repeats` times, at random places
+    among the last `closing` filler sentences (so it is in the last ~450 tokens, never in the
+    first ~1,100); label = `COLOURS.index(colour)`. Labels are balanced (alternating, then shuffled).
     """
     rng = np.random.default_rng(seed)
     questions, documents, labels = [], [], np.zeros(count, np.int32)
     for index in range(count):
         asked = PEOPLE[rng.integers(len(PEOPLE))]
-        other = PEOPLE[1 - PEOPLE.index(asked)]
         answer = index % 2
-        colours = {asked: COLOURS[answer], other: COLOURS[rng.integers(len(COLOURS))]}
         body = [sentence(rng) for _ in range(sentences)]
         head, tail = body[: sentences - closing], body[sentences - closing:]
-        for person in PEOPLE:
-            for _ in range(repeats):
-                tail.insert(int(rng.integers(len(tail) + 1)), fact_sentence(person, colours[person]))
+        for _ in range(repeats):
+            tail.insert(int(rng.integers(len(tail) + 1)), fact_sentence(asked, COLOURS[answer]))
         questions.append(question(asked))
         documents.append(" ".join(head + tail))
         labels[index] = answer
