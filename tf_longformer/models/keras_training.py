@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-import keras
 import tensorflow as tf
 
 from tf_longformer.models import losses

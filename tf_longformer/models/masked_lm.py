@@ -34,6 +34,8 @@ class LongformerForMaskedLM(LongformerTaskModel):
         >>> out.loss, out.logits.shape
     """
 
+    output_class = LongformerMaskedLMOutput
+
     def __init__(self, config, max_global_tokens=None, query_block_size=None, **kwargs):
         super().__init__(config, max_global_tokens, query_block_size, **kwargs)
         config = self.config
@@ -55,30 +57,6 @@ class LongformerForMaskedLM(LongformerTaskModel):
     def label_rules(self, labels):
         return {"labels": dict(layouts=[("batch", "length")], integer=True, num_classes=self.config.vocab_size)}
 
-    def call(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        global_attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        inputs_embeds=None,
-        labels=None,
-        output_attentions=False,
-        output_hidden_states=False,
-        training=None,
-    ):
-        values, targets = self.split_inputs(
-            input_ids,
-            dict(attention_mask=attention_mask, global_attention_mask=global_attention_mask,
-                 token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds),
-            {"labels": labels},
-        )
-        inputs = self.prepare(values)
-        targets = self.checked_labels(targets, self.sequence_sizes(inputs))
-        outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
-        logits = self.lm_head(
-            outputs["last_hidden_state"], self.longformer.embeddings.word_embeddings.embeddings
-        )
-        loss = self.loss_from_labels({"logits": logits}, targets)
-        return LongformerMaskedLMOutput(loss=loss, logits=logits, **self.backbone_extras(outputs))
+    def head_outputs(self, outputs, training):
+        embeddings = self.longformer.embeddings.word_embeddings.embeddings  # the tied decoder
+        return {"logits": self.lm_head(outputs["last_hidden_state"], embeddings)}

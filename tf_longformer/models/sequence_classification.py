@@ -35,6 +35,8 @@ class LongformerForSequenceClassification(LongformerTaskModel):
         `LongformerSequenceClassifierOutput`: `logits` [batch, num_labels], `loss` with labels.
     """
 
+    output_class = LongformerSequenceClassifierOutput
+
     def __init__(self, config, max_global_tokens=None, query_block_size=None, **kwargs):
         super().__init__(config, max_global_tokens, query_block_size, **kwargs)
         config = self.config
@@ -71,28 +73,9 @@ class LongformerForSequenceClassification(LongformerTaskModel):
             return {"labels": dict(layouts=per_row, integer=False)}
         return {"labels": dict(layouts=[("batch", num_labels)], integer=False)}
 
-    def call(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        global_attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        inputs_embeds=None,
-        labels=None,
-        output_attentions=False,
-        output_hidden_states=False,
-        training=None,
-    ):
-        values, targets = self.split_inputs(
-            input_ids,
-            dict(attention_mask=attention_mask, global_attention_mask=global_attention_mask,
-                 token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds),
-            {"labels": labels},
-        )
-        inputs = self.prepare(values, lambda inputs: auto_global.classification_global_mask(inputs.attention_mask))
-        targets = self.checked_labels(targets, self.sequence_sizes(inputs))
-        outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
-        logits = self.classifier(outputs["last_hidden_state"], training=training)
-        loss = self.loss_from_labels({"logits": logits}, targets)
-        return LongformerSequenceClassifierOutput(loss=loss, logits=logits, **self.backbone_extras(outputs))
+    def automatic_global_attention(self, inputs):
+        """Global attention on token 0 (`<s>`), as the reference."""
+        return auto_global.classification_global_mask(inputs.attention_mask)
+
+    def head_outputs(self, outputs, training):
+        return {"logits": self.classifier(outputs["last_hidden_state"], training=training)}

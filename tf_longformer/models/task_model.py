@@ -111,6 +111,46 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         shape = tf.shape(reference)
         return {"batch": shape[0], "length": shape[1]}
 
+    # -- the shared forward pass ---------------------------------------------------------------
+
+    #: The head's output class (subclasses using the shared `call`).
+    output_class: type = dict
+
+    def automatic_global_attention(self, inputs: model_inputs.ModelInputs):
+        """The global mask to use when the caller passes none (None: local attention only)."""
+        return None
+
+    def head_outputs(self, outputs, training) -> dict[str, Any]:
+        """The head's predictions (e.g. `{"logits": ...}`) from the backbone's outputs."""
+        raise NotImplementedError
+
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        global_attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        inputs_embeds=None,
+        labels=None,
+        output_attentions=False,
+        output_hidden_states=False,
+        training=None,
+    ):
+        """Validates inputs and labels, runs the backbone and the head, adds the loss with labels."""
+        values, targets = self.split_inputs(
+            input_ids,
+            dict(attention_mask=attention_mask, global_attention_mask=global_attention_mask,
+                 token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds),
+            {"labels": labels},
+        )
+        inputs = self.prepare(values, self.automatic_global_attention)
+        targets = self.checked_labels(targets, self.sequence_sizes(inputs))
+        outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
+        predictions = self.head_outputs(outputs, training)
+        loss = self.loss_from_labels(predictions, targets)
+        return self.output_class(loss=loss, **predictions, **self.backbone_extras(outputs))
+
     @staticmethod
     def warn_no_automatic_global(task: str) -> None:
         warnings.warn(
