@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import tf_longformer as tfl
+from head_inputs import inputs_for
 
 CONFIG = dict(vocab_size=40, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16,
               attention_window=[4, 6], max_position_embeddings=40, num_labels=2)
-IDS = np.array([[0, 5, 6, 2, 2, 7, 8, 9, 2], [0, 5, 2, 2, 7, 8, 2, 1, 1]], "int32")
 MODELS = [
     tfl.LongformerModel,
     tfl.LongformerForMaskedLM,
@@ -19,13 +19,6 @@ MODELS = [
 ]
 
 
-def _inputs(cls):
-    inputs = {"input_ids": IDS, "attention_mask": (IDS != 1).astype("int32")}
-    if cls is tfl.LongformerForMultipleChoice:
-        inputs = {k: np.stack([v, v[::-1]], axis=1) for k, v in inputs.items()}
-    return inputs
-
-
 def _outputs(model, inputs):
     return {k: np.asarray(v) for k, v in model(inputs).items()}
 
@@ -33,7 +26,7 @@ def _outputs(model, inputs):
 @pytest.mark.parametrize("cls", MODELS, ids=lambda c: c.__name__)
 def test_keras_file_round_trip(cls, tmp_path):
     model = cls(tfl.LongformerConfig(**CONFIG), max_global_tokens=None)
-    inputs = _inputs(cls)
+    inputs = inputs_for(cls)
     expected = _outputs(model, inputs)
     path = str(tmp_path / "model.keras")
     model.save(path)
@@ -49,7 +42,7 @@ def test_keras_file_round_trip(cls, tmp_path):
 def test_save_weights_load_weights(cls, tmp_path):
     config = tfl.LongformerConfig(**CONFIG)
     model, other = cls(config), cls(config)
-    inputs = _inputs(cls)
+    inputs = inputs_for(cls)
     expected = _outputs(model, inputs)
     path = str(tmp_path / "model.weights.h5")
     model.save_weights(path)

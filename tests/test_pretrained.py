@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 import tf_longformer as tfl
+from head_inputs import IDS, inputs_for
 from tf_longformer.checkpoints import files
 from tf_longformer.models import pretrained
 
 HERE = os.path.dirname(__file__)
 CONFIG = dict(vocab_size=40, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16,
               attention_window=4, max_position_embeddings=40, num_labels=2)
-IDS = np.array([[0, 5, 6, 2, 2, 7, 8, 9, 2], [0, 5, 2, 2, 7, 8, 2, 1, 1]], "int32")
 HEADS = [
     tfl.LongformerForMaskedLM,
     tfl.LongformerForSequenceClassification,
@@ -24,13 +24,6 @@ HEADS = [
     tfl.LongformerForQuestionAnswering,
     tfl.LongformerForMultipleChoice,
 ]
-
-
-def _inputs(cls):
-    inputs = {"input_ids": IDS, "attention_mask": (IDS != 1).astype("int32")}
-    if cls is tfl.LongformerForMultipleChoice:
-        inputs = {k: np.stack([v, v[::-1]], axis=1) for k, v in inputs.items()}
-    return inputs
 
 
 def _saved(cls, directory, **config):
@@ -49,8 +42,8 @@ def test_save_pretrained_round_trip(cls, tmp_path):
         assert json.load(f)["architectures"] == [cls.__name__]
     loaded, info = cls.from_pretrained(tmp_path / "ckpt", output_loading_info=True)
     assert not (info.missing_keys or info.unexpected_keys or info.mismatched_keys)
-    for key, want in model(_inputs(cls)).items():
-        np.testing.assert_array_equal(np.asarray(loaded(_inputs(cls))[key]), np.asarray(want), err_msg=key)
+    for key, want in model(inputs_for(cls)).items():
+        np.testing.assert_array_equal(np.asarray(loaded(inputs_for(cls))[key]), np.asarray(want), err_msg=key)
 
 
 def test_saved_names_are_the_references(tmp_path):

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tf_longformer.argument_types import positive_int
 from tf_longformer.checkpoints import files
 
 TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json")
@@ -29,16 +30,6 @@ CONVERT_EPILOG = """examples:
   tf-longformer convert ./my-model model.keras                      # checkpoint directory -> .keras
   tf-longformer convert model.keras ./my-model                      # .keras -> checkpoint directory
   tf-longformer convert ./roberta-base ./longformer-base --roberta-to-longformer --max-length 4096"""
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,9 +42,9 @@ def add_convert_arguments(parser: argparse.ArgumentParser) -> None:
                         "base, masked_lm, sequence_classification, token_classification, question_answering, multiple_choice")
     parser.add_argument("--roberta-to-longformer", action="store_true",
                         help="source is a RoBERTa checkpoint: lengthen it into a Longformer")
-    parser.add_argument("--max-length", type=_positive_int, default=4096,
+    parser.add_argument("--max-length", type=positive_int, default=4096,
                         help="--roberta-to-longformer: longest input in tokens (default 4096)")
-    parser.add_argument("--attention-window", type=_positive_int, default=512,
+    parser.add_argument("--attention-window", type=positive_int, default=512,
                         help="--roberta-to-longformer: attention window, even (default 512)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
 

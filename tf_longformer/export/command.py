@@ -7,6 +7,7 @@ import json
 import os
 from typing import Any
 
+from tf_longformer.argument_types import positive_int
 from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError
 
 FORMATS = ("saved_model", "tflite", "onnx")
@@ -32,16 +33,6 @@ EPILOG = """examples:
   tf-longformer export ./my-qa-model qa.onnx --format onnx"""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `export` subcommand's arguments."""
     parser.description = DESCRIPTION
@@ -56,15 +47,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="auto (from config.json's architectures, else base) or one of: " + ", ".join(TASKS),
     )
     parser.add_argument("--model-name", help="saved_model: the model directory / TF Serving MODEL_NAME")
-    parser.add_argument("--version", type=_positive_int, default=1, help="saved_model: version number (default 1)")
+    parser.add_argument("--version", type=positive_int, default=1, help="saved_model: version number (default 1)")
     parser.add_argument(
         "--quantize", choices=("float16", "dynamic_int8"), help="tflite: quantise the weights (default float32)"
     )
     parser.add_argument(
-        "--max-sequence-length", type=_positive_int, help="tflite: fix the input length (default dynamic)"
+        "--max-sequence-length", type=positive_int, help="tflite: fix the input length (default dynamic)"
     )
     parser.add_argument("--signature", default=DEFAULT_SIGNATURE, help="onnx: which signature (default serving_default)")
-    parser.add_argument("--opset", type=_positive_int, default=17, help="onnx: ONNX opset (default 17)")
+    parser.add_argument("--opset", type=positive_int, default=17, help="onnx: ONNX opset (default 17)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing version directory or file")
 
 

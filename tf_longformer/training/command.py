@@ -16,6 +16,7 @@ import shutil
 from typing import Any
 
 import numpy as np
+from tf_longformer.argument_types import positive_float, positive_int
 
 TASKS = ("sequence_classification", "question_answering")
 
@@ -27,26 +28,6 @@ examples:
   tf-longformer train saved_models/default reviews.jsonl --output runs/reviews --epochs 3
   tf-longformer train saved_models/default qa.jsonl --task question_answering --text-column context --output runs/qa
   (run the same command again after an interruption: it resumes from OUTPUT/.backup)"""
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,11 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label-column", default="label", help="sequence_classification: label column (default: label)")
     parser.add_argument("--question-column", default="question", help="question_answering: (default: question)")
     parser.add_argument("--answer-column", default="answer", help="question_answering: (default: answer)")
-    parser.add_argument("--epochs", type=_positive_int, default=3)
-    parser.add_argument("--batch-size", type=_positive_int, default=8)
-    parser.add_argument("--learning-rate", type=_positive_float, default=3e-5)
-    parser.add_argument("--max-length", type=_positive_int, default=4096, help="truncate to this many tokens (default 4096)")
-    parser.add_argument("--save-every-steps", type=_positive_int, help="also back up every N steps (default: each epoch)")
+    parser.add_argument("--epochs", type=positive_int, default=3)
+    parser.add_argument("--batch-size", type=positive_int, default=8)
+    parser.add_argument("--learning-rate", type=positive_float, default=3e-5)
+    parser.add_argument("--max-length", type=positive_int, default=4096, help="truncate to this many tokens (default 4096)")
+    parser.add_argument("--save-every-steps", type=positive_int, help="also back up every N steps (default: each epoch)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--overwrite", action="store_true", help="start afresh even if OUTPUT holds a model or a backup")
     parser.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
