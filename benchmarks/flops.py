@@ -24,6 +24,7 @@ This is the reference's arithmetic (the one DESIGN.md's "about 0.9 TFLOP at 4096
 `minimal=True` drops the global K/V projections of all n tokens, which an implementation
 may avoid by folding the global query into the key weights (q W_k^T X^T) and projecting
 the attention-weighted sum of inputs (sum_j p_j x_j) W_v: that bound is about 13% lower.
+tf_longformer folds them whenever g < head size (tf_longformer/ops/global_attention.py).
 
 Training step (forward + backward): the backward pass of every product costs two products
 of the same size (gradient to the input and to the weight), so a step is 3x the forward;

@@ -8,8 +8,9 @@ process, so the part that is furthest from its floor shows:
     attention block         LongformerAttention (self-attention + output projection + LN)
     self-attention          LongformerSelfAttention (projections + banded/global attention)
       local q/k/v proj      the three local Dense projections over n tokens
-      global k/v proj       key_global/value_global over all n tokens
-      attention op          the self-attention minus the five projections above
+      attention op          the self-attention minus those: banded attention, and the global
+                            rows (their key/value projections folded into the g queries, see
+                            tf_longformer/ops/global_attention.py)
     feed-forward            LongformerFeedForward (intermediate + output + LN)
     matmul n×h×h            one plain tf.matmul of that shape, for comparison
 
@@ -87,23 +88,18 @@ def main(argv=None) -> int:
     band = 2 * 2 * n * (w + 1) * h + 2 * 2 * n * 1 * h * 2
     proj = 2 * n * h * h
     ffn = 2 * 2 * n * h * inter
-    part("layer", lambda: layer(hidden, mask), flops.layer_forward_flops(n, h, inter, w))
+    part("layer", lambda: layer(hidden, mask), flops.layer_forward_flops(n, h, inter, w, minimal=True))
     attention = getattr(layer, "attention", None)
     self_attention = getattr(attention, "self_attention", None)
-    part("attention block", lambda: attention(hidden, mask), 6 * proj + band)
-    t_self = part("self-attention", lambda: self_attention(hidden, mask), 5 * proj + band)
+    part("attention block", lambda: attention(hidden, mask), 4 * proj + band)
+    t_self = part("self-attention", lambda: self_attention(hidden, mask), 3 * proj + band)
     t_local = part(
         "  local q/k/v proj",
         lambda: (self_attention.query(hidden), self_attention.key(hidden), self_attention.value(hidden)),
         3 * proj,
     )
-    t_global = part(
-        "  global k/v proj (all n)",
-        lambda: (self_attention.key_global(hidden), self_attention.value_global(hidden)),
-        2 * proj,
-    )
-    if t_self and t_local and t_global:
-        rows.append(("  attention op (rest)", t_self - t_local - t_global, band))
+    if t_self and t_local:
+        rows.append(("  attention op (rest)", t_self - t_local, band))
     ff = getattr(layer, "feed_forward", None)
     part("feed-forward", lambda: ff(hidden), ffn)
     x2 = tf.reshape(hidden, (n, h))

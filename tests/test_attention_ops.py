@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from dense_reference import dense_longformer_attention
-from tf_longformer.ops import attention, global_tokens, sliding_window
+from tf_longformer.ops import attention, global_attention, global_tokens, sliding_window
 
 
 def _random_case(rng, max_length=300, max_window=64):
@@ -19,19 +19,46 @@ def _random_case(rng, max_length=300, max_window=64):
         fraction = rng.choice([0.0, 0.02, 0.2])
         chosen = rng.random(length) < fraction
         mask[row] = np.where((mask[row] == 1) & chosen, 2, mask[row])
-    tensors = [rng.normal(size=(batch, heads, length, head_size)).astype(np.float32) for _ in range(6)]
+    tensors = [rng.normal(size=(batch, heads, length, head_size)).astype(np.float32) for _ in range(4)]
+    hidden = int(rng.integers(1, 10))
+    global_key_value = global_attention.GlobalKeyValue(
+        rng.normal(size=(batch, length, hidden)).astype(np.float32),
+        *(rng.normal(size=shape).astype(np.float32) for shape in [(hidden, heads, head_size), (heads, head_size)] * 2),
+    )
     block = int(rng.choice([one_sided, 16, int(rng.integers(1, 40))]))
-    return tensors, mask, one_sided, block
+    return tensors + [global_key_value], mask, one_sided, block
 
 
-def _run(tensors, mask, one_sided, block):
-    query, key, value, global_query_all, global_key, global_value = (tf.constant(t) for t in tensors)
+def _projected(global_key_value):
+    """The global keys and values [b, h, n, d] as the reference computes them."""
+    hidden_states, key_kernel, key_bias, value_kernel, value_bias = global_key_value
+    return [np.einsum("bnx,xhd->bhnd", hidden_states, kernel) + bias[None, :, None]
+            for kernel, bias in ((key_kernel, key_bias), (value_kernel, value_bias))]
+
+
+def _dense(tensors, mask, one_sided):
+    return dense_longformer_attention(*tensors[:4], *_projected(tensors[4]), mask, one_sided)
+
+
+def _run(tensors, mask, one_sided, block, trace=False):
+    query, key, value, global_query_all = (tf.constant(t) for t in tensors[:4])
+    global_key_value = global_attention.GlobalKeyValue(*(tf.constant(t) for t in tensors[4]))
     positions, valid = global_tokens.global_token_slots(tf.equal(mask, 2))
     global_query = tf.gather(global_query_all, positions, axis=2, batch_dims=1)
-    return attention.longformer_attention(
-        query, key, value, global_query, global_key, global_value, tf.constant(mask),
-        positions, valid, one_sided, block_size=block, return_probs=True,
-    ), positions.numpy(), valid.numpy()
+
+    def attend(*args):
+        return attention.longformer_attention(
+            *args[:4], global_attention.GlobalKeyValue(*args[4:9]), *args[9:], one_sided, block_size=block,
+            return_probs=True,
+        )
+
+    if trace:  # unknown shapes: the folded/projected choice is made at run time (tf.cond)
+        attend = tf.function(attend, input_signature=[
+            tf.TensorSpec([None] * (t.shape.rank - 1) + [t.shape[-1] if t.dtype.is_floating else None], t.dtype)
+            for t in (query, key, value, global_query, *global_key_value, tf.constant(mask), positions, valid)
+        ])
+    result = attend(query, key, value, global_query, *global_key_value, tf.constant(mask), positions, valid)
+    return result, positions.numpy(), valid.numpy()
 
 
 def _expected_local_probs(dense_probs, mask, positions, valid, one_sided):
@@ -55,10 +82,12 @@ def _expected_local_probs(dense_probs, mask, positions, valid, one_sided):
 
 def test_matches_dense_attention_on_random_cases():
     rng = np.random.default_rng(1234)
-    for _ in range(120):
+    slot_counts = []
+    for case in range(120):
         tensors, mask, one_sided, block = _random_case(rng)
-        result, positions, valid = _run(tensors, mask, one_sided, block)
-        expected, dense_probs = dense_longformer_attention(*tensors, mask, one_sided)
+        result, positions, valid = _run(tensors, mask, one_sided, block, trace=case % 10 == 0)
+        slot_counts.append(positions.shape[1])
+        expected, dense_probs = _dense(tensors, mask, one_sided)
         context = f"length={mask.shape[1]} w={one_sided} block={block} mask={mask.tolist()}"
         np.testing.assert_allclose(result.output.numpy(), expected, atol=2e-5, err_msg=context)
         np.testing.assert_allclose(
@@ -72,6 +101,8 @@ def test_matches_dense_attention_on_random_cases():
                     np.testing.assert_allclose(global_rows[b, :, k], dense_probs[b, :, positions[b, k]], atol=2e-6)
                 else:  # the reference's empty slots: uniform over the whole length
                     np.testing.assert_allclose(global_rows[b, :, k], 1.0 / mask.shape[1], atol=1e-6)
+    # Both ways of computing the global rows ran: folded into the queries (g < d = 4) and projected.
+    assert sum(0 < g < 4 for g in slot_counts) >= 10 and sum(g >= 4 for g in slot_counts) >= 10, slot_counts
 
 
 def test_no_global_tokens_gives_zero_slots():

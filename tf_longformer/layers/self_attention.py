@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 
 from tf_longformer.ops import attention as attention_ops
-from tf_longformer.ops import global_tokens
+from tf_longformer.ops import global_attention, global_tokens
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
@@ -97,6 +97,15 @@ class LongformerSelfAttention(keras.layers.Layer):
         split = tf.reshape(projected, [shape[0], shape[1], self.num_attention_heads, self.head_size])
         return tf.transpose(split, [0, 2, 1, 3])
 
+    def _split_kernel(self, dense: keras.layers.Dense) -> tuple[tf.Tensor, tf.Tensor]:
+        """A projection's kernel [H, h * d] and bias as [H, h, d] and [h, d], in the compute dtype."""
+        kernel = tf.cast(dense.kernel, self.compute_dtype)
+        bias = tf.cast(dense.bias, self.compute_dtype)
+        return (
+            tf.reshape(kernel, [-1, self.num_attention_heads, self.head_size]),
+            tf.reshape(bias, [self.num_attention_heads, self.head_size]),
+        )
+
     def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False):
         """Returns the attended states [b, n, hidden], plus, when `return_attention_probs`,
         the local probabilities [b, heads, n, g + window + 1] and the global ones [b, heads, g, n]."""
@@ -111,14 +120,18 @@ class LongformerSelfAttention(keras.layers.Layer):
             self._split_heads(self.key(hidden_states)),
             self._split_heads(self.value(hidden_states)),
             self._split_heads(self.query_global(global_hidden) * scale),
-            self._split_heads(self.key_global(hidden_states)),
-            self._split_heads(self.value_global(hidden_states)),
+            # key_global/value_global are not applied here: the attention op may fold them
+            # into the few global queries instead of projecting all n tokens.
+            *global_attention.GlobalKeyValue(
+                hidden_states, *self._split_kernel(self.key_global), *self._split_kernel(self.value_global)
+            ),
         )
         use_dropout = bool(training) and self.dropout_rate > 0
 
         def attend(*projections, return_probs=False):
             return attention_ops.longformer_attention(
-                *projections,
+                *projections[:4],
+                global_attention.GlobalKeyValue(*projections[4:]),
                 attention_mask=attention_mask,
                 global_positions=positions,
                 global_slot_is_valid=slot_is_valid,

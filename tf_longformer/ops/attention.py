@@ -23,7 +23,8 @@ from typing import NamedTuple
 
 import tensorflow as tf
 
-from tf_longformer.ops import global_tokens
+from tf_longformer.ops import global_attention, global_tokens
+from tf_longformer.ops.dropout import stateless_dropout
 from tf_longformer.ops import masks as mask_ops
 from tf_longformer.ops import sliding_window
 
@@ -34,14 +35,6 @@ class AttentionResult(NamedTuple):
     output: tf.Tensor  # [b, h, n, d]
     local_probs: tf.Tensor | None  # [b, h, n, g + 2w + 1], the reference's `attentions` layout
     global_probs: tf.Tensor | None  # [b, h, g, n]
-
-
-def stateless_dropout(values: tf.Tensor, rate: float, seed: tf.Tensor | None, salt: int) -> tf.Tensor:
-    """Inverted dropout whose mask is a pure function of (`seed`, `salt`, shape)."""
-    if seed is None or rate == 0.0:
-        return values
-    keep = tf.random.stateless_uniform(tf.shape(values), seed=seed + salt) >= rate
-    return tf.where(keep, values / tf.cast(1.0 - rate, values.dtype), tf.zeros_like(values))
 
 
 def _per_query_row(flags: tf.Tensor) -> tf.Tensor:
@@ -93,8 +86,7 @@ def longformer_attention(
     key: tf.Tensor,
     value: tf.Tensor,
     global_query: tf.Tensor,
-    global_key: tf.Tensor,
-    global_value: tf.Tensor,
+    global_key_value: global_attention.GlobalKeyValue,
     attention_mask: tf.Tensor,
     global_positions: tf.Tensor,
     global_slot_is_valid: tf.Tensor,
@@ -109,7 +101,8 @@ def longformer_attention(
     Args:
         query, key, value: [b, h, n, d] local projections; `query` already scaled by 1/sqrt(d).
         global_query: [b, h, g, d] global query projection of the global tokens (scaled).
-        global_key, global_value: [b, h, n, d] global key/value projections of every token.
+        global_key_value: what the global keys/values of every token are made from (see
+            `global_attention.global_rows_attention`, which may fold them into the queries).
         attention_mask: [b, n] int, 0 = padding, 1 = local, 2 = global.
         global_positions, global_slot_is_valid: [b, g], from `global_tokens.global_token_slots`.
         one_sided_window: w, tokens seen on each side.
@@ -152,13 +145,9 @@ def longformer_attention(
     local_output = tf.reshape(local_output, [batch, heads, padded_length, head_size])[:, :, :length]
 
     # --- global rows: each global token attends to every non-padding token --------------
-    global_scores = tf.cast(tf.matmul(global_query, global_key, transpose_b=True), tf.float32)  # [b,h,g,n]
-    global_allowed = tf.logical_and(
-        _per_query_row(global_slot_is_valid), tf.expand_dims(tf.expand_dims(tf.logical_not(is_padding), 1), 1)
+    global_output, global_probs = global_attention.global_rows_attention(
+        global_query, global_key_value, tf.logical_not(is_padding), global_slot_is_valid, dropout_rate, dropout_seed
     )
-    global_probs = tf.nn.softmax(tf.where(global_allowed, global_scores, _MASKED), axis=-1)
-    used_global_probs = stateless_dropout(tf.cast(global_probs, compute_dtype), dropout_rate, dropout_seed, salt=1)
-    global_output = tf.matmul(used_global_probs, global_value)  # [b,h,g,d]
 
     # Global rows replace local ones (gathered from g + 1 slots, the last a zero filler);
     # padding rows are zero, as the reference's zeroed probabilities make them.

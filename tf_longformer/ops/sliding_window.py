@@ -37,7 +37,7 @@ def blocks_to_band(block_values: tf.Tensor, one_sided_window: int) -> tf.Tensor:
     band into the leading 2w + 1 columns (no gather needed).
     """
     block_size = block_values.shape[-2]
-    frame_width = block_values.shape[-1]
+    frame_width = block_size + 2 * one_sided_window  # static even where the slice before it is not
     leading = tf.shape(block_values)[:-2]
     flat = tf.reshape(block_values, tf.concat([leading, [block_size * frame_width]], 0))
     rank = flat.shape.rank
