@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 
 from tf_longformer.layers.residual import ResidualProjection
+from tf_longformer.ops import feed_forward as feed_forward_ops
 
 ACTIVATIONS = {
     "gelu": lambda x: keras.activations.gelu(x, approximate=False),
@@ -41,9 +43,9 @@ class LongformerFeedForward(keras.layers.Layer):
         self.hidden_dropout = hidden_dropout
         self.layer_norm_eps = layer_norm_eps
         self.initializer_range = initializer_range
+        # The activation is applied in `call`, together with the output projection.
         self.intermediate = keras.layers.Dense(
             intermediate_size,
-            activation=ACTIVATIONS[hidden_act],
             kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
             dtype=self.dtype_policy,
             name="intermediate",
@@ -58,7 +60,14 @@ class LongformerFeedForward(keras.layers.Layer):
         self.built = True
 
     def call(self, hidden_states, training=None):
-        return self.output_projection(self.intermediate(hidden_states), hidden_states, training=training)
+        dense = self.output_projection.dense
+        projected = feed_forward_ops.activation_then_projection(
+            self.intermediate(hidden_states),
+            tf.cast(dense.kernel, self.compute_dtype),
+            tf.cast(dense.bias, self.compute_dtype),
+            ACTIVATIONS[self.hidden_act],
+        )
+        return self.output_projection.add_and_normalize(projected, hidden_states, training=training)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -37,7 +37,11 @@ class ResidualProjection(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs, residual, training=None):
-        return self.layer_norm(self.dropout(self.dense(inputs), training=training) + residual)
+        return self.add_and_normalize(self.dense(inputs), residual, training=training)
+
+    def add_and_normalize(self, projected, residual, training=None):
+        """The step after the projection, for a caller that computed `dense(inputs)` its own way."""
+        return self.layer_norm(self.dropout(projected, training=training) + residual)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)[:-1] + (self.hidden_size,)
