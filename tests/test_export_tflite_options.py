@@ -36,9 +36,14 @@ def files(model, tmp_path_factory):
 
 
 def test_quantized_files_are_smaller_and_close(model, files):
+    # Measured against the float32 weights (not the file: on this tiny model the graph itself
+    # is a large, fixed share of the file): float16 halves every float weight (0.485 of the
+    # weight bytes saved), dynamic int8 quarters the matmul kernels (0.62 saved; embeddings,
+    # biases and LayerNorm stay float32).
     sizes = {quantize: os.path.getsize(path) for quantize, path in files.items()}
-    assert sizes["float16"] < 0.6 * sizes[None]
-    assert sizes["dynamic_int8"] < 0.45 * sizes[None]
+    weight_bytes = 4 * model.count_params()
+    assert sizes[None] - sizes["float16"] > 0.45 * weight_bytes
+    assert sizes[None] - sizes["dynamic_int8"] > 0.55 * weight_bytes
     for quantize, path in files.items():
         runner = litert.Interpreter(model_path=path).get_signature_runner()
         for length in (7, 3 * cases_lib.WINDOW):
