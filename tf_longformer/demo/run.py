@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from tf_longformer.argument_types import positive_float, positive_int
+
 PREFIX_TOKENS = 512
 
 
@@ -34,24 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--model", help="checkpoint directory to fine-tune (default: saved_models/default)")
     parser.add_argument("--output", default=None, help="where exports and the plot go (default: saved_models/demo)")
-    parser.add_argument("--train", type=_positive, default=128, help="training documents (default 128)")
-    parser.add_argument("--test", type=_positive, default=64, help="held-out documents (default 64)")
-    parser.add_argument("--epochs", type=_positive, default=7, help="epochs (default 7)")
-    parser.add_argument("--sentences", type=_positive, default=100, help="filler sentences a document (~15 tokens each)")
-    parser.add_argument("--batch-size", type=_positive, default=4)
-    parser.add_argument("--learning-rate", type=float, default=2e-3)
+    parser.add_argument("--train", type=positive_int, default=128, help="training documents (default 128)")
+    parser.add_argument("--test", type=positive_int, default=64, help="held-out documents (default 64)")
+    parser.add_argument("--epochs", type=positive_int, default=7, help="epochs (default 7)")
+    parser.add_argument("--sentences", type=positive_int, default=100, help="filler sentences a document (~15 tokens each)")
+    parser.add_argument("--batch-size", type=positive_int, default=4)
+    parser.add_argument("--learning-rate", type=positive_float, default=2e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="a few tiny documents, one epoch: checks the plumbing only")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
 
 
 def encode(tokenizer, questions, documents, max_length: int, multiple: int) -> dict[str, np.ndarray]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from tf_longformer.export import atomic
 from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError, global_tokens, serving_functions

@@ -258,13 +258,11 @@ def load_predictor(path: str, *, task: str | None = None, tokenizer: str | None 
         def run(features):
             return runner(**features)
 
-        details = interpreter.get_signature_list()["serving_default"]
         probe = run({"input_ids": np.array([[tok.bos_token_id, tok.eos_token_id]], np.int32),
                      "attention_mask": np.ones((1, 2), np.int32), "global_attention_mask": np.zeros((1, 2), np.int32)})
         outputs = dict(probe)
         logits = outputs.get("logits")
         rank = logits.ndim if logits is not None else None
         width = int(logits.shape[-1]) if logits is not None else None
-        del details
     found = _task_of_outputs(set(outputs), rank, width, len(tok))
     return Predictor(run, tok, task or found, id2label, form, limit)
