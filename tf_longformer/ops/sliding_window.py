@@ -8,7 +8,6 @@ constant band mask keeps the exact window, so nothing of size n x n is ever buil
 
 from __future__ import annotations
 
-import numpy as np
 import tensorflow as tf
 
 
@@ -22,10 +21,14 @@ def frame_positions(one_sided_window: int, block_size: int, num_blocks: tf.Tenso
     return starts + tf.expand_dims(tf.range(block_size + 2 * one_sided_window, dtype=tf.int32), 0)
 
 
-def band_mask(one_sided_window: int, block_size: int) -> np.ndarray:
-    """[block_size, block_size + 2w] bool: row r sees frame columns r .. r + 2w (its window)."""
-    rows = np.arange(block_size)[:, None]
-    columns = np.arange(block_size + 2 * one_sided_window)[None, :]
+def band_mask(one_sided_window: int, block_size: int) -> tf.Tensor:
+    """[block_size, block_size + 2w] bool: row r sees frame columns r .. r + 2w (its window).
+
+    Built from ranges rather than as a NumPy constant: a bool array becomes a graph constant
+    element by element in Python (~0.1 s per layer at the base config's 256 x 768).
+    """
+    rows = tf.expand_dims(tf.range(block_size), 1)
+    columns = tf.expand_dims(tf.range(block_size + 2 * one_sided_window), 0)
     return (columns >= rows) & (columns <= rows + 2 * one_sided_window)
 
 
