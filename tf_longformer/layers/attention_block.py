@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 
 from tf_longformer.layers.residual import ResidualProjection
 from tf_longformer.layers.self_attention import LongformerSelfAttention
@@ -61,13 +62,21 @@ class LongformerAttention(keras.layers.Layer):
         self.built = True
 
     def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False):
+        dense = self.output_projection.dense
+        # The projection's matmul runs inside the self-attention's recomputed span (see
+        # `LongformerSelfAttention.call`); its bias, dropout and LayerNorm follow here.
         attended = self.self_attention(
-            hidden_states, attention_mask, training=training, return_attention_probs=return_attention_probs
+            hidden_states,
+            attention_mask,
+            training=training,
+            return_attention_probs=return_attention_probs,
+            output_kernel=tf.cast(dense.kernel, self.compute_dtype),
         )
         probs = ()
         if return_attention_probs:
             attended, *probs = attended
-        output = self.output_projection(attended, hidden_states, training=training)
+        projected = attended + tf.cast(dense.bias, self.compute_dtype)
+        output = self.output_projection.add_and_normalize(projected, hidden_states, training=training)
         return (output, *probs) if return_attention_probs else output
 
     def compute_output_shape(self, input_shape):

@@ -61,7 +61,10 @@ class LongformerFeedForward(keras.layers.Layer):
 
     def call(self, hidden_states, training=None):
         dense = self.output_projection.dense
-        projected = feed_forward_ops.activation_then_projection(
+        # In training the activation is recomputed for the gradient instead of kept; inference
+        # graphs stay free of custom gradients.
+        project = feed_forward_ops.activation_then_projection if training else feed_forward_ops.apply_and_project
+        projected = project(
             self.intermediate(hidden_states),
             tf.cast(dense.kernel, self.compute_dtype),
             tf.cast(dense.bias, self.compute_dtype),

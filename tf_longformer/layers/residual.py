@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keras
 
+from tf_longformer.ops.layer_norm import lean_layer_normalization
+
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
 class ResidualProjection(keras.layers.Layer):
@@ -41,7 +43,11 @@ class ResidualProjection(keras.layers.Layer):
 
     def add_and_normalize(self, projected, residual, training=None):
         """The step after the projection, for a caller that computed `dense(inputs)` its own way."""
-        return self.layer_norm(self.dropout(projected, training=training) + residual)
+        summed = self.dropout(projected, training=training) + residual
+        if not training:
+            return self.layer_norm(summed)
+        # Same values; its gradient keeps one tensor of the input's size instead of three.
+        return lean_layer_normalization(summed, self.layer_norm.gamma, self.layer_norm.beta, self.layer_norm_eps)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)[:-1] + (self.hidden_size,)

@@ -106,9 +106,15 @@ class LongformerSelfAttention(keras.layers.Layer):
             tf.reshape(bias, [self.num_attention_heads, self.head_size]),
         )
 
-    def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False):
+    def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False, output_kernel=None):
         """Returns the attended states [b, n, hidden], plus, when `return_attention_probs`,
-        the local probabilities [b, heads, n, g + window + 1] and the global ones [b, heads, g, n]."""
+        the local probabilities [b, heads, n, g + window + 1] and the global ones [b, heads, g, n].
+
+        `output_kernel` ([hidden, out], optional): returns `attended @ output_kernel` instead.
+        In training the attention is recomputed for its gradient; with the next projection
+        inside that recomputed span the attended states need not be kept either
+        (`LongformerAttention` passes its output projection's kernel).
+        """
         attention_mask = tf.cast(attention_mask, tf.int32)
         scale = 1.0 / math.sqrt(self.head_size)
         positions, slot_is_valid = global_tokens.global_token_slots(
@@ -127,6 +133,10 @@ class LongformerSelfAttention(keras.layers.Layer):
             ),
         )
         use_dropout = bool(training) and self.dropout_rate > 0
+        dropout_seed = (
+            keras.random.randint((2,), 0, 2**30, seed=self.seed_generator, dtype="int32") if use_dropout else None
+        )
+        shape = tf.shape(hidden_states)
 
         def attend(*projections, return_probs=False):
             return attention_ops.longformer_attention(
@@ -142,22 +152,27 @@ class LongformerSelfAttention(keras.layers.Layer):
                 return_probs=return_probs,
             )
 
-        dropout_seed = (
-            keras.random.randint((2,), 0, 2**30, seed=self.seed_generator, dtype="int32") if use_dropout else None
-        )
+        def merge_heads(attended):  # [b, h, n, d] -> [b, n, hidden]
+            return tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [shape[0], shape[1], self.hidden_size])
+
         if return_attention_probs:
             result = attend(*projected, return_probs=True)
-            attended = result.output
-        else:
-            # The probabilities ([b, h, blocks, c, g + c + w] floats) are the largest activation
-            # by far: keep only the projections and recompute the rest for the gradients (the
-            # seeded dropout draws the same masks again).
-            attended = tf.recompute_grad(lambda *projections: attend(*projections).output)(*projected)
-        shape = tf.shape(hidden_states)
-        output = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [shape[0], shape[1], self.hidden_size])
-        if return_attention_probs:
+            output = merge_heads(result.output)
+            if output_kernel is not None:
+                output = _project(output, output_kernel)
             return output, result.local_probs, result.global_probs
-        return output
+
+        def attend_and_project(*inputs):
+            output = merge_heads(attend(*inputs[: len(projected)]).output)
+            return output if output_kernel is None else _project(output, inputs[-1])
+
+        inputs = projected if output_kernel is None else (*projected, output_kernel)
+        if not training:
+            return attend_and_project(*inputs)
+        # The probabilities ([b, h, blocks, c, g + c + w] floats) are the largest activation by
+        # far: keep only the projections and recompute the rest for the gradients (the seeded
+        # dropout draws the same masks again). Inference graphs stay free of custom gradients.
+        return tf.recompute_grad(attend_and_project)(*inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -175,3 +190,12 @@ class LongformerSelfAttention(keras.layers.Layer):
             seed=self.seed,
         )
         return config
+
+
+def _project(states: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
+    """[b, n, hidden] @ [hidden, out] as one 2-D matmul (as `keras.layers.Dense` computes it)."""
+    shape = tf.shape(states)
+    flat = tf.matmul(tf.reshape(states, [-1, tf.shape(kernel)[0]]), kernel)
+    projected = tf.reshape(flat, tf.concat([shape[:-1], tf.shape(kernel)[1:]], 0))
+    projected.set_shape(states.shape[:-1].concatenate(kernel.shape[-1:]))
+    return projected

@@ -24,26 +24,37 @@ def activation_then_projection(
 
     @tf.custom_gradient
     def forward(pre_activation, kernel, bias):
-        inner = tf.shape(pre_activation)[-1]
-        outer_shape = tf.shape(pre_activation)[:-1]
-        flat = tf.reshape(pre_activation, [-1, inner])
-        output = tf.matmul(activation(flat), kernel) + bias
+        flat = tf.reshape(pre_activation, [-1, tf.shape(pre_activation)[-1]])
 
         def backward(upstream):
             flat_upstream = tf.reshape(upstream, [-1, tf.shape(kernel)[1]])
+            # Recompute once the gradient arrives: TensorFlow runs an op as soon as its inputs
+            # exist, so without this the [..., I] activation (and GELU's internals) would be
+            # computed right after the forward pass and kept until now, defeating the point.
+            with tf.control_dependencies([flat_upstream]):
+                recompute_from = tf.identity(flat)
             with tf.GradientTape() as tape:
-                tape.watch(flat)
-                activated = activation(flat)
+                tape.watch(recompute_from)
+                activated = activation(recompute_from)
             grad_activated = tf.matmul(flat_upstream, kernel, transpose_b=True)
-            grad_pre_activation = tape.gradient(activated, flat, output_gradients=grad_activated)
+            grad_pre_activation = tape.gradient(activated, recompute_from, output_gradients=grad_activated)
             return (
                 tf.reshape(grad_pre_activation, tf.shape(pre_activation)),
                 tf.matmul(activated, flat_upstream, transpose_a=True),
                 tf.reduce_sum(flat_upstream, axis=0),
             )
 
-        output = tf.reshape(output, tf.concat([outer_shape, tf.shape(kernel)[1:]], 0))
-        output.set_shape(pre_activation.shape[:-1].concatenate(kernel.shape[1:]))
-        return output, backward
+        return apply_and_project(pre_activation, kernel, bias, activation), backward
 
     return forward(pre_activation, kernel, bias)
+
+
+def apply_and_project(
+    pre_activation: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, activation: Callable[[tf.Tensor], tf.Tensor]
+) -> tf.Tensor:
+    """`activation(pre_activation) @ kernel + bias` with plain autodiff (the forward of the above)."""
+    flat = tf.reshape(pre_activation, [-1, tf.shape(pre_activation)[-1]])
+    output = tf.matmul(activation(flat), kernel) + bias
+    output = tf.reshape(output, tf.concat([tf.shape(pre_activation)[:-1], tf.shape(kernel)[1:]], 0))
+    output.set_shape(pre_activation.shape[:-1].concatenate(kernel.shape[1:]))
+    return output
