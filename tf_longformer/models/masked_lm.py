@@ -57,6 +57,6 @@ class LongformerForMaskedLM(LongformerTaskModel):
     def label_rules(self, labels):
         return {"labels": dict(layouts=[("batch", "length")], integer=True, num_classes=self.config.vocab_size)}
 
-    def head_outputs(self, outputs, training):
+    def head_outputs(self, outputs, sizes, training):
         embeddings = self.longformer.embeddings.word_embeddings.embeddings  # the tied decoder
         return {"logits": self.lm_head(outputs["last_hidden_state"], embeddings)}

@@ -69,6 +69,7 @@ class LongformerForMultipleChoice(LongformerTaskModel):
     """
 
     uses_pooler = True
+    output_class = LongformerMultipleChoiceModelOutput
 
     def __init__(self, config, max_global_tokens=None, query_block_size=None, **kwargs):
         super().__init__(config, max_global_tokens, query_block_size, **kwargs)
@@ -99,25 +100,8 @@ class LongformerForMultipleChoice(LongformerTaskModel):
     def label_rules(self, labels):
         return {"labels": dict(layouts=[("batch",)], integer=True, num_classes="num_choices")}
 
-    def call(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        global_attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        inputs_embeds=None,
-        labels=None,
-        output_attentions=False,
-        output_hidden_states=False,
-        training=None,
-    ):
-        values, targets = self.split_inputs(
-            input_ids,
-            dict(attention_mask=attention_mask, global_attention_mask=global_attention_mask,
-                 token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds),
-            {"labels": labels},
-        )
+    def prepared_inputs(self, values):
+        """Flattens [batch, num_choices, ...] inputs into a [batch * num_choices, ...] batch."""
         reference = values["input_ids"] if values["input_ids"] is not None else values["inputs_embeds"]
         if reference is None:
             raise ValueError("Pass `input_ids` ([batch, num_choices, length]) or `inputs_embeds`.")
@@ -126,11 +110,11 @@ class LongformerForMultipleChoice(LongformerTaskModel):
         }
         inputs = self.prepare(flat, self.automatic_global_attention)
         # After `prepare`: the reference has the right rank and every flattened input its shape.
-        leading = _checked_leading_axes(values, "input_ids" if values["input_ids"] is not None else "inputs_embeds")
-        num_choices = leading[1]
-        targets = self.checked_labels(targets, {"batch": leading[0], "num_choices": num_choices})
-        outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
+        batch, num_choices = _checked_leading_axes(
+            values, "input_ids" if values["input_ids"] is not None else "inputs_embeds"
+        )
+        return inputs, {"batch": batch, "num_choices": num_choices}
+
+    def head_outputs(self, outputs, sizes, training):
         pooled = self.dropout(outputs["pooler_output"], training=training)
-        logits = tf.reshape(self.classifier(pooled), [-1, num_choices])
-        loss = self.loss_from_labels({"logits": logits}, targets)
-        return LongformerMultipleChoiceModelOutput(loss=loss, logits=logits, **self.backbone_extras(outputs))
+        return {"logits": tf.reshape(self.classifier(pooled), [-1, sizes["num_choices"]])}

@@ -37,6 +37,7 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
 
     label_names = ("start_positions", "end_positions")
     prediction_names = ("start_logits", "end_logits")
+    output_class = LongformerQuestionAnsweringModelOutput
 
     def __init__(self, config, max_global_tokens=None, query_block_size=None, **kwargs):
         super().__init__(config, max_global_tokens, query_block_size, **kwargs)
@@ -74,6 +75,10 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
             predictions["start_logits"], predictions["end_logits"], labels["start_positions"], labels["end_positions"]
         )
 
+    def head_outputs(self, outputs, sizes, training):
+        start_logits, end_logits = tf.unstack(self.qa_outputs(outputs["last_hidden_state"]), num=2, axis=-1)
+        return {"start_logits": start_logits, "end_logits": end_logits}
+
     def label_rules(self, labels):
         positions = dict(layouts=[("batch",), ("batch", 1)], integer=True)  # any value: clamped, as the reference
         return {"start_positions": positions, "end_positions": positions}
@@ -92,18 +97,10 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
         output_hidden_states=False,
         training=None,
     ):
-        values, targets = self.split_inputs(
-            input_ids,
-            dict(attention_mask=attention_mask, global_attention_mask=global_attention_mask,
-                 token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds),
+        return self.forward(
+            (input_ids, attention_mask, global_attention_mask, token_type_ids, position_ids, inputs_embeds),
             {"start_positions": start_positions, "end_positions": end_positions},
-        )
-        inputs = self.prepare(values, self.automatic_global_attention)
-        targets = self.checked_labels(targets, self.sequence_sizes(inputs))
-        outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
-        logits = self.qa_outputs(outputs["last_hidden_state"])
-        start_logits, end_logits = tf.unstack(logits, num=2, axis=-1)
-        loss = self.loss_from_labels({"start_logits": start_logits, "end_logits": end_logits}, targets)
-        return LongformerQuestionAnsweringModelOutput(
-            loss=loss, start_logits=start_logits, end_logits=end_logits, **self.backbone_extras(outputs)
+            output_attentions,
+            output_hidden_states,
+            training,
         )

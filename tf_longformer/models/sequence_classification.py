@@ -77,5 +77,5 @@ class LongformerForSequenceClassification(LongformerTaskModel):
         """Global attention on token 0 (`<s>`), as the reference."""
         return auto_global.classification_global_mask(inputs.attention_mask)
 
-    def head_outputs(self, outputs, training):
+    def head_outputs(self, outputs, sizes, training):
         return {"logits": self.classifier(outputs["last_hidden_state"], training=training)}

@@ -120,7 +120,15 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         """The global mask to use when the caller passes none (None: local attention only)."""
         return None
 
-    def head_outputs(self, outputs, training) -> dict[str, Any]:
+    def prepared_inputs(self, values: dict[str, Any]) -> tuple[model_inputs.ModelInputs, dict[str, Any]]:
+        """(the backbone's validated inputs, the axis sizes the label rules use) from the raw inputs.
+
+        Multiple choice overrides this to flatten its choices.
+        """
+        inputs = self.prepare(values, self.automatic_global_attention)
+        return inputs, self.sequence_sizes(inputs)
+
+    def head_outputs(self, outputs, sizes: dict[str, Any], training) -> dict[str, Any]:
         """The head's predictions (e.g. `{"logits": ...}`) from the backbone's outputs."""
         raise NotImplementedError
 
@@ -137,17 +145,27 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         output_hidden_states=False,
         training=None,
     ):
-        """Validates inputs and labels, runs the backbone and the head, adds the loss with labels."""
-        values, targets = self.split_inputs(
-            input_ids,
-            dict(attention_mask=attention_mask, global_attention_mask=global_attention_mask,
-                 token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds),
+        return self.forward(
+            (input_ids, attention_mask, global_attention_mask, token_type_ids, position_ids, inputs_embeds),
             {"labels": labels},
+            output_attentions,
+            output_hidden_states,
+            training,
         )
-        inputs = self.prepare(values, self.automatic_global_attention)
-        targets = self.checked_labels(targets, self.sequence_sizes(inputs))
+
+    def forward(self, given: tuple, labels: dict[str, Any], output_attentions, output_hidden_states, training):
+        """Every head's `call`: validates inputs and labels, runs the backbone and the head, adds the loss.
+
+        Args:
+            given: the six model inputs as passed to `call`, in `inputs.INPUT_NAMES` order.
+            labels: `{label name: value or None}` for the names in `label_names`.
+        """
+        input_ids, *named = given
+        values, targets = self.split_inputs(input_ids, dict(zip(model_inputs.INPUT_NAMES[1:], named)), labels)
+        inputs, sizes = self.prepared_inputs(values)
+        targets = self.checked_labels(targets, sizes)
         outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
-        predictions = self.head_outputs(outputs, training)
+        predictions = self.head_outputs(outputs, sizes, training)
         loss = self.loss_from_labels(predictions, targets)
         return self.output_class(loss=loss, **predictions, **self.backbone_extras(outputs))
 

@@ -47,5 +47,5 @@ class LongformerForTokenClassification(LongformerTaskModel):
     def label_rules(self, labels):
         return {"labels": dict(layouts=[("batch", "length")], integer=True, num_classes=self.config.num_labels)}
 
-    def head_outputs(self, outputs, training):
+    def head_outputs(self, outputs, sizes, training):
         return {"logits": self.classifier(self.dropout(outputs["last_hidden_state"], training=training))}
