@@ -1,4 +1,4 @@
-"""Keras-native saving of every model: `.keras` files and `save_weights` / `load_weights`."""
+"""Saving every model: `.keras` files, `save_weights` / `load_weights`, and `tf.train.Checkpoint`."""
 
 import keras
 import numpy as np
@@ -48,6 +48,24 @@ def test_save_weights_load_weights(cls, tmp_path):
     model.save_weights(path)
     other.build()
     other.load_weights(path)
+    for key, value in _outputs(other, inputs).items():
+        np.testing.assert_array_equal(value, expected[key], err_msg=key)
+
+
+@pytest.mark.parametrize("cls", [tfl.LongformerModel, tfl.LongformerForQuestionAnswering], ids=lambda c: c.__name__)
+def test_tf_train_checkpoint_saves_and_restores_every_weight(cls, tmp_path):
+    """TensorFlow's object-based checkpoints (CheckpointManager) see the encoder's layers too."""
+    import tensorflow as tf
+
+    config = tfl.LongformerConfig(**CONFIG)
+    model, other = cls(config), cls(config)
+    inputs = inputs_for(cls)
+    expected = _outputs(model, inputs)
+    path = tf.train.Checkpoint(model=model).save(str(tmp_path / "ckpt"))
+    saved = [name for name, _ in tf.train.list_variables(path) if name.startswith("model/")]
+    assert len(saved) == len(model.trainable_variables)  # + no seed-generator states (Keras does not track them)
+    other.build()
+    tf.train.Checkpoint(model=other).read(path).assert_existing_objects_matched()
     for key, value in _outputs(other, inputs).items():
         np.testing.assert_array_equal(value, expected[key], err_msg=key)
 

@@ -81,6 +81,13 @@ class LongformerEncoder(keras.layers.Layer):
             layer.build(input_shape)
         self.built = True
 
+    def _trackable_children(self, save_type="checkpoint", **kwargs):
+        # Keras keeps `self.layers` in a list that TensorFlow's object graph does not see, so
+        # `tf.train.Checkpoint(model=model)` would silently skip every transformer layer.
+        children = super()._trackable_children(save_type, **kwargs)
+        children.update({layer.name: layer for layer in self.layers})
+        return children
+
     def _run_layer(self, layer, hidden_states, attention_mask, training, return_attention_probs):
         if self.gradient_checkpointing and not return_attention_probs:
             # Keep only the layer's input; recompute its activations (same dropout masks) for gradients.

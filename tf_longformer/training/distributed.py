@@ -152,8 +152,8 @@ class DistributedTrainer:
             self.optimizer.build(self.model.trainable_variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         # Variables are checkpointed as flat, ordered dicts: an object-based
-        # `tf.train.Checkpoint(model=model)` misses the encoder layers' and the seed
-        # generators' variables of these Keras 3 models (it kept 9 of 36 in a test).
+        # `tf.train.Checkpoint(model=model)` misses the seed generators' states (Keras 3 does
+        # not track them), and a resumed run must draw the same dropout masks.
         self.checkpoint = tf.train.Checkpoint(
             model=_variable_dict(self.model.variables),
             optimizer=_variable_dict(self.optimizer.variables),
