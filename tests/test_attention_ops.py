@@ -47,17 +47,18 @@ def _run(tensors, mask, one_sided, block, trace=False):
     global_query = tf.gather(global_query_all, positions, axis=2, batch_dims=1)
 
     def attend(*args):
+        layout = attention.attention_layout(args[9], one_sided, block_size=block)
         return attention.longformer_attention(
-            *args[:4], global_attention.GlobalKeyValue(*args[4:9]), *args[9:], one_sided, block_size=block,
+            *args[:4], global_attention.GlobalKeyValue(*args[4:9]), layout, one_sided, block_size=block,
             return_probs=True,
         )
 
     if trace:  # unknown shapes: the folded/projected choice is made at run time (tf.cond)
         attend = tf.function(attend, input_signature=[
             tf.TensorSpec([None] * (t.shape.rank - 1) + [t.shape[-1] if t.dtype.is_floating else None], t.dtype)
-            for t in (query, key, value, global_query, *global_key_value, tf.constant(mask), positions, valid)
+            for t in (query, key, value, global_query, *global_key_value, tf.constant(mask))
         ])
-    result = attend(query, key, value, global_query, *global_key_value, tf.constant(mask), positions, valid)
+    result = attend(query, key, value, global_query, *global_key_value, tf.constant(mask))
     return result, positions.numpy(), valid.numpy()
 
 

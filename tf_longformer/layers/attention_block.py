@@ -61,7 +61,7 @@ class LongformerAttention(keras.layers.Layer):
         self.output_projection.build(input_shape)
         self.built = True
 
-    def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False):
+    def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False, attention_layout=None):
         dense = self.output_projection.dense
         # The projection's matmul runs inside the self-attention's recomputed span (see
         # `LongformerSelfAttention.call`); its bias, dropout and LayerNorm follow here.
@@ -71,6 +71,7 @@ class LongformerAttention(keras.layers.Layer):
             training=training,
             return_attention_probs=return_attention_probs,
             output_kernel=tf.cast(dense.kernel, self.compute_dtype),
+            attention_layout=attention_layout,
         )
         probs = ()
         if return_attention_probs:

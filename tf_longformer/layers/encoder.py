@@ -88,18 +88,31 @@ class LongformerEncoder(keras.layers.Layer):
         children.update({layer.name: layer for layer in self.layers})
         return children
 
-    def _run_layer(self, layer, hidden_states, attention_mask, training, return_attention_probs):
+    def _run_layer(self, layer, hidden_states, attention_mask, layout, training, return_attention_probs):
         if self.gradient_checkpointing and not return_attention_probs:
             # Keep only the layer's input; recompute its activations (same dropout masks) for gradients.
-            return checkpointed_call(layer, hidden_states, attention_mask, training=training)
-        return layer(hidden_states, attention_mask, training=training, return_attention_probs=return_attention_probs)
+            return checkpointed_call(layer, hidden_states, attention_mask, training=training, attention_layout=layout)
+        return layer(
+            hidden_states,
+            attention_mask,
+            training=training,
+            return_attention_probs=return_attention_probs,
+            attention_layout=layout,
+        )
 
     def call(self, hidden_states, attention_mask, training=None, output_attentions=False, output_hidden_states=False):
         all_hidden_states, all_attentions, all_global_attentions = [], [], []
+        # Where each token may look depends only on the mask and the window: once per window.
+        layouts = {}
+        for layer in self.layers:
+            if layer.attention_window not in layouts:
+                layouts[layer.attention_window] = layer.attention.self_attention.layout(attention_mask)
         for layer in self.layers:
             if output_hidden_states:
                 all_hidden_states.append(hidden_states)
-            result = self._run_layer(layer, hidden_states, attention_mask, training, output_attentions)
+            result = self._run_layer(
+                layer, hidden_states, attention_mask, layouts[layer.attention_window], training, output_attentions
+            )
             if output_attentions:
                 hidden_states, local_probs, global_probs = result
                 all_attentions.append(local_probs)

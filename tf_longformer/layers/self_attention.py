@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 
 from tf_longformer.ops import attention as attention_ops
-from tf_longformer.ops import global_attention, global_tokens
+from tf_longformer.ops import global_attention
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
@@ -106,7 +106,21 @@ class LongformerSelfAttention(keras.layers.Layer):
             tf.reshape(bias, [self.num_attention_heads, self.head_size]),
         )
 
-    def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False, output_kernel=None):
+    def layout(self, attention_mask) -> attention_ops.AttentionLayout:
+        """Where each token may look under this layer's window (shareable by layers with that window)."""
+        return attention_ops.attention_layout(
+            attention_mask, self.attention_window // 2, self.query_block_size, self.max_global_tokens
+        )
+
+    def call(
+        self,
+        hidden_states,
+        attention_mask,
+        training=None,
+        return_attention_probs=False,
+        output_kernel=None,
+        attention_layout=None,
+    ):
         """Returns the attended states [b, n, hidden], plus, when `return_attention_probs`,
         the local probabilities [b, heads, n, g + window + 1] and the global ones [b, heads, g, n].
 
@@ -114,13 +128,15 @@ class LongformerSelfAttention(keras.layers.Layer):
         In training the attention is recomputed for its gradient; with the next projection
         inside that recomputed span the attended states need not be kept either
         (`LongformerAttention` passes its output projection's kernel).
+
+        `attention_layout`: `self.layout(attention_mask)` (or that of a layer with the same
+        window and block size), when the caller already has it (the encoder builds one per
+        window); computed here otherwise.
         """
-        attention_mask = tf.cast(attention_mask, tf.int32)
+        if attention_layout is None:
+            attention_layout = self.layout(attention_mask)
         scale = 1.0 / math.sqrt(self.head_size)
-        positions, slot_is_valid = global_tokens.global_token_slots(
-            tf.equal(attention_mask, 2), self.max_global_tokens
-        )
-        global_hidden = tf.gather(hidden_states, positions, batch_dims=1)
+        global_hidden = tf.gather(hidden_states, attention_layout.global_positions, batch_dims=1)
         projected = (
             self._split_heads(self.query(hidden_states) * scale),
             self._split_heads(self.key(hidden_states)),
@@ -142,9 +158,7 @@ class LongformerSelfAttention(keras.layers.Layer):
             return attention_ops.longformer_attention(
                 *projections[:4],
                 global_attention.GlobalKeyValue(*projections[4:]),
-                attention_mask=attention_mask,
-                global_positions=positions,
-                global_slot_is_valid=slot_is_valid,
+                attention_layout,
                 one_sided_window=self.attention_window // 2,
                 block_size=self.query_block_size,
                 dropout_rate=self.dropout_rate if use_dropout else 0.0,

@@ -72,9 +72,15 @@ class LongformerLayer(keras.layers.Layer):
         self.feed_forward.build(input_shape)
         self.built = True
 
-    def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False):
+    def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False, attention_layout=None):
+        """`attention_layout`: optional, `self.attention.self_attention.layout(attention_mask)`
+        computed once for the layers that share a window (see `LongformerEncoder`)."""
         attended = self.attention(
-            hidden_states, attention_mask, training=training, return_attention_probs=return_attention_probs
+            hidden_states,
+            attention_mask,
+            training=training,
+            return_attention_probs=return_attention_probs,
+            attention_layout=attention_layout,
         )
         probs = ()
         if return_attention_probs:

@@ -14,7 +14,7 @@ Semantics follow the reference exactly:
 
 How: each query block gathers its keys once, the g global keys first and then its window
 frame, so scores, softmax and the value product are each one batched op over
-[b * h * nb, c, f] with an additive mask (0 or the float32 minimum, as the reference).
+[b * h * nb, c, f], masked with the float32 minimum (the reference's fill value) where not allowed.
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ def block_key_positions(global_positions, one_sided_window, block_size, num_bloc
     )
 
 
-def block_score_bias(attention_mask, key_positions, global_slot_is_valid, one_sided_window, block_size):
-    """[b, 1, nb, c, f] float32: 0 where a query may attend to a key, the float32 minimum elsewhere."""
+def block_key_allowed(attention_mask, key_positions, global_slot_is_valid, one_sided_window, block_size):
+    """[b, 1, nb, c, f] bool: whether each query of each block may attend to each frame column."""
     batch, num_blocks = tf.shape(key_positions)[0], tf.shape(key_positions)[1]
     num_slots = tf.shape(global_slot_is_valid)[1]
     key_is_local = tf.equal(tf.pad(attention_mask, [[0, 0], [0, 1]]), mask_ops.LOCAL)  # outside: not local
@@ -78,7 +78,54 @@ def block_score_bias(attention_mask, key_positions, global_slot_is_valid, one_si
         tf.reshape(global_slot_is_valid, [batch, 1, 1, num_slots]), [batch, num_blocks, block_size, num_slots]
     )
     allowed = tf.concat([global_allowed, window_allowed], axis=-1)
-    return tf.expand_dims(tf.where(allowed, 0.0, _MASKED), 1)
+    return tf.expand_dims(allowed, 1)
+
+
+class AttentionLayout(NamedTuple):
+    """Where every query may look, from the mask and the window alone (no hidden states).
+
+    Layers that share a window share one layout: the encoder builds it once per window
+    instead of once per layer (fewer ops to trace and optimise).
+    """
+
+    attention_mask: tf.Tensor  # [b, n] int32, 0 = padding, 1 = local, 2 = global
+    global_positions: tf.Tensor  # [b, g] int32, from `global_tokens.global_token_slots`
+    global_slot_is_valid: tf.Tensor  # [b, g] bool
+    global_slot: tf.Tensor  # [b, n] int32: each global token's slot, g for the others
+    block_key_positions: tf.Tensor  # [b, nb * f] int32, `length` where outside
+    block_key_allowed: tf.Tensor  # [b, 1, nb, c, f] bool (bool: Keras casts float arguments)
+
+
+def attention_layout(
+    attention_mask: tf.Tensor,
+    one_sided_window: int,
+    block_size: int | None = None,
+    max_global_tokens: int | None = None,
+) -> AttentionLayout:
+    """The `AttentionLayout` of a merged mask [b, n] (0 = padding, 1 = local, 2 = global).
+
+    Args:
+        one_sided_window: w, tokens seen on each side.
+        block_size: query rows per block (default `default_block_size(w)`).
+        max_global_tokens: the number of global slots, see `global_tokens.global_token_slots`.
+    """
+    w = one_sided_window
+    c = block_size or default_block_size(w)
+    attention_mask = tf.cast(attention_mask, tf.int32)
+    is_global = tf.equal(attention_mask, mask_ops.GLOBAL)
+    positions, slot_is_valid = global_tokens.global_token_slots(is_global, max_global_tokens)
+    batch, length = tf.shape(attention_mask)[0], tf.shape(attention_mask)[1]
+    num_blocks = (length + c - 1) // c
+    num_slots = tf.shape(positions)[1]
+    key_positions = block_key_positions(positions, w, c, num_blocks, length)
+    return AttentionLayout(
+        attention_mask=attention_mask,
+        global_positions=positions,
+        global_slot_is_valid=slot_is_valid,
+        global_slot=global_tokens.slot_of_each_position(is_global, num_slots),
+        block_key_positions=tf.reshape(key_positions, [batch, num_blocks * (num_slots + c + 2 * w)]),
+        block_key_allowed=block_key_allowed(attention_mask, key_positions, slot_is_valid, w, c),
+    )
 
 
 def longformer_attention(
@@ -87,9 +134,7 @@ def longformer_attention(
     value: tf.Tensor,
     global_query: tf.Tensor,
     global_key_value: global_attention.GlobalKeyValue,
-    attention_mask: tf.Tensor,
-    global_positions: tf.Tensor,
-    global_slot_is_valid: tf.Tensor,
+    layout: AttentionLayout,
     one_sided_window: int,
     block_size: int | None = None,
     dropout_rate: float = 0.0,
@@ -100,11 +145,11 @@ def longformer_attention(
 
     Args:
         query, key, value: [b, h, n, d] local projections; `query` already scaled by 1/sqrt(d).
-        global_query: [b, h, g, d] global query projection of the global tokens (scaled).
+        global_query: [b, h, g, d] global query projection of the global tokens (scaled), in
+            the order of `layout.global_positions`.
         global_key_value: what the global keys/values of every token are made from (see
             `global_attention.global_rows_attention`, which may fold them into the queries).
-        attention_mask: [b, n] int, 0 = padding, 1 = local, 2 = global.
-        global_positions, global_slot_is_valid: [b, g], from `global_tokens.global_token_slots`.
+        layout: from `attention_layout(attention_mask, one_sided_window, block_size, ...)`.
         one_sided_window: w, tokens seen on each side.
         block_size: query rows per block (default `default_block_size(w)`).
         dropout_rate, dropout_seed: dropout on the attention probabilities, drawn from the
@@ -114,23 +159,23 @@ def longformer_attention(
     """
     w = one_sided_window
     c = block_size or default_block_size(w)
+    if layout.block_key_allowed.shape[-2] not in (None, c):
+        raise ValueError(f"`layout` was built for query blocks of {layout.block_key_allowed.shape[-2]}, not {c}.")
+    attention_mask, global_slot_is_valid = layout.attention_mask, layout.global_slot_is_valid
     compute_dtype = query.dtype
     batch, heads = tf.shape(query)[0], tf.shape(query)[1]
     length, head_size = tf.shape(query)[2], query.shape[-1]
     num_blocks = (length + c - 1) // c
     padded_length = num_blocks * c
-    num_slots = tf.shape(global_positions)[1]
+    num_slots = tf.shape(layout.global_positions)[1]
     frame_width = num_slots + c + 2 * w
     is_padding = tf.equal(attention_mask, mask_ops.PADDING)
     is_global = tf.equal(attention_mask, mask_ops.GLOBAL)
 
     # --- local rows: each block against its global keys + window frame ------------------
-    key_positions = block_key_positions(global_positions, w, c, num_blocks, length)
-    flat_positions = tf.reshape(key_positions, [batch, num_blocks * frame_width])
-
     def block_frames(states):  # [b,h,n,d] -> [b*h*nb, f, d], a zero row for "outside"
         states = tf.pad(states, [[0, 0], [0, 0], [0, 1], [0, 0]])
-        frames = tf.gather(states, flat_positions, axis=2, batch_dims=1)
+        frames = tf.gather(states, layout.block_key_positions, axis=2, batch_dims=1)
         return tf.reshape(frames, [-1, frame_width, head_size])
 
     query_blocks = tf.reshape(
@@ -138,7 +183,7 @@ def longformer_attention(
     )
     scores = tf.matmul(query_blocks, block_frames(key), transpose_b=True)
     scores = tf.reshape(tf.cast(scores, tf.float32), [batch, heads, num_blocks, c, frame_width])
-    scores += block_score_bias(attention_mask, key_positions, global_slot_is_valid, w, c)
+    scores = tf.where(layout.block_key_allowed, scores, _MASKED)
     probs = tf.nn.softmax(scores, axis=-1)
     used_probs = stateless_dropout(tf.cast(probs, compute_dtype), dropout_rate, dropout_seed, salt=0)
     local_output = tf.matmul(tf.reshape(used_probs, [-1, c, frame_width]), block_frames(value))
@@ -152,10 +197,9 @@ def longformer_attention(
     # Global rows replace local ones (gathered from g + 1 slots, the last a zero filler);
     # padding rows are zero, as the reference's zeroed probabilities make them.
     global_output = tf.pad(global_output, [[0, 0], [0, 0], [0, 1], [0, 0]])
-    slot = global_tokens.slot_of_each_position(is_global, num_slots)
     output = tf.where(
         _per_query_row(is_global),
-        tf.gather(global_output, slot, axis=2, batch_dims=1),
+        tf.gather(global_output, layout.global_slot, axis=2, batch_dims=1),
         tf.where(_per_query_row(is_padding), tf.zeros_like(local_output), local_output),
     )
     if not return_probs:
