@@ -97,6 +97,23 @@ class LongformerSelfAttention(keras.layers.Layer):
         split = tf.reshape(projected, [shape[0], shape[1], self.num_attention_heads, self.head_size])
         return tf.transpose(split, [0, 2, 1, 3])
 
+    def _local_projections(self, hidden_states: tf.Tensor, scale: float) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """`query` (times `scale`), `key` and `value` of every token as [b, heads, n, head_size].
+
+        One matmul against the three kernels side by side and one transpose, rather than three
+        `Dense` calls and three head splits: the same values with a third of the graph ops.
+        """
+        projections = (self.query, self.key, self.value)
+        kernel = tf.concat([tf.cast(dense.kernel, self.compute_dtype) for dense in projections], axis=1)
+        bias = tf.concat([tf.cast(dense.bias, self.compute_dtype) for dense in projections], axis=0)
+        shape = tf.shape(hidden_states)
+        projected = tf.reshape(
+            _project(hidden_states, kernel) + bias,
+            [shape[0], shape[1], 3, self.num_attention_heads, self.head_size],
+        )
+        query, key, value = tf.unstack(tf.transpose(projected, [2, 0, 3, 1, 4]), num=3)
+        return query * scale, key, value
+
     def _split_kernel(self, dense: keras.layers.Dense) -> tuple[tf.Tensor, tf.Tensor]:
         """A projection's kernel [H, h * d] and bias as [H, h, d] and [h, d], in the compute dtype."""
         kernel = tf.cast(dense.kernel, self.compute_dtype)
@@ -138,9 +155,7 @@ class LongformerSelfAttention(keras.layers.Layer):
         scale = 1.0 / math.sqrt(self.head_size)
         global_hidden = tf.gather(hidden_states, attention_layout.global_positions, batch_dims=1)
         projected = (
-            self._split_heads(self.query(hidden_states) * scale),
-            self._split_heads(self.key(hidden_states)),
-            self._split_heads(self.value(hidden_states)),
+            *self._local_projections(hidden_states, scale),
             self._split_heads(self.query_global(global_hidden) * scale),
             # key_global/value_global are not applied here: the attention op may fold them
             # into the few global queries instead of projecting all n tokens.
