@@ -2,12 +2,15 @@
 
     python -m tf_longformer.demo            # or: tf-longformer demo   (a few minutes on 2 CPU cores)
 
-1. Generates question/document pairs (`synthetic.long_range_documents`): the question ("what
-   colour does the guard wear ?") is at the start, the answer ("the guard wears blue .") only
-   in the last ~450 tokens of a ~1,600-token document.
-2. Fine-tunes the embedded default model (`saved_models/default`) as a
-   `LongformerForSequenceClassification` on the whole documents, with global attention on the
-   question (the Longformer paper's recipe for QA), using Keras `fit`.
+1. Generates question/document pairs (`synthetic.far_apart_documents`): the question is "what
+   colour does the one on duty wear ?"; the opening of a ~1,700-token document says who is on
+   duty ("the guard is on duty ."), its last ~900 tokens what everyone wears ("a man in blue
+   passes the gate ."; the guard wears red or blue, the visitor black or white). The answer
+   needs both ends, at least ~260 tokens apart: the opening alone (all a 512-token prefix holds)
+   or the closing part alone leaves two colours, so either is right half the time.
+2. Fine-tunes the embedded default model (`saved_models/default`) as a 4-way (red, blue,
+   black, white) `LongformerForSequenceClassification` on the whole documents, with global
+   attention on the question (the Longformer paper's recipe for QA), using Keras `fit`.
 3. Fine-tunes the same model, the same way, on the first 512 tokens of each document only.
 4. Compares both on held-out documents, exports the long model to a SavedModel (TF Serving
    layout) and to TFLite, and checks that both exports predict what the Keras model predicts.
@@ -38,8 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", default=None, help="where exports and the plot go (default: saved_models/demo)")
     parser.add_argument("--train", type=positive_int, default=128, help="training documents (default 128)")
     parser.add_argument("--test", type=positive_int, default=64, help="held-out documents (default 64)")
-    parser.add_argument("--epochs", type=positive_int, default=7, help="epochs (default 7)")
-    parser.add_argument("--sentences", type=positive_int, default=100, help="filler sentences a document (~15 tokens each)")
+    parser.add_argument("--epochs", type=positive_int, default=9, help="epochs (default 9)")
+    parser.add_argument("--sentences", type=positive_int, default=50,
+                        help="filler sentences a document (~15 tokens each; the facts add ~900 tokens)")
     parser.add_argument("--batch-size", type=positive_int, default=4)
     parser.add_argument("--learning-rate", type=positive_float, default=2e-3)
     parser.add_argument("--seed", type=int, default=0)
@@ -85,14 +89,20 @@ def fine_tune(name, model_dir, train, test, args) -> dict[str, Any]:
     import keras
 
     import tf_longformer as tfl
+    from tf_longformer.demo.synthetic import PALETTE_COLOURS as colours
 
     keras.utils.set_random_seed(args.seed)
     with warnings.catch_warnings():  # "the classifier is newly initialised": expected here
         warnings.simplefilter("ignore", tfl.LongformerLoadWarning)
         model = tfl.LongformerForSequenceClassification.from_pretrained(
-            model_dir, num_labels=2, id2label={0: "red", 1: "blue"}, label2id={"red": 0, "blue": 1})
-    model.compile(optimizer=keras.optimizers.Adam(args.learning_rate), metrics=None)
+            model_dir, num_labels=len(colours), id2label=dict(enumerate(colours)),
+            label2id={colour: i for i, colour in enumerate(colours)},
+            hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)  # no dropout: a small model, a short run
     features, labels = train
+    steps = args.epochs * -(-len(labels) // args.batch_size)
+    # High learning rate first (the task is learnt in a jump after a plateau), then down, so it settles.
+    schedule = keras.optimizers.schedules.CosineDecay(args.learning_rate, steps, alpha=0.05)
+    model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0), metrics=None)
     callback = _StepLosses(lambda: _accuracy(model, test[0], test[1], args.batch_size))
     print(f"[{name}] fine-tuning on {len(labels)} documents of {features['input_ids'].shape[1]} tokens "
           f"(held-out accuracy before: {callback.accuracy[0]:.2f})", flush=True)
@@ -154,16 +164,17 @@ def run(args: argparse.Namespace) -> int:
     config = tfl.LongformerConfig.from_pretrained(model_dir)
     window = max(config.attention_windows)
 
-    questions, documents, labels = synthetic.long_range_documents(args.train + args.test, sentences=args.sentences,
-                                                                  seed=args.seed)
+    questions, documents, labels = synthetic.far_apart_documents(args.train + args.test, sentences=args.sentences,
+                                                                 seed=args.seed)
     split = args.train
     full = encode(tokenizer, questions, documents, config.max_sequence_length, window)
     prefix = encode(tokenizer, questions, documents, PREFIX_TOKENS, window)
     take = lambda data, rows: {k: v[rows] for k, v in data.items()}  # noqa: E731
     train_rows, test_rows = slice(0, split), slice(split, None)
     tokens = full["attention_mask"].sum(1)
-    print(f"task: {len(labels)} documents of {int(tokens.min())}-{int(tokens.max())} tokens; the question is at "
-          f"the start, the answer only in the last ~450 tokens; a {PREFIX_TOKENS}-token prefix never holds it.")
+    print(f"task: {len(labels)} documents of {int(tokens.min())}-{int(tokens.max())} tokens, \"{questions[0]}\"; "
+          f"who is on duty is said only in the opening,\n      what each person wears only in the closing part; "
+          f"either alone (a {PREFIX_TOKENS}-token prefix holds only the opening) leaves two of the four colours.")
 
     runs = {}
     for name, data in (("long (4096)", full), (f"prefix ({PREFIX_TOKENS})", prefix)):
@@ -180,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
     for name, result in runs.items():
         print(f"  {name:<16}{(config.max_sequence_length if name == long_name else PREFIX_TOKENS):>12}"
               f"{result['seconds']:>10.0f}{result['test_accuracy']:>20.3f}")
-    print(f"  chance: 0.500   held-out documents: {len(labels) - split}")
+    print(f"  chance: 0.250; one end of the document only: 0.500   held-out documents: {len(labels) - split}")
     rows = exports["rows"]
     print(f"  SavedModel {exports['saved_model']}: same prediction on {exports['saved_model_same_predictions']}/{rows}, "
           f"max |logit diff| {exports['saved_model_max_abs_diff']:.1e}")
