@@ -7,7 +7,7 @@ process, so the part that is furthest from its floor shows:
     layer                   the whole LongformerLayer
     attention block         LongformerAttention (self-attention + output projection + LN)
     self-attention          LongformerSelfAttention (projections + banded/global attention)
-      local q/k/v proj      the three local Dense projections over n tokens
+      local q/k/v proj      the local query/key/value projections over n tokens (one matmul)
       attention op          the self-attention minus those: banded attention, and the global
                             rows (their key/value projections folded into the g queries, see
                             tf_longformer/ops/global_attention.py)
@@ -95,7 +95,7 @@ def main(argv=None) -> int:
     t_self = part("self-attention", lambda: self_attention(hidden, mask), 3 * proj + band)
     t_local = part(
         "  local q/k/v proj",
-        lambda: (self_attention.query(hidden), self_attention.key(hidden), self_attention.value(hidden)),
+        lambda: self_attention._local_projections(hidden, 1.0),  # one matmul against the three kernels
         3 * proj,
     )
     if t_self and t_local:
