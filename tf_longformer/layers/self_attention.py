@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from tf_longformer.ops import attention as attention_ops
 from tf_longformer.ops import global_attention
+from tf_longformer.ops.projection import project_last_axis
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
@@ -108,7 +109,7 @@ class LongformerSelfAttention(keras.layers.Layer):
         bias = tf.concat([tf.cast(dense.bias, self.compute_dtype) for dense in projections], axis=0)
         shape = tf.shape(hidden_states)
         projected = tf.reshape(
-            _project(hidden_states, kernel) + bias,
+            project_last_axis(hidden_states, kernel) + bias,
             [shape[0], shape[1], 3, self.num_attention_heads, self.head_size],
         )
         query, key, value = tf.unstack(tf.transpose(projected, [2, 0, 3, 1, 4]), num=3)
@@ -181,19 +182,17 @@ class LongformerSelfAttention(keras.layers.Layer):
                 return_probs=return_probs,
             )
 
-        def merge_heads(attended):  # [b, h, n, d] -> [b, n, hidden]
-            return tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [shape[0], shape[1], self.hidden_size])
+        def merge_and_project(attended, kernel):  # [b, h, n, d] -> [b, n, hidden], then @ kernel if given
+            merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [shape[0], shape[1], self.hidden_size])
+            return merged if kernel is None else project_last_axis(merged, kernel)
 
         if return_attention_probs:
             result = attend(*projected, return_probs=True)
-            output = merge_heads(result.output)
-            if output_kernel is not None:
-                output = _project(output, output_kernel)
-            return output, result.local_probs, result.global_probs
+            return merge_and_project(result.output, output_kernel), result.local_probs, result.global_probs
 
         def attend_and_project(*inputs):
-            output = merge_heads(attend(*inputs[: len(projected)]).output)
-            return output if output_kernel is None else _project(output, inputs[-1])
+            kernel = None if output_kernel is None else inputs[-1]
+            return merge_and_project(attend(*inputs[: len(projected)]).output, kernel)
 
         inputs = projected if output_kernel is None else (*projected, output_kernel)
         if not training:
@@ -219,12 +218,3 @@ class LongformerSelfAttention(keras.layers.Layer):
             seed=self.seed,
         )
         return config
-
-
-def _project(states: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
-    """[b, n, hidden] @ [hidden, out] as one 2-D matmul (as `keras.layers.Dense` computes it)."""
-    shape = tf.shape(states)
-    flat = tf.matmul(tf.reshape(states, [-1, tf.shape(kernel)[0]]), kernel)
-    projected = tf.reshape(flat, tf.concat([shape[:-1], tf.shape(kernel)[1:]], 0))
-    projected.set_shape(states.shape[:-1].concatenate(kernel.shape[-1:]))
-    return projected

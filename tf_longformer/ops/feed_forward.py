@@ -6,6 +6,8 @@ from typing import Callable
 
 import tensorflow as tf
 
+from tf_longformer.ops.projection import project_last_axis
+
 
 def activation_then_projection(
     pre_activation: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, activation: Callable[[tf.Tensor], tf.Tensor]
@@ -53,8 +55,4 @@ def apply_and_project(
     pre_activation: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, activation: Callable[[tf.Tensor], tf.Tensor]
 ) -> tf.Tensor:
     """`activation(pre_activation) @ kernel + bias` with plain autodiff (the forward of the above)."""
-    flat = tf.reshape(pre_activation, [-1, tf.shape(pre_activation)[-1]])
-    output = tf.matmul(activation(flat), kernel) + bias
-    output = tf.reshape(output, tf.concat([tf.shape(pre_activation)[:-1], tf.shape(kernel)[1:]], 0))
-    output.set_shape(pre_activation.shape[:-1].concatenate(kernel.shape[1:]))
-    return output
+    return project_last_axis(activation(pre_activation), kernel) + bias
