@@ -210,6 +210,7 @@ def run_job(job: dict, args, scratch: Path) -> dict:
         matmul_size=args.matmul_size or suite["matmul_size"],
         time_limit_s=time_limit,
         seed=0,
+        optimizer=args.optimizer,
         result=str(scratch / f"{name}.result.json"),
     )
     spec_path = scratch / f"{name}.spec.json"
@@ -316,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--matmul-size", type=int, help="square matmul size for the rate (default: the suite's)")
     parser.add_argument("--time-limit", type=float, help="seconds per worker (default: quick 300, full 900)")
     parser.add_argument("--budget-min", type=float, help="skip the workers left after this many minutes (default: quick 15, full 45)")
+    parser.add_argument("--optimizer", choices=["adam", "fused-adam"], default="adam",
+                        help="our training steps: keras.optimizers.Adam (default) or tf_longformer.training.FusedAdam")
     parser.add_argument("--mem-limit-gb", type=float, default=20.0, help="kill a worker whose RSS passes this")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--tag", help="results file name suffix: <date>-<tag>.md")

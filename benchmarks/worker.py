@@ -271,10 +271,15 @@ def bench_ours(spec: dict, result: dict) -> None:
         model, logits_of = _ours_head(tf_longformer, keras, config, spec, result)
         logits_of(ids[:, :8], attention[:, :8], global_mask[:, :8], False)  # creates the weights
         variables = model.trainable_variables
-        optimizer = keras.optimizers.Adam(learning_rate=1e-5)
+        if spec.get("optimizer", "adam") == "fused-adam":
+            from tf_longformer.training import FusedAdam
+
+            optimizer, optimizer_name = FusedAdam(learning_rate=1e-5), "tf_longformer FusedAdam"
+        else:
+            optimizer, optimizer_name = keras.optimizers.Adam(learning_rate=1e-5), "Adam"
         optimizer.build(variables)
         loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        result["mode"] = "tf.function train step, [None, None] signature, Adam"
+        result["mode"] = f"tf.function train step, [None, None] signature, {optimizer_name}"
 
         @tf.function(input_signature=signature + [tf.TensorSpec([None], tf.int32)])
         def train_step(ids, attention, global_mask, labels):

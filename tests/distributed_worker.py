@@ -17,6 +17,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from tf_longformer.training import FusedAdam  # noqa: E402
+
 GLOBAL_BATCH = 8
 
 
@@ -68,9 +70,10 @@ def mirrored_fit(args):
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     data = examples().batch(GLOBAL_BATCH)
+    optimizer = {"sgd": lambda: keras.optimizers.SGD(0.5), "fused-adam": lambda: FusedAdam(0.05)}[args.optimizer]
 
     plain = build_model(0.0)
-    plain.compile(optimizer=keras.optimizers.SGD(0.5))
+    plain.compile(optimizer=optimizer())
     initial = plain.get_weights()
     plain.fit(data, epochs=1, verbose=0)
 
@@ -78,7 +81,7 @@ def mirrored_fit(args):
     with strategy.scope():
         mirrored = build_model(0.0)
         mirrored.set_weights(initial)
-        mirrored.compile(optimizer=keras.optimizers.SGD(0.5), metrics=["accuracy"])
+        mirrored.compile(optimizer=optimizer(), metrics=["accuracy"])
     history = mirrored.fit(data, epochs=1, verbose=0).history
     np.savez(
         args.out,
@@ -98,6 +101,7 @@ if __name__ == "__main__":
     parser.add_argument("--workers", default="")
     parser.add_argument("--index", type=int, default=0)
     parser.add_argument("--kill-after", type=int, default=0)
+    parser.add_argument("--optimizer", choices=["sgd", "fused-adam"], default="sgd")
     parser.add_argument("--dropout", type=float, default=0.0)
     args = parser.parse_args()
     {"multi_worker": multi_worker, "mirrored_fit": mirrored_fit}[args.mode](args)

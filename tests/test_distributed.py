@@ -55,8 +55,9 @@ def single_worker_run(tmp_path_factory):
     return _weights(directory / "out.npz"), np.load(directory / "out.npz")["losses"]
 
 
-def test_mirrored_strategy_fit_on_two_logical_cpus(tmp_path):
-    code, output = _wait(_run("mirrored_fit", tmp_path / "out.npz"))
+@pytest.mark.parametrize("optimizer", ["sgd", "fused-adam"])
+def test_mirrored_strategy_fit_on_two_logical_cpus(tmp_path, optimizer):
+    code, output = _wait(_run("mirrored_fit", tmp_path / "out.npz", "--optimizer", optimizer))
     assert code == 0, output
     result = np.load(tmp_path / "out.npz")
     assert int(result["replicas"]) == 2 and np.isfinite(result["loss"])

@@ -44,6 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=positive_int, default=9, help="epochs (default 9)")
     parser.add_argument("--sentences", type=positive_int, default=50,
                         help="filler sentences a document (~15 tokens each; the facts add ~900 tokens)")
+    parser.add_argument("--repeats", type=positive_int, default=30,
+                        help="times each fact is stated (who is on duty; each person's colour)")
     parser.add_argument("--batch-size", type=positive_int, default=4)
     parser.add_argument("--learning-rate", type=positive_float, default=2e-3)
     parser.add_argument("--seed", type=int, default=0)
@@ -165,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     window = max(config.attention_windows)
 
     questions, documents, labels = synthetic.far_apart_documents(args.train + args.test, sentences=args.sentences,
-                                                                 seed=args.seed)
+                                                                 repeats=args.repeats, seed=args.seed)
     split = args.train
     full = encode(tokenizer, questions, documents, config.max_sequence_length, window)
     prefix = encode(tokenizer, questions, documents, PREFIX_TOKENS, window)

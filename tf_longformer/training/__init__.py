@@ -1,1 +1,5 @@
-"""Training utilities: data pipelines (and, later, losses and training loops)."""
+"""Training utilities: data pipelines, the fused Adam optimizer and the multi-worker loop."""
+
+from tf_longformer.training.optimizers import FusedAdam
+
+__all__ = ["FusedAdam"]
