@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 import tf_longformer as tfl
+from tf_longformer.training import FusedAdam
 from training_utils import dataset, tiny_config
 
 TOLERANCE = {"mixed_bfloat16": 0.05, "mixed_float16": 0.01}
@@ -23,8 +24,9 @@ def global_policy(request):
     keras.config.set_dtype_policy(previous)
 
 
+@pytest.mark.parametrize("optimizer_class", [keras.optimizers.Adam, FusedAdam])
 @pytest.mark.parametrize("global_policy", ["mixed_bfloat16", "mixed_float16"], indirect=True)
-def test_mixed_precision_trains_without_nan_close_to_float32(global_policy):
+def test_mixed_precision_trains_without_nan_close_to_float32(global_policy, optimizer_class):
     data = dataset("sequence_classification")
     x, y = next(iter(data))
     reference = tfl.LongformerForSequenceClassification(tiny_config(), dtype="float32")
@@ -46,7 +48,7 @@ def test_mixed_precision_trains_without_nan_close_to_float32(global_policy):
     softmaxes = [op for op in graph.get_operations() if op.type == "Softmax"]
     assert softmaxes and all(op.get_attr("T") == tf.float32 for op in softmaxes)
 
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    model.compile(optimizer=optimizer_class(1e-3))
     if global_policy == "mixed_float16":
         assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
     history = model.fit(data, epochs=2, verbose=0)
