@@ -29,6 +29,9 @@ def examples(count=32, seed=0):
     return tf.data.Dataset.from_tensor_slices((x, y))
 
 
+OPTIMIZERS = {"sgd": lambda: keras.optimizers.SGD(0.5), "fused-adam": lambda: FusedAdam(0.05)}
+
+
 def build_model(dropout):
     import tf_longformer as tfl
     from training_utils import tiny_config
@@ -49,7 +52,7 @@ def multi_worker(args):
     trainer = DistributedTrainer(
         strategy,
         build_model=lambda: build_model(args.dropout),
-        build_optimizer=lambda: keras.optimizers.SGD(0.5),
+        build_optimizer=OPTIMIZERS[args.optimizer],
         checkpoint_dir=args.checkpoint_dir,
         checkpoint_every=1,
     )
@@ -70,7 +73,7 @@ def mirrored_fit(args):
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     data = examples().batch(GLOBAL_BATCH)
-    optimizer = {"sgd": lambda: keras.optimizers.SGD(0.5), "fused-adam": lambda: FusedAdam(0.05)}[args.optimizer]
+    optimizer = OPTIMIZERS[args.optimizer]
 
     plain = build_model(0.0)
     plain.compile(optimizer=optimizer())

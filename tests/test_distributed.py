@@ -46,11 +46,9 @@ def _free_ports(count):
     return ports
 
 
-@pytest.fixture(scope="module")
-def single_worker_run(tmp_path_factory):
+def _single_worker_run(directory, optimizer):
     """The reference: one process, one replica, the same global batches."""
-    directory = tmp_path_factory.mktemp("single")
-    code, output = _wait(_run("multi_worker", directory / "out.npz", directory / "ckpt", STEPS))
+    code, output = _wait(_run("multi_worker", directory / "out.npz", directory / "ckpt", STEPS, "--optimizer", optimizer))
     assert code == 0, output
     return _weights(directory / "out.npz"), np.load(directory / "out.npz")["losses"]
 
@@ -65,17 +63,20 @@ def test_mirrored_strategy_fit_on_two_logical_cpus(tmp_path, optimizer):
     assert float(result["diff"]) < 1e-5  # same weights as fit without a strategy
 
 
-@pytest.mark.slow  # two worker processes: about 30-40 s on 2 cores
-def test_two_workers_equal_one_worker_over_the_same_global_batches(tmp_path, single_worker_run):
+@pytest.mark.slow  # three worker processes: about 40-50 s on 2 cores
+@pytest.mark.parametrize("optimizer", ["sgd", "fused-adam"])
+def test_two_workers_equal_one_worker_over_the_same_global_batches(tmp_path, optimizer):
+    (tmp_path / "single").mkdir()
+    reference, reference_losses = _single_worker_run(tmp_path / "single", optimizer)
     ports = ",".join(map(str, _free_ports(2)))
     workers = [
-        _run("multi_worker", tmp_path / f"out{i}.npz", tmp_path / "ckpt", STEPS, "--workers", ports, "--index", i)
+        _run("multi_worker", tmp_path / f"out{i}.npz", tmp_path / "ckpt", STEPS, "--workers", ports, "--index", i,
+             "--optimizer", optimizer)
         for i in range(2)
     ]
     for process in workers:
         code, output = _wait(process)
         assert code == 0, output
-    reference, reference_losses = single_worker_run
     assert int(np.load(tmp_path / "out0.npz")["replicas"]) == 2
     for index in range(2):
         weights = _weights(tmp_path / f"out{index}.npz")
