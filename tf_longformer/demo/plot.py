@@ -34,8 +34,9 @@ def plot_training_curves(path: str, curves: Mapping[str, Mapping[str, Sequence[f
     right.set_xlabel("epoch")
     right.set_ylabel("held-out accuracy")
     right.set_ylim(0, 1.05)
-    right.axhline(0.5, color="grey", linestyle=":", linewidth=1)
-    right.set_title("held-out accuracy (0.5 = chance)")
+    right.axhline(0.25, color="grey", linestyle=":", linewidth=1)
+    right.axhline(0.5, color="grey", linestyle="--", linewidth=1)
+    right.set_title("held-out accuracy (0.25 = chance, 0.5 = one end only)")
     for axis in (left, right):
         axis.legend()
         axis.grid(alpha=0.3)
