@@ -49,6 +49,7 @@ def test_bad_command_lines_exit_2_with_one_line(capsys, argv):
         (["convert", "/no/such/dir", "out"], "No such checkpoint"),
         (["train", DEFAULT, "/no/such.jsonl", "-o", "out"], "No such data file"),
         (["bench", "--repo", "/"], "no benchmarks/ folder"),
+        (["demo", "--layers", "3"], "has only 2 layer(s)"),
     ],
 )
 def test_failures_exit_1_with_one_line(capsys, argv, message):

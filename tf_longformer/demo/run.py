@@ -172,9 +172,11 @@ def run(args: argparse.Namespace) -> int:
 
     model_dir = args.model or paths.default_model_dir()
     output = args.output or os.path.join(paths.REPO_ROOT, "saved_models", "demo")
-    os.makedirs(output, exist_ok=True)
-    tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
     config = tfl.LongformerConfig.from_pretrained(model_dir)
+    if args.layers > config.num_hidden_layers:
+        raise ValueError(f"--layers {args.layers}: {model_dir} has only {config.num_hidden_layers} layer(s)")
+    tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
+    os.makedirs(output, exist_ok=True)
     window = max(config.attention_windows)
 
     questions, documents, labels = synthetic.far_apart_documents(args.train + args.test, sentences=args.sentences,
