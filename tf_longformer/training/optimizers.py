@@ -12,7 +12,7 @@ gradient and updates the variable and both moments in place, in one pass:
 which is Keras' formula term for term (the same values within float32 rounding; tested).
 Everything else is Keras' `Adam`: the constructor, schedules, clipping, weight decay,
 loss scaling, `get_config`, checkpoints, `tf.distribute` strategies. `amsgrad=True` has
-no fused kernel and takes Keras' update.
+no fused kernel and takes Keras' update, on the dense gradient.
 
 One difference from Keras' `Adam`, on purpose: a gathered row's gradient (an embedding
 row whose token occurs several times in the batch) is summed before it is squared for
