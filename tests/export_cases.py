@@ -1,5 +1,10 @@
 """Tiny models and input batches shared by the export tests (tests/test_export_*.py)."""
 
+import json
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 
@@ -78,3 +83,76 @@ def cases(task):
 def keras_outputs(model, inputs, names):
     out = model(**inputs)
     return {name: np.asarray(out[name]) for name in names}
+
+
+# Runs SavedModels with TensorFlow alone, in a process where `import tf_longformer` fails.
+_PLAIN_TENSORFLOW_RUNNER = r"""
+import importlib.abc, json, sys
+
+
+class _NoTfLongformer(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "tf_longformer" or name.startswith("tf_longformer."):
+            raise ImportError("tf_longformer must not be needed to serve an export")
+
+
+sys.meta_path.insert(0, _NoTfLongformer())
+import numpy as np
+import tensorflow as tf
+
+plan = json.load(open(sys.argv[1]))
+data = np.load(plan["inputs"])
+results = {}
+loaded = {}
+for call in plan["calls"]:
+    if call["path"] not in loaded:
+        loaded[call["path"]] = tf.saved_model.load(call["path"])
+        results[f"{call['path']}/signatures"] = np.array(sorted(loaded[call["path"]].signatures))
+    model = loaded[call["path"]]
+    kind, name = call["endpoint"].split(":")
+    function = model.signatures[name] if kind == "signature" else getattr(model, name)
+    feeds = {input_name: tf.constant(data[f"{call['key']}/{input_name}"]) for input_name in call["inputs"]}
+    for output_name, value in function(**feeds).items():
+        results[f"{call['key']}/out/{output_name}"] = value.numpy()
+np.savez(plan["outputs"], **results)
+"""
+
+
+def run_with_plain_tensorflow(calls, work_dir):
+    """Runs exported SavedModels in a fresh process that cannot import tf_longformer.
+
+    Args:
+        calls: `{key: (saved_model_dir, endpoint, inputs)}`; `endpoint` is
+            `"signature:<name>"` (`loaded.signatures[name]`) or `"attribute:<name>"`
+            (`getattr(loaded, name)`, e.g. Keras' `serve`); `inputs` a dict of arrays.
+        work_dir: a pathlib directory for the plan, inputs and outputs.
+
+    Returns:
+        `(outputs, signatures)`: `{key: {output name: array}}` and `{saved_model_dir: sorted
+        signature names}`.
+    """
+    arrays, plan = {}, {"calls": [], "inputs": str(work_dir / "inputs.npz"), "outputs": str(work_dir / "outputs.npz")}
+    for key, (path, endpoint, inputs) in calls.items():
+        plan["calls"].append({"key": key, "path": str(path), "endpoint": endpoint, "inputs": sorted(inputs)})
+        arrays.update({f"{key}/{name}": np.asarray(value) for name, value in inputs.items()})
+    np.savez(plan["inputs"], **arrays)
+    (work_dir / "plan.json").write_text(json.dumps(plan))
+    (work_dir / "runner.py").write_text(_PLAIN_TENSORFLOW_RUNNER)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    run = subprocess.run(
+        [sys.executable, str(work_dir / "runner.py"), str(work_dir / "plan.json")],
+        capture_output=True, text=True, cwd=str(work_dir), env=env, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    # Serving graphs are traced with training=False, where no custom gradient is used.
+    assert "unsaved custom gradients" not in run.stderr, run.stderr[-3000:]
+    got = np.load(plan["outputs"])
+    outputs = {key: {} for key in calls}
+    signatures = {}
+    for name in got.files:
+        if name.endswith("/signatures"):
+            signatures[name[: -len("/signatures")]] = list(got[name])
+            continue
+        key, _, output_name = name.rpartition("/out/")
+        outputs[key][output_name] = got[name]
+    return outputs, signatures

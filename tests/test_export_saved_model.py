@@ -2,44 +2,22 @@
 tf_longformer, saved_model_cli, refusing to overwrite, atomic writes."""
 
 import importlib
-import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 
+import export_cases as cases_lib
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import tf_longformer as tfl
-import export_cases as cases_lib
 
 saved_model_module = importlib.import_module("tf_longformer.export.saved_model")
 TOLERANCE = 1e-5
 SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
-
-# Loads every exported model with TensorFlow alone and runs every case; writes the outputs.
-LOADER = r"""
-import json, sys
-import numpy as np
-import tensorflow as tf
-plan = json.load(open(sys.argv[1]))
-data = np.load(plan["inputs"])
-results = {}
-for task, entry in plan["models"].items():
-    loaded = tf.saved_model.load(entry["path"])
-    results[f"{task}/signatures"] = np.array(sorted(loaded.signatures))
-    for case in entry["cases"]:
-        function = loaded.signatures[case["signature"]]
-        feeds = {name: tf.constant(data[f"{case['key']}/{name}"]) for name in case["inputs"]}
-        for name, value in function(**feeds).items():
-            results[f"{case['key']}/out/{name}"] = value.numpy()
-assert not any(name.startswith("tf_longformer") for name in sys.modules), "tf_longformer was imported"
-np.savez(plan["outputs"], **results)
-"""
-
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
@@ -70,34 +48,20 @@ def test_default_name_and_version(tmp_path):
 def test_loaded_without_tf_longformer_matches_keras(exported, tmp_path):
     """tf.saved_model.load + serving_default (and serving_auto_global) in a fresh process
     that never imports tf_longformer: lengths 1, 7, w-1, w+1, 3w; batch 1 and 3."""
-    arrays, plan, expected = {}, {"models": {}}, {}
+    calls, expected = {}, {}
     for task, (model, path) in exported.items():
-        entry = plan["models"][task] = {"path": path, "cases": []}
         names = tfl.export.head_spec(model).outputs
         for index, (signature, length, batch, inputs) in enumerate(cases_lib.cases(task)):
             key = f"{task}/{index}"
-            entry["cases"].append({"key": key, "signature": signature, "inputs": sorted(inputs)})
-            arrays.update({f"{key}/{name}": value for name, value in inputs.items()})
+            calls[key] = (path, f"signature:{signature}", inputs)
             expected[key] = (signature, length, batch, cases_lib.keras_outputs(model, inputs, names))
-    plan["inputs"] = str(tmp_path / "inputs.npz")
-    plan["outputs"] = str(tmp_path / "outputs.npz")
-    np.savez(plan["inputs"], **arrays)
-    (tmp_path / "plan.json").write_text(json.dumps(plan))
-    (tmp_path / "loader.py").write_text(LOADER)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    run = subprocess.run([sys.executable, str(tmp_path / "loader.py"), str(tmp_path / "plan.json")],
-                         capture_output=True, text=True, cwd=str(tmp_path), env=env, timeout=300)
-    assert run.returncode == 0, run.stderr[-3000:]
-    # Serving graphs are traced with training=False, where no custom gradient is used.
-    assert "unsaved custom gradients" not in run.stderr, run.stderr[-3000:]
-    got = np.load(plan["outputs"])
-    for task in exported:
-        signatures = list(got[f"{task}/signatures"])
+    got, signatures = cases_lib.run_with_plain_tensorflow(calls, tmp_path)
+    for task, (model, path) in exported.items():
         want = ["serving_auto_global", "serving_default"] if task in cases_lib.AUTO_GLOBAL_HEADS else ["serving_default"]
-        assert signatures == want, task
+        assert signatures[path] == want, task
     for key, (signature, length, batch, outputs) in expected.items():
         for name, want in outputs.items():
-            value = got[f"{key}/out/{name}"]
+            value = got[key][name]
             assert value.shape == want.shape, (key, name)
             assert value.dtype == np.float32
             diff = float(np.max(np.abs(value - want))) if want.size else 0.0

@@ -8,12 +8,44 @@ from typing import Any, Callable, Mapping, Sequence
 import tensorflow as tf
 
 from tf_longformer.export import atomic
-from tf_longformer.export.signatures import ExportError, default_model_name, serving_functions, serving_module
+from tf_longformer.export.signatures import (
+    DEFAULT_SIGNATURE,
+    ExportError,
+    default_model_name,
+    serving_functions,
+    serving_module,
+)
+
+#: The endpoint name Keras' `model.export` gives the forward pass (`reloaded.serve(...)`).
+KERAS_ENDPOINT = "serve"
 
 
 def _write(module: tf.Module, directory: str, functions: Mapping[str, Any]) -> None:
     """Writes the SavedModel (a seam the tests use to simulate a failure mid-way)."""
     tf.saved_model.save(module, directory, signatures=dict(functions))
+
+
+def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | None = None) -> str:
+    """`model.export(filepath)`: the SavedModel of `saved_model`, at `filepath` itself.
+
+    Keras' conventions: an existing `filepath` is replaced (atomically here), the forward
+    pass is also the attribute `serve` of the loaded object, and a line is printed unless
+    `verbose=False`. Returns the absolute path.
+    """
+    functions = serving_functions(model)
+    module = serving_module(model, functions)
+    setattr(module, KERAS_ENDPOINT, functions[DEFAULT_SIGNATURE])
+    target = os.fspath(filepath)
+    with atomic.atomic_directory(target, overwrite=True, what="Export directory") as temporary:
+        _write(module, temporary, functions)
+    if verbose is None or verbose:
+        described = "; ".join(
+            f"{name}({', '.join(spec.name for spec in function.structured_input_signature[1].values())}) -> "
+            f"{', '.join(sorted(function.structured_outputs))}"
+            for name, function in functions.items()
+        )
+        print(f"Saved artifact at '{os.path.abspath(target)}'. Signatures: {described}; `serve` = {DEFAULT_SIGNATURE}.")
+    return os.path.abspath(target)
 
 
 def saved_model(

@@ -64,10 +64,11 @@ class LongformerEmbeddings(keras.layers.Layer):
         self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
 
     def build(self, input_shape=None):
-        self.word_embeddings.build(None)
-        self.position_embeddings.build(None)
-        self.token_type_embeddings.build(None)
-        self.layer_norm.build([None, None, self.hidden_size])
+        """Builds the tables; `input_shape` is that of `input_ids`, [batch, length] (default free)."""
+        ids_shape = (None, None) if input_shape is None else tuple(input_shape)[:2]
+        for table in (self.word_embeddings, self.position_embeddings, self.token_type_embeddings):
+            table.build(ids_shape)
+        self.layer_norm.build(ids_shape + (self.hidden_size,))
         self.built = True
 
     def call(self, input_ids=None, token_type_ids=None, position_ids=None, inputs_embeds=None, training=None):
@@ -88,8 +89,10 @@ class LongformerEmbeddings(keras.layers.Layer):
         )
         return self.dropout(self.layer_norm(embeddings), training=training)
 
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)[:2] + (self.hidden_size,)
+    def compute_output_shape(self, input_shape=None):
+        """[batch, length, hidden] from the shape of `input_ids` (or of `inputs_embeds`)."""
+        ids_shape = (None, None) if input_shape is None else tuple(input_shape)[:2]
+        return ids_shape + (self.hidden_size,)
 
     def get_config(self):
         config = super().get_config()

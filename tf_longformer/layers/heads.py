@@ -40,7 +40,8 @@ class LongformerLMHead(keras.layers.Layer):
         self.layer_norm = keras.layers.LayerNormalization(epsilon=layer_norm_eps, dtype=self.dtype_policy, name="layer_norm")
 
     def build(self, input_shape=None):
-        shape = (None, None, self.hidden_size)
+        """`input_shape`: that of the features, [batch, length, hidden] (default free)."""
+        shape = (None, None, self.hidden_size) if input_shape is None else tuple(input_shape)
         self.dense.build(shape)
         self.layer_norm.build(shape)
         self.bias = self.add_weight(shape=(self.vocab_size,), initializer="zeros", name="bias")
@@ -53,8 +54,10 @@ class LongformerLMHead(keras.layers.Layer):
         logits = keras.ops.matmul(hidden, keras.ops.transpose(embeddings))
         return logits + keras.ops.cast(self.bias, logits.dtype)
 
-    def compute_output_shape(self, input_shape, word_embeddings_shape=None):
-        return tuple(input_shape[:-1]) + (self.vocab_size,)
+    def compute_output_shape(self, input_shape=None, word_embeddings_shape=None):
+        """[batch, length, vocab_size] from the features' shape."""
+        leading = (None, None) if input_shape is None else tuple(input_shape)[:-1]
+        return leading + (self.vocab_size,)
 
     def get_config(self):
         config = super().get_config()
@@ -89,8 +92,10 @@ class LongformerClassificationHead(keras.layers.Layer):
         self.out_proj = _dense(num_labels, initializer_range, self.dtype_policy, "out_proj")
 
     def build(self, input_shape=None):
-        self.dense.build((None, self.hidden_size))
-        self.out_proj.build((None, self.hidden_size))
+        """`input_shape`: that of the hidden states, [batch, length, hidden] (default free)."""
+        batch = None if input_shape is None else tuple(input_shape)[0]
+        self.dense.build((batch, self.hidden_size))
+        self.out_proj.build((batch, self.hidden_size))
         self.built = True
 
     def call(self, hidden_states, training=None):
@@ -98,8 +103,10 @@ class LongformerClassificationHead(keras.layers.Layer):
         hidden = self.dropout(self.dense(hidden), training=training)
         return self.out_proj(hidden)
 
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.num_labels)
+    def compute_output_shape(self, input_shape=None):
+        """[batch, num_labels] from the hidden states' shape."""
+        batch = None if input_shape is None else tuple(input_shape)[0]
+        return (batch, self.num_labels)
 
     def get_config(self):
         config = super().get_config()

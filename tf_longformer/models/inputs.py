@@ -50,6 +50,25 @@ def unpack_inputs(first: Any, **named: Any) -> dict[str, Any]:
     return {name: named.get(name) for name in INPUT_NAMES}
 
 
+def leading_axes(input_shape: Any, rank: int = 2) -> tuple:
+    """The [batch, length] axes (rank 3: [batch, num_choices, length]) of a model's inputs.
+
+    `input_shape` is what Keras passes to `compute_output_shape`: None (all axes free), the
+    shape of `input_ids`, or a dict of input shapes (`input_ids` or `inputs_embeds` is read).
+    """
+    if input_shape is None:
+        return (None,) * rank
+    if isinstance(input_shape, Mapping):
+        shape = input_shape.get("input_ids") or input_shape.get("inputs_embeds")
+        if shape is None:
+            raise ValueError(f"The input shapes need `input_ids` or `inputs_embeds`; got {sorted(input_shape)}.")
+        input_shape = shape
+    shape = tuple(input_shape)
+    if len(shape) < rank:
+        raise ValueError(f"Expected the shape of `input_ids` with {rank} axes, got {shape}.")
+    return shape[:rank]
+
+
 def _check(condition: bool, message: str) -> None:
     if not condition:
         raise ValueError(message)

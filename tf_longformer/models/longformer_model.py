@@ -120,11 +120,20 @@ class LongformerModel(LongformerPreTrainedModel):
 
     def build(self, input_shape=None):
         hidden_shape = (None, None, self.config.hidden_size)
-        self.embeddings.build(None)
+        self.embeddings.build((None, None))
         self.encoder.build(hidden_shape)
         if self.pooler is not None:
             self.pooler.build(hidden_shape)
         self.built = True
+
+    def compute_output_shape(self, input_shape=None) -> dict[str, tuple]:
+        """Output shapes from the shape of `input_ids` ([batch, length]) or a dict of input shapes."""
+        batch, length = model_inputs.leading_axes(input_shape)
+        hidden = self.config.hidden_size
+        shapes = {"last_hidden_state": (batch, length, hidden)}
+        if self.pooler is not None:
+            shapes["pooler_output"] = (batch, hidden)
+        return shapes
 
     def prepare_inputs(self, input_ids=None, **named) -> model_inputs.ModelInputs:
         """Unpacks (dict or keywords), validates and fills the inputs; raises on bad input."""

@@ -6,6 +6,7 @@ import keras
 
 from tf_longformer.checkpoints import weight_map
 from tf_longformer.layers.heads import LongformerLMHead
+from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models.task_model import LongformerTaskModel
 from tf_longformer.outputs import LongformerMaskedLMOutput
 
@@ -49,13 +50,18 @@ class LongformerForMaskedLM(LongformerTaskModel):
         )
 
     def build_head(self):
-        self.lm_head.build(None)
+        self.lm_head.build((None, None, self.config.hidden_size))
 
     def weight_rows(self):
         return weight_map.masked_lm_rows(self)
 
     def label_rules(self, labels):
         return {"labels": dict(layouts=[("batch", "length")], integer=True, num_classes=self.config.vocab_size)}
+
+    def compute_output_shape(self, input_shape=None) -> dict[str, tuple]:
+        """Output shapes from the shape of `input_ids` ([batch, length]) or a dict of input shapes."""
+        batch, length = model_inputs.leading_axes(input_shape)
+        return {"logits": (batch, length, self.config.vocab_size)}
 
     def head_outputs(self, outputs, sizes, training):
         embeddings = self.longformer.embeddings.word_embeddings.embeddings  # the tied decoder

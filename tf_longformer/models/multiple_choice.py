@@ -6,6 +6,7 @@ import keras
 import tensorflow as tf
 
 from tf_longformer.checkpoints import weight_map
+from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models.task_model import LongformerTaskModel
 from tf_longformer.ops import auto_global
 from tf_longformer.outputs import LongformerMultipleChoiceModelOutput
@@ -114,6 +115,11 @@ class LongformerForMultipleChoice(LongformerTaskModel):
             values, "input_ids" if values["input_ids"] is not None else "inputs_embeds"
         )
         return inputs, {"batch": batch, "num_choices": num_choices}
+
+    def compute_output_shape(self, input_shape=None) -> dict[str, tuple]:
+        """Output shapes from the shape of `input_ids` ([batch, num_choices, length]) or a dict of input shapes."""
+        batch, num_choices, _ = model_inputs.leading_axes(input_shape, rank=3)
+        return {"logits": (batch, num_choices)}
 
     def head_outputs(self, outputs, sizes, training):
         pooled = self.dropout(outputs["pooler_output"], training=training)

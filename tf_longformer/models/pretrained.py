@@ -67,6 +67,46 @@ class LongformerPreTrainedModel(keras.Model):
                 ) from None
             raise
 
+    # -- Keras and TensorFlow export ------------------------------------------------------------
+
+    @property
+    def _default_save_signature(self):
+        # TensorFlow serves this attribute when `tf.saved_model.save(model, dir)` gets no
+        # `signatures=`, and traces it while walking the model even when it does; Keras' own
+        # derives float inputs from the build shapes. Ours: the int32 `serving_default`.
+        from tf_longformer.export.signatures import DEFAULT_SIGNATURE, serving_functions
+
+        return serving_functions(self, [DEFAULT_SIGNATURE])[DEFAULT_SIGNATURE]
+
+    def export(self, filepath, format: str = "tf_saved_model", verbose: bool | None = None, input_signature=None, **kwargs):
+        """Keras' `Model.export`, with the package's serving signatures.
+
+        - `format="tf_saved_model"` (default): a SavedModel at `filepath` with the signatures
+          of `tfl.export.saved_model` (`serving_default`: int32 `input_ids`, `attention_mask`,
+          `global_attention_mask` of shape [batch, length], any batch and length; outputs named
+          after the head's fields; `serving_auto_global` where the head places global attention
+          itself). `serving_default` is also the Keras endpoint `serve`:
+          `tf.saved_model.load(filepath).serve(input_ids=..., attention_mask=..., global_attention_mask=...)`.
+          With `input_signature`, Keras' own export of `model(*inputs)` is used instead.
+        - `format="litert"`: `tfl.export.tflite(model, filepath, **kwargs)` (builtin ops only).
+        - `format="onnx"`: `tfl.export.onnx(model, filepath, **kwargs)`.
+
+        An existing `filepath` is replaced, as Keras does; the write is atomic.
+        """
+        from tf_longformer.export import onnx as export_onnx
+        from tf_longformer.export import tflite as export_tflite
+        from tf_longformer.export.saved_model import keras_export
+
+        if format == "tf_saved_model" and input_signature is None:
+            return keras_export(self, filepath, verbose=verbose, **kwargs)
+        if format in ("litert", "onnx") and input_signature is None:
+            kwargs.setdefault("overwrite", True)
+            path = (export_tflite if format == "litert" else export_onnx)(self, filepath, **kwargs)
+            if verbose or verbose is None:
+                print(f"Saved artifact at '{path}'.")
+            return path
+        return super().export(filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
+
     # -- reference checkpoints -------------------------------------------------------------
 
     @classmethod

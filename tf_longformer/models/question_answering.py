@@ -6,6 +6,7 @@ import keras
 import tensorflow as tf
 
 from tf_longformer.checkpoints import weight_map
+from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models import losses
 from tf_longformer.models.task_model import LongformerTaskModel
 from tf_longformer.ops import auto_global
@@ -74,6 +75,11 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
         return losses.question_answering_loss(
             predictions["start_logits"], predictions["end_logits"], labels["start_positions"], labels["end_positions"]
         )
+
+    def compute_output_shape(self, input_shape=None) -> dict[str, tuple]:
+        """Output shapes from the shape of `input_ids` ([batch, length]) or a dict of input shapes."""
+        batch, length = model_inputs.leading_axes(input_shape)
+        return {"start_logits": (batch, length), "end_logits": (batch, length)}
 
     def head_outputs(self, outputs, sizes, training):
         start_logits, end_logits = tf.unstack(self.qa_outputs(outputs["last_hidden_state"]), num=2, axis=-1)

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from tf_longformer.checkpoints import weight_map
 from tf_longformer.layers.heads import LongformerClassificationHead
+from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models import losses
 from tf_longformer.models.task_model import LongformerTaskModel
 from tf_longformer.ops import auto_global
@@ -50,7 +51,7 @@ class LongformerForSequenceClassification(LongformerTaskModel):
         )
 
     def build_head(self):
-        self.classifier.build(None)
+        self.classifier.build((None, None, self.config.hidden_size))
 
     def weight_rows(self):
         return weight_map.sequence_classification_rows(self)
@@ -76,6 +77,11 @@ class LongformerForSequenceClassification(LongformerTaskModel):
     def automatic_global_attention(self, inputs):
         """Global attention on token 0 (`<s>`), as the reference."""
         return auto_global.classification_global_mask(inputs.attention_mask)
+
+    def compute_output_shape(self, input_shape=None) -> dict[str, tuple]:
+        """Output shapes from the shape of `input_ids` ([batch, length]) or a dict of input shapes."""
+        batch, _ = model_inputs.leading_axes(input_shape)
+        return {"logits": (batch, self.config.num_labels)}
 
     def head_outputs(self, outputs, sizes, training):
         return {"logits": self.classifier(outputs["last_hidden_state"], training=training)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 
 from tf_longformer.checkpoints import weight_map
+from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models.task_model import LongformerTaskModel
 from tf_longformer.outputs import LongformerTokenClassifierOutput
 
@@ -46,6 +47,11 @@ class LongformerForTokenClassification(LongformerTaskModel):
 
     def label_rules(self, labels):
         return {"labels": dict(layouts=[("batch", "length")], integer=True, num_classes=self.config.num_labels)}
+
+    def compute_output_shape(self, input_shape=None) -> dict[str, tuple]:
+        """Output shapes from the shape of `input_ids` ([batch, length]) or a dict of input shapes."""
+        batch, length = model_inputs.leading_axes(input_shape)
+        return {"logits": (batch, length, self.config.num_labels)}
 
     def head_outputs(self, outputs, sizes, training):
         return {"logits": self.classifier(self.dropout(outputs["last_hidden_state"], training=training))}
