@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from typing import Any
 
 from tf_longformer.tokenization.backend import SPECIAL_TOKEN_ATTRIBUTES, added_token
@@ -18,25 +17,26 @@ ALL_FILES = (TOKENIZER_FILE, VOCAB_FILE, MERGES_FILE, TOKENIZER_CONFIG_FILE, SPE
 
 # The reference writes this "no limit" sentinel (int(1e30)) as model_max_length.
 _NO_LIMIT = int(1e29)
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
 
 
 def resolve_directory(path: str | os.PathLike, *, revision: str | None = None, cache_dir: str | None = None) -> str:
     """Returns a local directory holding the tokenizer files of `path`.
 
     `path` is a local directory, or a Hub id such as `"allenai/longformer-base-4096"`, whose
-    tokenizer files are downloaded with `huggingface_hub` (imported only here).
+    tokenizer files are downloaded with `huggingface_hub` through `tf_longformer.checkpoints.hub`
+    (which imports it only then), or taken from its cache.
 
     Raises:
-        FileNotFoundError: `path` is neither a directory nor a Hub id, or the directory has no
-            vocabulary files.
+        FileNotFoundError: `path` is neither a directory nor a Hub id, no such Hub repository or
+            revision, or no vocabulary files.
         ImportError: a Hub id was given and `huggingface_hub` is not installed.
-        OSError: the download failed (for example, offline).
+        OSError: the Hub cannot be reached (or offline mode is on) and the files are not in the
+            cache, or a download failed part-way.
     """
     path = os.fspath(path)
     if os.path.isdir(path):
         directory = path
-    elif os.path.exists(path) or not _HUB_ID.match(path):
+    elif os.path.exists(path) or not _is_hub_id(path):
         raise FileNotFoundError(
             f"LongformerTokenizer.from_pretrained: {path!r} is not a directory. Pass a directory holding "
             f"{TOKENIZER_FILE} or {VOCAB_FILE} + {MERGES_FILE}, or a Hub id such as 'allenai/longformer-base-4096'."
@@ -54,24 +54,19 @@ def resolve_directory(path: str | os.PathLike, *, revision: str | None = None, c
     return directory
 
 
+def _is_hub_id(path: str) -> bool:
+    from tf_longformer.checkpoints import hub
+
+    return hub.is_hub_id(path)
+
+
 def _download(repo_id: str, *, revision: str | None, cache_dir: str | None) -> str:
-    try:
-        import huggingface_hub
-    except ImportError as error:
-        raise ImportError(
-            f"Loading the tokenizer {repo_id!r} from the Hugging Face Hub needs `huggingface_hub`: "
-            "`pip install huggingface_hub` (or pass a local directory with vocab.json + merges.txt)."
-        ) from error
-    try:
-        return huggingface_hub.snapshot_download(
-            repo_id, revision=revision, cache_dir=cache_dir, allow_patterns=list(ALL_FILES)
-        )
-    except Exception as error:  # network, auth, missing repo: all end the same way for the user
-        raise OSError(
-            f"Could not download the tokenizer files of {repo_id!r} from the Hugging Face Hub "
-            f"({type(error).__name__}: {error}). If you are offline, pass a local directory holding "
-            f"{TOKENIZER_FILE} or {VOCAB_FILE} + {MERGES_FILE} instead."
-        ) from error
+    # The one Hub module (shared with the models' from_pretrained): its cache, errors and settings.
+    from tf_longformer.checkpoints import hub
+
+    return hub.download_files(
+        repo_id, ALL_FILES, revision=revision, cache_dir=cache_dir, what="tokenizer files"
+    )
 
 
 def read_json(path: str) -> dict[str, Any]:
