@@ -1,6 +1,6 @@
 """One shared contract check for every layer and model (keras-hub style).
 
-`check_layer` runs: config round trip, same outputs from a clone with copied weights,
+`check_layer` runs: `compute_output_shape` and `count_params` against a real call, config round trip, same outputs from a clone with copied weights,
 a functional (`keras.Input`) model around the layer, one `fit` step, `.keras` save/load
 with identical outputs, and a mixed-precision call that stays finite.
 """
@@ -20,6 +20,15 @@ def _symbolic_input(array: np.ndarray) -> keras.KerasTensor:
     return keras.Input(shape=shape, dtype=str(array.dtype), batch_size=None)
 
 
+def _shape_list(structure) -> list[tuple]:
+    """The shapes of a `compute_output_shape` result, in `keras.tree.flatten` order."""
+    if isinstance(structure, dict):
+        return [shape for key in sorted(structure) for shape in _shape_list(structure[key])]
+    if all(isinstance(dim, (int, type(None))) for dim in structure):
+        return [tuple(structure)]
+    return [shape for item in structure for shape in _shape_list(item)]
+
+
 def _as_list(outputs):
     return [np.asarray(x) for x in keras.tree.flatten(outputs)]
 
@@ -36,6 +45,12 @@ def check_layer(
     layer = make_layer()
     expected = _as_list(layer(*inputs, **call_kwargs))
 
+    # What `summary()` does for a built layer: output shapes from the shapes it was built with.
+    declared = _shape_list(layer.compute_output_shape(**layer._build_shapes_dict))
+    actual = [tuple(np.shape(x)) for x in expected]
+    assert declared == actual, (declared, actual)
+    assert layer.count_params() == sum(int(np.prod(w.shape)) for w in layer.weights)
+
     config = layer.get_config()
     clone = type(layer).from_config(config)
     assert clone.get_config() == config
@@ -46,6 +61,9 @@ def check_layer(
 
     symbolic = [_symbolic_input(np.asarray(x)) for x in inputs]
     model = keras.Model(symbolic, layer(*symbolic, **call_kwargs))
+    lines = []
+    model.summary(print_fn=lambda line, **_: lines.append(line))
+    assert f"Total params: {model.count_params():,}" in "\n".join(lines)
     for got, want in zip(_as_list(model.predict([np.asarray(x) for x in inputs], verbose=0)), expected):
         np.testing.assert_allclose(got, want, atol=1e-5)
 
@@ -68,7 +86,7 @@ def check_layer(
 
     mixed = make_layer(dtype="mixed_bfloat16")
     mixed(*inputs, **call_kwargs)
-    mixed.set_weights(layer.get_weights())
+    mixed.set_weights(before)  # the weights `expected` came from (fit has moved them since)
     for got, want in zip(_as_list(mixed(*inputs, **call_kwargs)), expected):
         got = np.asarray(tf.cast(got, tf.float32))
         assert np.all(np.isfinite(got))

@@ -59,3 +59,19 @@ def test_self_attention_rejects_bad_arguments():
         tfl.LongformerSelfAttention(8, 2, 3)
     with pytest.raises(ValueError, match="max_global_tokens"):
         tfl.LongformerSelfAttention(8, 2, 4, max_global_tokens=0)
+
+
+def test_classification_head_meets_the_contract(tmp_path):
+    hidden, _ = _hidden_and_mask()
+    check_layer(lambda **kw: tfl.layers.heads.LongformerClassificationHead(HIDDEN, 3, dropout=0.0, **kw), [hidden], tmp_path)
+
+
+def test_lm_head_meets_the_contract(tmp_path):
+    hidden, _ = _hidden_and_mask()
+    word_embeddings = np.random.default_rng(1).normal(size=(30, HIDDEN)).astype("float32")
+    check_layer(
+        lambda **kw: tfl.layers.heads.LongformerLMHead(30, HIDDEN, **kw),
+        [hidden],
+        tmp_path,
+        call_kwargs={"word_embeddings": word_embeddings},
+    )

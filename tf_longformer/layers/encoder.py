@@ -127,6 +127,10 @@ class LongformerEncoder(keras.layers.Layer):
             outputs["global_attentions"] = tuple(all_global_attentions)
         return outputs
 
+    def compute_output_shape(self, input_shape):
+        """`{"last_hidden_state": input_shape}` (the extra outputs are asked for per call)."""
+        return {"last_hidden_state": tuple(input_shape)}
+
     def get_config(self):
         config = super().get_config()
         config.update(

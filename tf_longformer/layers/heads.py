@@ -39,9 +39,9 @@ class LongformerLMHead(keras.layers.Layer):
         self.dense = _dense(hidden_size, initializer_range, self.dtype_policy, "dense")
         self.layer_norm = keras.layers.LayerNormalization(epsilon=layer_norm_eps, dtype=self.dtype_policy, name="layer_norm")
 
-    def build(self, input_shape=None):
-        """`input_shape`: that of the features, [batch, length, hidden] (default free)."""
-        shape = (None, None, self.hidden_size) if input_shape is None else tuple(input_shape)
+    def build(self, features_shape=None, word_embeddings_shape=None):
+        """`features_shape`: [batch, length, hidden] (default free); the embeddings are not ours."""
+        shape = (None, None, self.hidden_size) if features_shape is None else tuple(features_shape)
         self.dense.build(shape)
         self.layer_norm.build(shape)
         self.bias = self.add_weight(shape=(self.vocab_size,), initializer="zeros", name="bias")
@@ -54,9 +54,9 @@ class LongformerLMHead(keras.layers.Layer):
         logits = keras.ops.matmul(hidden, keras.ops.transpose(embeddings))
         return logits + keras.ops.cast(self.bias, logits.dtype)
 
-    def compute_output_shape(self, input_shape=None, word_embeddings_shape=None):
+    def compute_output_shape(self, features_shape=None, word_embeddings_shape=None):
         """[batch, length, vocab_size] from the features' shape."""
-        leading = (None, None) if input_shape is None else tuple(input_shape)[:-1]
+        leading = (None, None) if features_shape is None else tuple(features_shape)[:-1]
         return leading + (self.vocab_size,)
 
     def get_config(self):
