@@ -150,3 +150,17 @@ def test_model_export_with_an_input_signature_is_keras_own(tmp_path):
     loaded = tf.saved_model.load(str(tmp_path / "fixed"))
     got = loaded.serve(*[tf.constant(inputs[name]) for name in tfl.export.signatures.INPUT_NAMES])
     np.testing.assert_allclose(got["logits"].numpy(), _outputs_by_name(model, inputs)["logits"], atol=TOLERANCE)
+
+
+def test_model_export_litert_is_the_builtin_ops_tflite_export(tmp_path):
+    litert = pytest.importorskip("ai_edge_litert.interpreter", reason="ai-edge-litert (the dev extra) is not installed")
+    model = cases_lib.make_model("question_answering")
+    path = tmp_path / "qa.tflite"
+    path.write_bytes(b"an older file")  # replaced, as Keras' export does
+    assert model.export(str(path), format="litert", verbose=False) == str(path)
+    interpreter = litert.Interpreter(model_path=str(path))
+    assert sorted(interpreter.get_signature_list()) == ["serving_auto_global", "serving_default"]
+    inputs = cases_lib.make_inputs("question_answering", UNTRACED_LENGTH, 2)
+    got = interpreter.get_signature_runner("serving_default")(**inputs)
+    for name, want in _outputs_by_name(model, inputs).items():
+        np.testing.assert_allclose(got[name], want, atol=1e-4)
