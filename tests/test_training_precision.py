@@ -45,8 +45,10 @@ def test_mixed_precision_trains_without_nan_close_to_float32(global_policy, opti
     graph = tf.function(lambda inputs: model(inputs).logits).get_concrete_function(
         {k: tf.TensorSpec([None, None], tf.int32) for k in x}
     ).graph
-    softmaxes = [op for op in graph.get_operations() if op.type == "Softmax"]
-    assert softmaxes and all(op.get_attr("T") == tf.float32 for op in softmaxes)
+    definition = graph.as_graph_def()  # the layers run in traced functions: their ops are in the library
+    nodes = [*definition.node, *(node for function in definition.library.function for node in function.node_def)]
+    softmaxes = [node for node in nodes if node.op == "Softmax"]
+    assert softmaxes and all(node.attr["T"].type == tf.float32.as_datatype_enum for node in softmaxes)
 
     model.compile(optimizer=optimizer_class(1e-3))
     if global_policy == "mixed_float16":

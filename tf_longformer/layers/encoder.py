@@ -7,6 +7,7 @@ from typing import Sequence
 import keras
 import tensorflow as tf
 
+from tf_longformer.layers import layer_functions
 from tf_longformer.layers.checkpointing import checkpointed_call
 from tf_longformer.layers.transformer_layer import LongformerLayer
 
@@ -75,6 +76,7 @@ class LongformerEncoder(keras.layers.Layer):
             for index, window in enumerate(self.attention_windows)
         ]
         self.supports_jit = all(layer.supports_jit for layer in self.layers)
+        self._layer_functions = layer_functions.FunctionCache()
 
     def build(self, input_shape):
         for layer in self.layers:
@@ -89,7 +91,13 @@ class LongformerEncoder(keras.layers.Layer):
         return children
 
     def _run_layer(self, layer, hidden_states, attention_mask, layout, training, return_attention_probs):
-        if self.gradient_checkpointing and not return_attention_probs:
+        checkpoint = self.gradient_checkpointing and not return_attention_probs
+        if isinstance(training, bool) or training is None:
+            function = self._layer_function(layer, bool(training), return_attention_probs)
+            return layer_functions.call(
+                function, layer, hidden_states, attention_mask, layout, training=bool(training), checkpoint=checkpoint
+            )
+        if checkpoint:
             # Keep only the layer's input; recompute its activations (same dropout masks) for gradients.
             return checkpointed_call(layer, hidden_states, attention_mask, training=training, attention_layout=layout)
         return layer(
@@ -98,6 +106,14 @@ class LongformerEncoder(keras.layers.Layer):
             training=training,
             return_attention_probs=return_attention_probs,
             attention_layout=layout,
+        )
+
+    def _layer_function(self, layer, training: bool, return_attention_probs: bool):
+        """The traced function shared by every layer with `layer`'s configuration (see `layer_functions`)."""
+        key = (layer_functions.configuration_key(layer), training, return_attention_probs)
+        return self._layer_functions.get(
+            key,
+            lambda: layer_functions.layer_function(layer, training=training, return_attention_probs=return_attention_probs),
         )
 
     def call(self, hidden_states, attention_mask, training=None, output_attentions=False, output_hidden_states=False):

@@ -42,6 +42,26 @@ class LongformerPreTrainedModel(keras.Model):
         if not self.built:
             self.build(None)
 
+    # Keras traces its predict / test / train step with the model's first call inside; weights
+    # (or optimizer slots) created in that trace make TensorFlow trace the step twice and keep
+    # the variables' initialisers in it (issue 15). Create them first, eagerly.
+
+    def make_predict_function(self, force=False):
+        self._ensure_built()
+        return super().make_predict_function(force=force)
+
+    def make_test_function(self, force=False):
+        self._ensure_built()
+        return super().make_test_function(force=force)
+
+    def make_train_function(self, force=False):
+        self._ensure_built()
+        optimizer = getattr(self, "optimizer", None)
+        if optimizer is not None and not optimizer.built:
+            with self.distribute_strategy.scope():
+                optimizer.build(self.trainable_variables)
+        return super().make_train_function(force=force)
+
     def load_weights(self, filepath, *args, **kwargs):
         """Keras' `load_weights` (`.weights.h5`, `.keras`), all or nothing.
 

@@ -1,0 +1,185 @@
+"""The encoder traces one layer function per distinct layer configuration (issue 15).
+
+Counts traces and graph ops, never times. Values are checked against calling the layers
+directly (the path the per-layer functions replace).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tf_longformer
+from tf_longformer.layers import encoder as encoder_module
+
+
+def _config(layers=3, window=8, **kwargs):
+    return tf_longformer.LongformerConfig(
+        vocab_size=100,
+        hidden_size=32,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=64,
+        attention_window=window,
+        max_position_embeddings=130,
+        **kwargs,
+    )
+
+
+def _inputs(batch=2, length=20):
+    ids = tf.constant(np.random.default_rng(0).integers(3, 100, (batch, length)), tf.int32)
+    global_mask = tf.constant(np.eye(length)[[0, 3]][:batch], tf.int32)
+    return ids, global_mask
+
+
+def _direct(self, layer, hidden_states, attention_mask, layout, training, return_attention_probs):
+    return layer(
+        hidden_states, attention_mask, training=training,
+        return_attention_probs=return_attention_probs, attention_layout=layout,
+    )
+
+
+@pytest.fixture
+def direct_layers(monkeypatch):
+    """Within the `with`: the encoder calls its layers directly (the path before issue 15)."""
+
+    class Switch:
+        def __enter__(self):
+            monkeypatch.setattr(encoder_module.LongformerEncoder, "_run_layer", _direct)
+
+        def __exit__(self, *exc):
+            monkeypatch.undo()
+
+    return Switch()
+
+
+def _traces(model):
+    return {key[1:]: function.experimental_get_tracing_count() for key, function in model.encoder._layer_functions._functions.items()}
+
+
+def test_one_trace_per_configuration_for_identical_layers():
+    model = tf_longformer.LongformerModel(_config(layers=4))
+    ids, global_mask = _inputs()
+    forward = tf.function(
+        lambda ids, mask: model(input_ids=ids, global_attention_mask=mask)["last_hidden_state"],
+        input_signature=[tf.TensorSpec([None, None], tf.int32)] * 2,
+    )
+    forward(ids, global_mask)
+    forward(ids[:, :12], global_mask[:, :12])
+    assert _traces(model) == {(False, False): 1}
+
+
+def test_graph_size_does_not_grow_with_the_layer_count():
+    def ops(layers):
+        model = tf_longformer.LongformerModel(_config(layers=layers))
+        function = tf.function(
+            lambda ids, mask: model(input_ids=ids, global_attention_mask=mask)["last_hidden_state"],
+            input_signature=[tf.TensorSpec([None, None], tf.int32)] * 2,
+        )
+        graph = function.get_concrete_function().graph.as_graph_def()
+        return len(graph.node) + sum(len(f.node_def) for f in graph.library.function)
+
+    two, six = ops(2), ops(6)
+    # Each extra layer adds its weight reads and one call, not another copy of the layer.
+    assert six - two < 0.25 * two
+
+
+def test_distinct_windows_get_their_own_function():
+    model = tf_longformer.LongformerModel(_config(layers=3, window=[8, 16, 8]))
+    ids, global_mask = _inputs()
+    tf.function(lambda ids, mask: model(input_ids=ids, global_attention_mask=mask)["last_hidden_state"])(ids, global_mask)
+    keys = list(model.encoder._layer_functions._functions)
+    assert len(keys) == 2 and {'"attention_window": 8' in key[0] for key in keys} == {True, False}
+
+
+@pytest.mark.parametrize("graph", [False, True])
+def test_outputs_and_gradients_match_direct_layer_calls(direct_layers, graph):
+    model = tf_longformer.LongformerModel(_config(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0))
+    ids, global_mask = _inputs()
+
+    def loss_and_grads():
+        def run():
+            with tf.GradientTape() as tape:
+                hidden = model(input_ids=ids, global_attention_mask=global_mask, training=True)["last_hidden_state"]
+                loss = tf.reduce_sum(hidden**2)
+            return hidden, tape.gradient(loss, model.trainable_variables)
+
+        return tf.function(run)() if graph else run()
+
+    hidden, grads = loss_and_grads()
+    with direct_layers:
+        expected_hidden, expected_grads = loss_and_grads()
+    np.testing.assert_allclose(hidden.numpy(), expected_hidden.numpy(), rtol=1e-5, atol=1e-5)
+    for grad, expected in zip(grads, expected_grads):
+        assert (grad is None) == (expected is None)
+        if grad is not None:
+            np.testing.assert_allclose(tf.convert_to_tensor(grad).numpy(), tf.convert_to_tensor(expected).numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("checkpointing", [False, True])
+def test_dropout_draws_each_layers_own_masks_as_direct_calls_do(direct_layers, checkpointing):
+    model = tf_longformer.LongformerModel(
+        _config(hidden_dropout_prob=0.3, attention_probs_dropout_prob=0.3, gradient_checkpointing=checkpointing)
+    )
+    ids, global_mask = _inputs()
+    model(input_ids=ids[:, :4])
+    state = [variable.numpy() for variable in model.non_trainable_variables]
+
+    def run():
+        with tf.GradientTape() as tape:
+            hidden = model(input_ids=ids, global_attention_mask=global_mask, training=True)["last_hidden_state"]
+            loss = tf.reduce_sum(hidden**2)
+        return hidden.numpy(), [variable.numpy() for variable in model.non_trainable_variables], tape.gradient(loss, model.trainable_variables)
+
+    hidden, new_state, grads = run()
+    for variable, value in zip(model.non_trainable_variables, state):
+        variable.assign(value)
+    with direct_layers:
+        expected_hidden, expected_state, expected_grads = run()
+    np.testing.assert_allclose(hidden, expected_hidden, rtol=1e-5, atol=1e-5)
+    for value, expected in zip(new_state, expected_state):
+        np.testing.assert_array_equal(value, expected)
+    assert any(not np.array_equal(a, b) for a, b in zip(new_state, state))  # the seeds advanced
+    for grad, expected in zip(grads, expected_grads):
+        if grad is not None:
+            np.testing.assert_allclose(tf.convert_to_tensor(grad).numpy(), tf.convert_to_tensor(expected).numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_predict_on_a_new_model_traces_once_and_creates_no_variable_in_the_trace():
+    model = tf_longformer.LongformerModel(_config())
+    ids, global_mask = _inputs()
+    x = {"input_ids": ids.numpy(), "global_attention_mask": global_mask.numpy()}
+    first = model.predict(x, verbose=0)
+    second = model.predict(x, verbose=0)
+    assert model.predict_function.experimental_get_tracing_count() == 1
+    np.testing.assert_array_equal(first["last_hidden_state"], second["last_hidden_state"])
+    assert _traces(model) == {(False, False): 1}
+
+
+def _count_calls(monkeypatch, model):
+    calls = []
+    call = model.call
+
+    def counted(*args, **kwargs):
+        calls.append(tf.executing_eagerly())
+        return call(*args, **kwargs)
+
+    monkeypatch.setattr(model, "call", counted)
+    return calls
+
+
+def test_predict_and_fit_on_a_new_model_trace_their_step_once(monkeypatch):
+    import keras
+
+    model = tf_longformer.LongformerForSequenceClassification(_config(layers=2))
+    ids, global_mask = _inputs()
+    calls = _count_calls(monkeypatch, model)
+    model.predict({"input_ids": ids.numpy()}, verbose=0)
+    assert calls == [False]  # one trace: no weight was created in it (that would trace twice)
+    model = tf_longformer.LongformerForSequenceClassification(_config(layers=2))
+    model.compile(optimizer=keras.optimizers.Adam(1e-4))
+    calls = _count_calls(monkeypatch, model)
+    model.fit({"input_ids": ids.numpy()}, np.array([0, 1]), batch_size=2, epochs=2, verbose=0)
+    assert calls == [False]  # weights and optimizer slots existed before the train step's trace
+    assert _traces(model.longformer) == {(True, False): 1}

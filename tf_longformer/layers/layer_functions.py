@@ -1,0 +1,98 @@
+"""One traced function per distinct transformer-layer configuration, shared by the layers.
+
+A `tf.function` around the model used to trace each of the 12 identical layers anew: 5,297
+ops to create in Python (~3.5 s at base-4096) and to optimise in one graph, twelve times the
+same work, and the gradient graph of all of it at the first training step. Here the encoder
+calls, for each layer, a `tf.function` that takes the layer's weights *as arguments*
+(`Layer.stateless_call`), so every layer with the same configuration (and the same
+`training` / `return_attention_probs`) runs one trace, and its gradient function is built once.
+
+The numbers are those of calling the layers directly: the same ops on the same values.
+Dropout draws from each layer's own seed generator: its state goes in as an argument and
+the advanced state comes back and is assigned to that layer's variable.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+
+class FunctionCache:
+    """{configuration key: traced function}; a plain object, so that neither Keras' nor
+    TensorFlow's tracking sees (or tries to save) the functions."""
+
+    def __init__(self):
+        self._functions: dict[Any, Any] = {}
+
+    def get(self, key, make):
+        if key not in self._functions:
+            self._functions[key] = make()
+        return self._functions[key]
+
+
+def configuration_key(layer: keras.layers.Layer) -> str:
+    """What makes two layers run the same graph: their class and config, name aside."""
+    config = layer.get_config()
+    config.pop("name", None)
+    return f"{type(layer).__module__}.{type(layer).__qualname__}:{json.dumps(config, sort_keys=True, default=repr)}"
+
+
+def layer_function(template: keras.layers.Layer, *, training: bool, return_attention_probs: bool):
+    """`f(trainable, non_trainable, hidden_states, attention_mask, layout) -> (outputs, new non_trainable)`.
+
+    `template` is any built layer of the configuration; the values passed in replace its
+    variables (`stateless_call`), so the function serves every layer with that configuration.
+    """
+
+    return tf.function(_LayerCall(template, training, return_attention_probs), reduce_retracing=True, autograph=False)
+
+
+class _LayerCall:
+    """The traced body. A callable object rather than a closure: TensorFlow's "frequent
+    retracing" warning keys on a function's code, which every model's closures share."""
+
+    def __init__(self, template, training, return_attention_probs):
+        self.template, self.training, self.return_attention_probs = template, training, return_attention_probs
+
+    def __call__(self, trainable, non_trainable, hidden_states, attention_mask, layout):
+        return self.template.stateless_call(
+            list(trainable),
+            list(non_trainable),
+            hidden_states,
+            attention_mask,
+            training=self.training,
+            return_attention_probs=self.return_attention_probs,
+            attention_layout=layout,
+        )
+
+
+def call(function, layer: keras.layers.Layer, hidden_states, attention_mask, layout, *, training: bool, checkpoint: bool = False):
+    """`layer(hidden_states, attention_mask, ...)` through the shared `function`.
+
+    `checkpoint`: keep only the layer's input and recompute its activations for the
+    gradients (gradient checkpointing); the recomputation gets the same seed state, so it
+    draws the same dropout masks.
+    """
+    # Values, not variables: `recompute_grad` would take variables for captured ones.
+    trainable = [tf.convert_to_tensor(variable) for variable in layer.trainable_variables]
+    state = [tf.convert_to_tensor(variable) for variable in layer.non_trainable_variables]
+    if checkpoint:
+        new_state = []
+
+        def forward(hidden, *weights):
+            outputs, updated = function(list(weights), state, hidden, attention_mask, layout)
+            new_state[:] = updated  # the forward pass's; a recomputation draws the same values
+            return outputs
+
+        outputs = tf.recompute_grad(forward)(hidden_states, *trainable)
+        updated = list(new_state)
+    else:
+        outputs, updated = function(trainable, state, hidden_states, attention_mask, layout)
+    if training:  # dropout advanced the seed generators (inference leaves the state as it was)
+        for variable, value in zip(layer.non_trainable_variables, updated):
+            variable.assign(value)
+    return outputs
