@@ -92,11 +92,24 @@ class LongformerPreTrainedModel(keras.Model):
     @property
     def _default_save_signature(self):
         # TensorFlow serves this attribute when `tf.saved_model.save(model, dir)` gets no
-        # `signatures=`, and traces it while walking the model even when it does; Keras' own
-        # derives float inputs from the build shapes. Ours: the int32 `serving_default`.
+        # `signatures=`; Keras' own derives float inputs from the build shapes. Ours: the
+        # int32 `serving_default` of `tfl.export`.
         from tf_longformer.export.signatures import DEFAULT_SIGNATURE, serving_functions
 
         return serving_functions(self, [DEFAULT_SIGNATURE])[DEFAULT_SIGNATURE]
+
+    def _trackable_children(self, save_type="checkpoint", **kwargs):
+        if save_type != "savedmodel":
+            return super()._trackable_children(save_type, **kwargs)
+        # A SavedModel of the model (`tf.saved_model.save`, `ExportArchive.track`, the TFLite
+        # converter's `from_concrete_functions(..., model)`) is a serving artifact: the raw
+        # variables and the serving function, as `tfl.export` writes. Keras' walk of every
+        # layer would trace each layer's `call` with float inputs, and its functions would
+        # keep the variables mutable (the TFLite converter then cannot freeze them).
+        from tf_longformer.export.signatures import serving_module
+
+        function = self._default_save_signature
+        return {"serving": serving_module(self, {}), "_default_save_signature": function}
 
     def export(self, filepath, format: str = "tf_saved_model", verbose: bool | None = None, input_signature=None, **kwargs):
         """Keras' `Model.export`, with the package's serving signatures.
