@@ -225,3 +225,139 @@ def test_pytorch_reference_loads_our_save(tmp_path):
     subprocess.run([sys.executable, tool, "save", str(tmp_path)], check=True)
     result = subprocess.run([sys.executable, tool, "check", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- loading without wasted work (issue 15) ----------------------------------------------------
+
+
+def _initializer_calls(monkeypatch) -> list:
+    """Records (initializer class, shape) of every Keras initializer call from now on."""
+    import keras
+
+    calls, seen, todo = [], set(), [keras.initializers.Initializer]
+    while todo:
+        klass = todo.pop()
+        todo.extend(klass.__subclasses__())
+        if "__call__" in vars(klass) and klass not in seen:
+            seen.add(klass)
+
+            def recording(self, shape, *args, _original=vars(klass)["__call__"], **kwargs):
+                calls.append((type(self).__name__, tuple(shape)))
+                return _original(self, shape, *args, **kwargs)
+
+            monkeypatch.setattr(klass, "__call__", recording)
+    return calls
+
+
+def _assert_same_weights(got, want, dtype="float32"):
+    import tensorflow as tf
+
+    for row, source in zip(got.weight_rows(), want.weight_rows()):
+        assert row.name == source.name
+        assert row.variable.dtype == dtype, row.name
+        expected = tf.cast(tf.cast(source.variable.value, dtype), "float32")
+        np.testing.assert_array_equal(np.asarray(tf.cast(row.variable.value, "float32")), expected, err_msg=row.name)
+
+
+@pytest.mark.parametrize("cls", [tfl.LongformerModel, tfl.LongformerForMaskedLM, tfl.LongformerForQuestionAnswering],
+                         ids=lambda c: c.__name__)
+def test_from_pretrained_runs_no_initializer_of_a_loaded_weight(cls, tmp_path, monkeypatch):
+    source = _saved(cls, tmp_path / "ckpt")
+    calls = _initializer_calls(monkeypatch)
+    probe = cls(tfl.LongformerConfig(**CONFIG))
+    probe.build()
+    assert len(calls) >= len(probe.weights) - 1  # (the MLM decoder is tied to the word embeddings)
+    calls.clear()
+    loaded = cls.from_pretrained(tmp_path / "ckpt")
+    assert calls == []
+    _assert_same_weights(loaded, source)
+
+
+def test_a_head_missing_from_the_checkpoint_alone_is_initialised(tmp_path, monkeypatch):
+    _saved(tfl.LongformerModel, tmp_path / "base")
+    calls = _initializer_calls(monkeypatch)
+    with pytest.warns(tfl.LongformerLoadWarning, match="newly initialised"):
+        model = tfl.LongformerForQuestionAnswering.from_pretrained(tmp_path / "base")
+    assert sorted(shape for _, shape in calls) == [(2,), (8, 2)]  # qa_outputs' kernel and bias, nothing else
+    kernel = model.qa_outputs.kernel.numpy()
+    assert np.all(np.isfinite(kernel)) and 0 < kernel.std() < 0.1  # truncated normal (0.02), not zeros
+
+
+def test_mismatched_weights_are_initialised_by_their_initializer(tmp_path, monkeypatch):
+    _saved(tfl.LongformerForSequenceClassification, tmp_path / "ckpt", num_labels=3)
+    calls = _initializer_calls(monkeypatch)
+    with pytest.warns(tfl.LongformerLoadWarning, match="classifier.out_proj"):
+        model = tfl.LongformerForSequenceClassification.from_pretrained(
+            tmp_path / "ckpt", num_labels=5, ignore_mismatched_sizes=True
+        )
+    assert sorted(shape for _, shape in calls) == [(5,), (8, 5)]
+    assert model.classifier.out_proj.kernel.numpy().std() > 0
+
+
+@pytest.mark.parametrize("dtype", ["mixed_bfloat16", "bfloat16", "float16"])
+def test_dtype_policies_load_the_checkpoint_values(tmp_path, dtype):
+    source = _saved(tfl.LongformerForMaskedLM, tmp_path / "ckpt")
+    loaded = tfl.LongformerForMaskedLM.from_pretrained(tmp_path / "ckpt", dtype=dtype)
+    variable_dtype = "float32" if dtype.startswith("mixed") else dtype
+    _assert_same_weights(loaded, source, variable_dtype)
+    assert loaded.lm_head.dense.kernel.dtype == variable_dtype
+    loaded(IDS)  # runs
+
+
+def test_float16_checkpoint_into_float32_variables(tmp_path):
+    source = _saved(tfl.LongformerModel, tmp_path / "ckpt")
+    path = str(tmp_path / "ckpt" / "model.safetensors")
+    files.write_safetensors(path, {k: v.astype(np.float16) for k, v in files.read_safetensors(path).items()})
+    loaded = tfl.LongformerModel.from_pretrained(tmp_path / "ckpt")
+    for row, want in zip(loaded.weight_rows(), source.weight_rows()):
+        assert row.variable.dtype == "float32"
+        np.testing.assert_array_equal(row.variable.numpy(), want.variable.numpy().astype(np.float16).astype(np.float32))
+
+
+def test_sharded_safetensors_loads(tmp_path):
+    source = _saved(tfl.LongformerForTokenClassification, tmp_path / "ckpt")
+    state = files.read_safetensors(str(tmp_path / "ckpt" / "model.safetensors"))
+    os.remove(tmp_path / "ckpt" / "model.safetensors")
+    names = sorted(state)
+    shards = {"model-00001-of-00002.safetensors": names[::2], "model-00002-of-00002.safetensors": names[1::2]}
+    for shard, shard_names in shards.items():
+        files.write_safetensors(str(tmp_path / "ckpt" / shard), {n: state[n] for n in shard_names})
+    index = {"metadata": {}, "weight_map": {n: shard for shard, shard_names in shards.items() for n in shard_names}}
+    (tmp_path / "ckpt" / "model.safetensors.index.json").write_text(json.dumps(index))
+    _assert_same_weights(tfl.LongformerForTokenClassification.from_pretrained(tmp_path / "ckpt"), source)
+
+
+def test_a_failed_load_leaves_no_pending_variables(tmp_path):
+    from keras.src.backend.common import global_state
+
+    _saved(tfl.LongformerForSequenceClassification, tmp_path / "ckpt", num_labels=3)
+    pending = list(global_state.get_global_attribute("uninitialized_variables") or [])
+    with pytest.raises(tfl.CheckpointError, match="classifier.out_proj.weight"):
+        tfl.LongformerForSequenceClassification.from_pretrained(tmp_path / "ckpt", num_labels=5)
+    assert list(global_state.get_global_attribute("uninitialized_variables") or []) == pending
+
+
+def test_safetensors_source_reads_one_tensor_at_a_time(tmp_path):
+    _saved(tfl.LongformerModel, tmp_path / "ckpt")
+    path = str(tmp_path / "ckpt" / "model.safetensors")
+    state = files.read_safetensors(path)
+    with files.open_weights(path) as source:
+        assert dict(source.shapes) == {name: value.shape for name, value in state.items()}
+        name = "encoder.layer.1.intermediate.dense.weight"
+        value = source.read(name, transpose=True)
+        np.testing.assert_array_equal(value, state[name].T)
+        assert value.flags.c_contiguous and value.ctypes.data % 64 == 0
+
+
+def test_tied_decoder_weight_in_the_checkpoint_is_compared(tmp_path):
+    source = _saved(tfl.LongformerForMaskedLM, tmp_path / "ckpt")
+    path = str(tmp_path / "ckpt" / "model.safetensors")
+    state = files.read_safetensors(path)
+    state["lm_head.decoder.weight"] = state["longformer.embeddings.word_embeddings.weight"]
+    files.write_safetensors(path, state)
+    _assert_same_weights(tfl.LongformerForMaskedLM.from_pretrained(tmp_path / "ckpt"), source)  # equal: no warning
+    state["lm_head.decoder.weight"] = state["lm_head.decoder.weight"] + 1.0
+    files.write_safetensors(path, state)
+    with pytest.warns(tfl.LongformerLoadWarning, match="'lm_head.decoder.weight' differs from"):
+        loaded = tfl.LongformerForMaskedLM.from_pretrained(tmp_path / "ckpt")
+    _assert_same_weights(loaded, source)  # the word embeddings win

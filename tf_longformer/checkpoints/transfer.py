@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from tf_longformer.checkpoints import files
 from tf_longformer.checkpoints.files import CheckpointError
 from tf_longformer.checkpoints.weight_map import BACKBONE_PREFIX, WeightRow
 
@@ -43,63 +45,164 @@ def _is_head(name: str, backbone_prefix: str) -> bool:
     return ".pooler." in f".{name}" or (bool(backbone_prefix) and not name.startswith(backbone_prefix))
 
 
-def _adapt_prefix(state: dict[str, np.ndarray], expected: set[str]) -> dict[str, np.ndarray]:
-    """A base checkpoint has no `longformer.` prefix, a head checkpoint has one; fit the model's names."""
+def _source_names(source_names, expected: set[str]) -> dict[str, str]:
+    """{model-side name: checkpoint name}. A base checkpoint has no `longformer.` prefix, a
+    head checkpoint has one; the names are fitted to the model's."""
     wants_prefix = any(name.startswith(BACKBONE_PREFIX) for name in expected)
-    has_prefix = any(name.startswith(BACKBONE_PREFIX) for name in state)
+    has_prefix = any(name.startswith(BACKBONE_PREFIX) for name in source_names)
     if wants_prefix and not has_prefix:
-        return {(BACKBONE_PREFIX + k if BACKBONE_PREFIX + k in expected else k): v for k, v in state.items()}
+        return {(BACKBONE_PREFIX + k if BACKBONE_PREFIX + k in expected else k): k for k in source_names}
     if not wants_prefix and has_prefix:
-        return {(k[len(BACKBONE_PREFIX):] if k.startswith(BACKBONE_PREFIX) else k): v for k, v in state.items()}
-    return state
+        return {(k[len(BACKBONE_PREFIX):] if k.startswith(BACKBONE_PREFIX) else k): k for k in source_names}
+    return {k: k for k in source_names}
 
 
-def load_state(
+def _to_dtype(value, dtype: str):
+    """A checkpoint array (NumPy, reference layout already undone) as a tensor of a variable's dtype."""
+    import tensorflow as tf
+
+    tensor = tf.convert_to_tensor(value)
+    return tensor if tensor.dtype == dtype else tf.cast(tensor, dtype)
+
+
+def _adopt(value: np.ndarray):
+    """A fresh NumPy buffer as a tensor without a copy (DLPack): the tensor owns it from now on."""
+    import tensorflow as tf
+
+    if value.dtype.name == "bfloat16":  # DLPack knows no ml_dtypes; the bits travel as uint16
+        return tf.bitcast(_adopt(value.view(np.uint16)), tf.bfloat16)
+    return tf.experimental.dlpack.from_dlpack(value.__dlpack__())
+
+
+class _Reader:
+    """Reads checkpoint weights one at a time as TensorFlow tensors in the model's layout.
+
+    A weight that the source reads into a fresh aligned buffer (safetensors; a transposed
+    weight is read a block of rows at a time straight into its transposed layout) becomes
+    the tensor's memory as it is (DLPack, no copy), and a `tf.Variable` created from that
+    tensor keeps the same buffer: the file's bytes are copied once, from the page cache into
+    the variable. Only a weight cast to another dtype takes one more, transient, copy.
+    """
+
+    def __init__(self, source: files.WeightSource) -> None:
+        self.source = source
+
+    def array(self, name: str, transpose: bool) -> np.ndarray:
+        return self.source.read(name, transpose=transpose)
+
+    def tensor(self, name: str, transpose: bool, dtype: str):
+        """The weight as a tensor of `dtype` in our layout."""
+        import tensorflow as tf
+
+        value = self.source.read(name, transpose=transpose)
+        tensor = None
+        if self.source.is_fresh(name) and value.flags.c_contiguous and value.flags.writeable:
+            try:
+                tensor = _adopt(value)
+            except (TypeError, ValueError, BufferError, AttributeError, tf.errors.OpError):
+                tensor = None  # a dtype or TensorFlow without DLPack support: copy instead
+        if tensor is None:
+            tensor = tf.convert_to_tensor(value)
+        del value
+        return tensor if tensor.dtype == dtype else tf.cast(tensor, dtype)
+
+
+def make_reader(source: files.WeightSource) -> _Reader:
+    """A reader of `source`'s weights one at a time, for `LoadPlan.value`."""
+    return _Reader(source)
+
+
+@dataclass
+class LoadPlan:
+    """What `plan_load` found: the `LoadingInfo` and, per variable to load, where its value is.
+
+    `values` maps `id(variable)` to `(variable, row, other_rows)`: the row whose checkpoint
+    weight the variable takes, and the tied rows also present (compared on read). Nothing
+    has been read or assigned yet.
+    """
+
+    info: LoadingInfo
+    values: dict[int, tuple[Any, WeightRow, list[WeightRow]]]
+    names: dict[str, str]
+    source: files.WeightSource
+    source_name: str
+
+    def value(self, reader: _Reader, variable_id: int):
+        """The variable's checkpoint value as a tensor of its dtype (tied rows compared first)."""
+        variable, row, others = self.values[variable_id]
+        if others:
+            first = reader.array(self.names[row.name], row.transpose)
+            for other in others:
+                other_value = reader.array(self.names[other.name], other.transpose)
+                if other_value.shape != first.shape or not np.array_equal(other_value, first):
+                    warnings.warn(
+                        f"{self.source_name}: {other.name!r} differs from {row.name!r}; the model ties them and "
+                        f"uses {row.name!r}.",
+                        LongformerLoadWarning,
+                        stacklevel=4,
+                    )
+            return _to_dtype(first, variable.dtype)
+        return reader.tensor(self.names[row.name], row.transpose, variable.dtype)
+
+    def warn(self, stacklevel: int = 3) -> None:
+        """The warnings about initialised and unused weights."""
+        info = self.info
+        initialised = info.missing_keys + [name for name, _, _ in info.mismatched_keys]
+        if initialised:
+            warnings.warn(
+                f"Some weights were not in {self.source_name} and are newly initialised: {initialised}. "
+                "Train the model on a downstream task before using it for predictions.",
+                LongformerLoadWarning,
+                stacklevel=stacklevel + 1,
+            )
+        if info.unexpected_keys:
+            warnings.warn(
+                f"Some weights of {self.source_name} were not used: {info.unexpected_keys[:20]}"
+                + (f" and {len(info.unexpected_keys) - 20} more" if len(info.unexpected_keys) > 20 else "")
+                + ". Expected when loading a checkpoint of another task head.",
+                LongformerLoadWarning,
+                stacklevel=stacklevel + 1,
+            )
+
+
+def plan_load(
     rows: list[WeightRow],
-    state: dict[str, np.ndarray],
+    state: dict[str, np.ndarray] | files.WeightSource,
     source: str = "the checkpoint",
     ignore_mismatched_sizes: bool = False,
-) -> LoadingInfo:
-    """Assigns `state` to the model's variables, row by row.
+) -> LoadPlan:
+    """Checks `state` (a dict or a `WeightSource`) against the rows from shapes alone.
 
     Raises `CheckpointError` on a shape mismatch (naming the weight) unless
-    `ignore_mismatched_sizes`, and when backbone weights are missing. Missing head weights
-    (and the pooler) are left initialised, with a `LongformerLoadWarning` naming them;
-    unused checkpoint weights are named in a warning too.
+    `ignore_mismatched_sizes`, and when backbone weights are missing: before any weight is
+    read or any variable touched.
     """
+    weights = state if isinstance(state, files.WeightSource) else files.DictSource(state, source)
     expected = {row.name for row in rows}
     backbone_prefix = BACKBONE_PREFIX if any(n.startswith(BACKBONE_PREFIX) for n in expected) else ""
-    state = _adapt_prefix(state, expected)
+    names = _source_names(list(weights.shapes), expected)
     info = LoadingInfo()
     used: set[str] = set()
     groups: dict[int, list[WeightRow]] = {}
     for row in rows:
         groups.setdefault(id(row.variable), []).append(row)
 
-    pending: list[tuple[WeightRow, np.ndarray]] = []
-    for group in groups.values():
-        present = [row for row in group if row.name in state]
+    values: dict[int, tuple[Any, WeightRow, list[WeightRow]]] = {}
+    for variable_id, group in groups.items():
+        present = [row for row in group if row.name in names]
         used.update(row.name for row in present)
         if not present:
             info.missing_keys.append(group[0].name)
             continue
         row = present[0]
-        value = state[row.name]
-        value = value.T if row.transpose else value
+        stored = tuple(weights.shapes[names[row.name]])
+        shape = stored[::-1] if row.transpose else stored
         want = tuple(row.variable.shape)
-        if tuple(value.shape) != want:
+        if shape != want:
             reference_want = want[::-1] if row.transpose else want
-            info.mismatched_keys.append((row.name, tuple(state[row.name].shape), reference_want))
+            info.mismatched_keys.append((row.name, stored, reference_want))
             continue
-        for other in present[1:]:
-            other_value = state[other.name].T if other.transpose else state[other.name]
-            if other_value.shape != value.shape or not np.array_equal(other_value, value):
-                warnings.warn(
-                    f"{source}: {other.name!r} differs from {row.name!r}; the model ties them and uses {row.name!r}.",
-                    LongformerLoadWarning,
-                    stacklevel=3,
-                )
-        pending.append((row, value))
+        values[variable_id] = (row.variable, row, present[1:])
 
     if info.mismatched_keys and not ignore_mismatched_sizes:
         lines = "; ".join(f"{name}: checkpoint {got}, model {want}" for name, got, want in info.mismatched_keys[:10])
@@ -115,31 +218,33 @@ def load_state(
             f"{missing_backbone[:10]}. It is not a Longformer checkpoint of this config (a RoBERTa checkpoint "
             "needs `convert_roberta_to_longformer` first)."
         )
-    for row, value in pending:
-        row.variable.assign(value.astype(row.variable.dtype))
-
     has_pooler = any(".pooler." in f".{name}" for name in expected)
     info.unexpected_keys = sorted(
         name
-        for name in state
+        for name in names
         if name not in used
         and not name.endswith(_IGNORED_SUFFIXES)
         and not (not has_pooler and ".pooler." in f".{name}")  # heads without a pooler ignore it, as the reference
     )
-    initialised = info.missing_keys + [name for name, _, _ in info.mismatched_keys]
-    if initialised:
-        warnings.warn(
-            f"Some weights were not in {source} and are newly initialised: {initialised}. "
-            "Train the model on a downstream task before using it for predictions.",
-            LongformerLoadWarning,
-            stacklevel=3,
-        )
-    if info.unexpected_keys:
-        warnings.warn(
-            f"Some weights of {source} were not used: {info.unexpected_keys[:20]}"
-            + (f" and {len(info.unexpected_keys) - 20} more" if len(info.unexpected_keys) > 20 else "")
-            + ". Expected when loading a checkpoint of another task head.",
-            LongformerLoadWarning,
-            stacklevel=3,
-        )
-    return info
+    return LoadPlan(info, values, names, weights, source)
+
+
+def load_state(
+    rows: list[WeightRow],
+    state: dict[str, np.ndarray] | files.WeightSource,
+    source: str = "the checkpoint",
+    ignore_mismatched_sizes: bool = False,
+) -> LoadingInfo:
+    """Assigns `state` (a dict or a `WeightSource`) to the model's built variables, row by row.
+
+    Raises `CheckpointError` on a shape mismatch (naming the weight) unless
+    `ignore_mismatched_sizes`, and when backbone weights are missing, before any variable
+    changes. Missing head weights (and the pooler) are left as they are, with a
+    `LongformerLoadWarning` naming them; unused checkpoint weights are named in a warning too.
+    """
+    plan = plan_load(rows, state, source=source, ignore_mismatched_sizes=ignore_mismatched_sizes)
+    reader = _Reader(plan.source)
+    for variable_id, (variable, _, _) in plan.values.items():
+        variable.assign(plan.value(reader, variable_id))
+    plan.warn()
+    return plan.info

@@ -194,12 +194,9 @@ class LongformerPreTrainedModel(keras.Model):
                 values.pop("id2label", None)
                 values.pop("label2id", None)
             config = LongformerConfig.from_dict(values, **kwargs)
-        model = cls(config, **model_kwargs)
-        model._ensure_built()
-        state = files.read_weights(weights_path)
-        info = transfer.load_state(
-            model.weight_rows(), state, source=weights_path, ignore_mismatched_sizes=ignore_mismatched_sizes
-        )
+        with files.open_weights(weights_path) as source:  # a corrupt file is reported before building
+            model = cls(config, **model_kwargs)
+            info = _build_from_checkpoint(model, source, weights_path, ignore_mismatched_sizes)
         return (model, info) if output_loading_info else model
 
     def save_pretrained(self, directory: str | os.PathLike) -> None:
@@ -214,3 +211,84 @@ class LongformerPreTrainedModel(keras.Model):
         config = self.config.to_dict()
         config["architectures"] = [type(self).__name__]
         writer.write_checkpoint(directory, config, transfer.state_from_rows(self.weight_rows()))
+
+
+# -- building straight from a checkpoint ---------------------------------------------------------
+
+
+def _uninitialized_variables() -> list | None:
+    """Keras' list of variables created in a stateless scope and not initialised yet (None
+    where this Keras keeps no such list)."""
+    try:
+        from keras.src.backend.common import global_state
+    except ImportError:  # pragma: no cover
+        return None
+    variables = global_state.get_global_attribute("uninitialized_variables")
+    return list(variables) if variables is not None else []
+
+
+def _set_uninitialized_variables(variables: list) -> None:
+    from keras.src.backend.common import global_state
+
+    global_state.set_global_attribute("uninitialized_variables", variables)
+
+
+def _build_deferred(model: keras.Model) -> list | None:
+    """Builds `model` with variables that have a shape, dtype and initialiser but no value.
+
+    Keras creates a variable without running its initialiser inside a `StatelessScope`
+    (`initialize_variables=False` keeps it so on exit). Returns those variables, in creation
+    order, taken off Keras' pending list (the caller initialises them); or None, with the
+    model built the ordinary way, where this Keras does not defer (then nothing was wasted
+    but the initialisers' work).
+    """
+    from keras.src.backend.common.stateless_scope import in_stateless_scope
+
+    before = _uninitialized_variables()
+    if before is None or keras.backend.backend() != "tensorflow" or in_stateless_scope():
+        model._ensure_built()
+        return None
+    known = {id(v) for v in before}
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            model.build(None)
+    finally:
+        after = _uninitialized_variables() or []
+        _set_uninitialized_variables(before)
+    created = [v for v in after if id(v) not in known]
+    deferred = all(getattr(v, "_value", 0) is None and hasattr(v, "_initializer") for v in created)
+    if not deferred or any(getattr(v, "_value", 0) is None and all(v is not c for c in created) for v in model.variables):
+        for variable in created:  # not the Keras this was written for: initialise them the ordinary way
+            if getattr(variable, "_value", 0) is None:
+                variable._deferred_initialize()
+        return None
+    return created
+
+
+def _build_from_checkpoint(model, source: files.WeightSource, source_name: str, ignore_mismatched_sizes: bool):
+    """Builds a new model with its loaded variables created once, from the checkpoint's values.
+
+    The checkpoint is checked against the weight table from shapes alone first (errors
+    before anything is read). Then each variable is created in turn: loaded ones from their
+    checkpoint weight, read just then into the buffer the variable keeps (no other copy of
+    the state exists at any time), the others (a head missing from a base checkpoint,
+    `ignore_mismatched_sizes`) by their own initialiser. No initialiser runs for a weight
+    that is then loaded. A failure leaves an unusable model that is never returned.
+    """
+    created = _build_deferred(model)
+    plan = transfer.plan_load(
+        model.weight_rows(), source, source=source_name, ignore_mismatched_sizes=ignore_mismatched_sizes
+    )
+    reader = transfer.make_reader(source)
+    if created is None:  # built the ordinary way: assign
+        for variable_id, (variable, _, _) in plan.values.items():
+            variable.assign(plan.value(reader, variable_id))
+    else:
+        for variable in created:
+            if id(variable) in plan.values:
+                value = plan.value(reader, id(variable))
+                variable._initializer = lambda shape, dtype=None, value=value: value
+                del value
+            variable._deferred_initialize()  # the `tf.Variable` keeps the value's buffer as its own
+    plan.warn(stacklevel=3)
+    return plan.info
