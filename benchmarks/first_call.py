@@ -18,6 +18,11 @@ and run once.
 
     python -m benchmarks.first_call --length 4096                 # base config
     python -m benchmarks.first_call --model tiny --length 512     # seconds
+    python -m benchmarks.first_call --length 4096 --workload predict   # Keras' doors: the worker's
+    python -m benchmarks.first_call --length 4096 --workload fit       # predict / fit figures, printed
+
+The graph's op count includes the ops of the functions it calls: the encoder traces one
+function per distinct layer configuration (`tf_longformer/layers/layer_functions.py`).
 """
 
 from __future__ import annotations
@@ -35,7 +40,10 @@ def main(argv=None) -> int:
     parser.add_argument("--length", type=int, default=4096)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--workload", choices=("forward", "predict", "predict-built", "fit"), default="forward")
     args = parser.parse_args(argv)
+    if args.workload != "forward":
+        return keras_door(args)
 
     started = time.perf_counter()
     import tf_longformer  # first: it turns oneDNN on before TensorFlow loads
@@ -71,7 +79,9 @@ def main(argv=None) -> int:
         traced = time.perf_counter() - started
         started = time.perf_counter()
         function(ids, attention, global_mask).numpy()
-        return traced, time.perf_counter() - started, len(concrete.graph.get_operations())
+        definition = concrete.graph.as_graph_def()
+        ops = len(definition.node) + sum(len(f.node_def) for f in definition.library.function)
+        return traced, time.perf_counter() - started, ops
 
     function = tf.function(forward, input_signature=signature)
     figures["trace_s"], figures["first_run_s"], figures["graph_ops"] = first_call(function)
@@ -102,6 +112,26 @@ def main(argv=None) -> int:
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(dict(model=args.model, length=args.length, **figures), handle, indent=1)
+    return 0
+
+
+def keras_door(args) -> int:
+    """`predict` / `fit` as the suite's worker measures them (benchmarks/worker.py), in this process."""
+    from benchmarks import worker
+    from benchmarks.run import model_for
+
+    spec = dict(impl="ours", workload=args.workload, length=args.length, model=model_for(args.model, args.length),
+                global_tokens=1, repeats=args.repeats, seed=0)
+    result: dict = {}
+    worker.bench_ours(spec, result)
+    print(f"# {args.workload}, {args.model} config, length {args.length}: {result.get('mode')}")
+    for name, value in result.items():
+        if name.endswith("_s") or name.endswith("_times_s") or name == "times_s":
+            shown = f"{value:8.2f} s" if isinstance(value, float) else ", ".join(f"{v:.2f}" for v in value) + " s"
+            print(f"{name:<24} {shown}")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(dict(model=args.model, length=args.length, **result), handle, indent=1, default=str)
     return 0
 
 

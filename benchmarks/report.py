@@ -219,6 +219,7 @@ def render(results: Results, stem: str) -> str:
         out.append(f"![{title}: time and peak RSS vs length]({plot})\n")
 
     out.extend(_scaling(results))
+    out.extend(_keras_doors(results))
     out.extend(_targets(results))
     out.extend(_profiles(stem))
     notes = sorted({f"{r['impl']}: {n}" for r in results.records for n in (r.get("notes") or [])})
@@ -276,6 +277,43 @@ def _scaling(results: Results) -> list[str]:
                 lines.append(f"| {NAMES.get(impl, impl)} | – | – |")
         lines.append("")
     return lines
+
+
+def _keras_doors(results: Results) -> list[str]:
+    """`predict` and `fit` (issue 15) against the `tf.function` paths measured in the same worker."""
+    rows = []
+    for record in results.records:
+        if record["workload"] not in ("predict", "predict-built", "fit"):
+            continue
+        name = f"{record['workload']} {record['length']}"
+        if not record.get("ok"):
+            rows.append(f"| {name} | fails: {record.get('error')} | | | | | |")
+            continue
+        steady, first = record["median_s"], record["first_call_s"]
+        if record["workload"] == "fit":
+            reference, reference_first = record.get("custom_median_s"), record.get("custom_first_call_s")
+            what = "custom train step"
+        else:
+            reference, reference_first = record.get("forward_median_s"), record.get("forward_first_call_s")
+            what = "`tf.function` forward"
+        rows.append(
+            f"| {name} | {_fmt_s(first)} | {_fmt_s(steady)} | {_fmt_ratio(ratio(first, steady))} | "
+            f"{what}: {_fmt_s(reference_first)} / {_fmt_s(reference)} | {_fmt_ratio(ratio(steady, reference))} | "
+            f"{record.get('load_before', '?')} |"
+        )
+    if not rows:
+        return []
+    return [
+        "## Keras' doors: `predict` and `fit` (issue 15)\n",
+        "First call: the whole first `predict` / `fit` call (for `predict`, creating the weights too; "
+        "`predict-built`: after a short eager call built them). Steady: median of the later calls "
+        "(`fit`: one step, timed by a callback). Same worker: the suite's `tf.function` path, first call / "
+        "median. Targets: steady ≤ 1.1× the `tf.function` path; first call ≤ 2× steady.\n",
+        "| workload | first call | steady | first / steady | same worker: first / steady | steady / `tf.function` | load before |",
+        "|---|---:|---:|---:|---|---:|---|",
+        *rows,
+        "",
+    ]
 
 
 def _targets(results: Results) -> list[str]:

@@ -44,7 +44,7 @@ MODELS = {
 
 # Implementations: (display name, interpreter key, workloads).
 IMPLS = {
-    "ours": ("ours (tf_longformer, float32)", "ours", ("forward", "train")),
+    "ours": ("ours (tf_longformer, float32)", "ours", ("forward", "train", "predict", "predict-built", "fit")),
     "ours-bf16": ("ours, mixed_bfloat16", "ours", ("forward", "train")),
     "ours-xla": ("ours, jit_compile=True", "ours", ("forward",)),
     "ours-ckpt": ("ours, gradient checkpointing", "ours", ("train",)),
@@ -52,6 +52,10 @@ IMPLS = {
     "ref-torch": ("reference PyTorch (transformers 4.x)", "ref-torch", ("forward", "train")),
     "dense-keras": ("dense n×n baseline (Keras 3 MHA)", "ours", ("forward",)),
 }
+
+# Keras' own doors (`predict`, `fit`) against the `tf.function` paths above, in one worker each
+# (benchmarks/worker.py: `_bench_ours_predict`, `_bench_ours_fit`); run at the training lengths.
+KERAS_WORKLOADS = ("predict", "predict-built", "fit")
 
 SUITES = {
     # A few minutes: the base config at short lengths, the main comparisons only.
@@ -61,7 +65,12 @@ SUITES = {
         train=["ours", "ref-torch"],
         train_lengths=[512],
         # (impl, workload) -> the only lengths it runs at in this suite (when --lengths is not given)
-        only={("ours-bf16", "forward"): [512], ("dense-keras", "forward"): [1024]},
+        keras=["ours"],
+        only={
+            ("ours-bf16", "forward"): [512],
+            ("dense-keras", "forward"): [1024],
+            **{("ours", w): [512] for w in KERAS_WORKLOADS},
+        },
         matmul_size=2048,
         time_limit_s=300,
         budget_min=15,
@@ -78,7 +87,9 @@ SUITES = {
             ("ours-bf16", "train"): [4096],
             ("ours-ckpt", "train"): [1024, 4096],
             ("ref-tf", "train"): [1024],  # fails in graph mode with global attention (known)
+            **{("ours", w): [4096] for w in KERAS_WORKLOADS},
         },
+        keras=["ours"],
         matmul_size=4096,
         time_limit_s=900,
         budget_min=45,
@@ -90,7 +101,7 @@ def repeats_for(suite: str, workload: str, length: int) -> tuple[int, int]:
     """(warm-up runs including the first call, timed runs)."""
     if suite == "quick":
         return 1, 3
-    if workload == "train":
+    if workload in ("train", "fit"):
         return (1, 3) if length < 4096 else (1, 2)
     if length <= 4096:
         return 1, 3
@@ -148,7 +159,11 @@ def plan_jobs(args) -> list[dict]:
     jobs: list[dict] = []
     if (wanted_work is None or "matmul" in wanted_work) and (wanted_impls is None or "matmul" in wanted_impls):
         jobs.append(dict(impl="matmul", workload="matmul", length=0))
-    for workload, impls, lens in (("forward", suite["forward"], lengths), ("train", suite["train"], train_lengths)):
+    for workload, impls, lens in (
+        ("forward", suite["forward"], lengths),
+        ("train", suite["train"], train_lengths),
+        *((w, suite.get("keras", []), train_lengths if w == "fit" else lengths) for w in KERAS_WORKLOADS),
+    ):
         if wanted_work is not None and workload not in wanted_work:
             continue
         for length in sorted(lens):
@@ -165,8 +180,8 @@ def plan_jobs(args) -> list[dict]:
             for workload in IMPLS[impl][2]:
                 if wanted_work is not None and workload not in wanted_work:
                     continue
-                for length in sorted(lengths if workload == "forward" else train_lengths):
-                    if (impl, workload, length) not in listed and impl not in suite[workload]:
+                for length in sorted(train_lengths if workload in ("train", "fit") else lengths):
+                    if (impl, workload, length) not in listed and impl not in suite.get("keras" if workload in KERAS_WORKLOADS else workload, []):
                         jobs.append(dict(impl=impl, workload=workload, length=length))
     # Matmul first, then short before long so a partial run still covers the small lengths.
     jobs.sort(key=lambda j: (j["workload"] != "matmul", j["length"], j["workload"] != "forward"))
@@ -311,7 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lengths", type=int, nargs="+", help="sequence lengths (default: the suite's)")
     parser.add_argument("--train-lengths", type=int, nargs="+", help="training-step lengths (default: the suite's, or --lengths)")
     parser.add_argument("--impls", nargs="+", choices=sorted(IMPLS) + ["matmul"], help="only these implementations")
-    parser.add_argument("--workloads", nargs="+", choices=["matmul", "forward", "train"], help="only these workloads")
+    parser.add_argument(
+        "--workloads", nargs="+", choices=["matmul", "forward", "train", *KERAS_WORKLOADS], help="only these workloads"
+    )
     parser.add_argument("--model", choices=sorted(MODELS), default="base", help="base = base-4096 config; tiny for developing")
     parser.add_argument("--repeats", type=int, help="timed runs per figure (default: the suite's schedule)")
     parser.add_argument("--matmul-size", type=int, help="square matmul size for the rate (default: the suite's)")
