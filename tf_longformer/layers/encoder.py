@@ -77,6 +77,8 @@ class LongformerEncoder(keras.layers.Layer):
         ]
         self.supports_jit = all(layer.supports_jit for layer in self.layers)
         self._layer_functions = layer_functions.FunctionCache()
+        # Set by `layer_functions.separate_layer_graphs` while Keras traces predict / evaluate.
+        self.separate_layer_graphs = False
 
     def build(self, input_shape):
         for layer in self.layers:
@@ -110,10 +112,13 @@ class LongformerEncoder(keras.layers.Layer):
 
     def _layer_function(self, layer, training: bool, return_attention_probs: bool):
         """The traced function shared by every layer with `layer`'s configuration (see `layer_functions`)."""
-        key = (layer_functions.configuration_key(layer), training, return_attention_probs)
+        separate = self.separate_layer_graphs and not training
+        key = (layer_functions.configuration_key(layer), training, return_attention_probs, separate)
         return self._layer_functions.get(
             key,
-            lambda: layer_functions.layer_function(layer, training=training, return_attention_probs=return_attention_probs),
+            lambda: layer_functions.layer_function(
+                layer, training=training, return_attention_probs=return_attention_probs, separate=separate
+            ),
         )
 
     def call(self, hidden_states, attention_mask, training=None, output_attentions=False, output_hidden_states=False):

@@ -15,6 +15,7 @@ import keras
 
 from tf_longformer.checkpoints import files, hub, transfer, weight_map, writer
 from tf_longformer.config import LongformerConfig
+from tf_longformer.layers import layer_functions
 
 _KERAS_KWARGS = ("dtype", "name")
 
@@ -61,6 +62,15 @@ class LongformerPreTrainedModel(keras.Model):
             with self.distribute_strategy.scope():
                 optimizer.build(self.trainable_variables)
         return super().make_train_function(force=force)
+
+    # Keras' predict / evaluate graphs are never exported: each layer graph is optimised once.
+    def predict_step(self, data):
+        with layer_functions.separate_layer_graphs(self):
+            return super().predict_step(data)
+
+    def test_step(self, data):
+        with layer_functions.separate_layer_graphs(self):
+            return super().test_step(data)
 
     def load_weights(self, filepath, *args, **kwargs):
         """Keras' `load_weights` (`.weights.h5`, `.keras`), all or nothing.
