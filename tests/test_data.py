@@ -1,4 +1,4 @@
-"""Tests of the tf.data helper `tf_longformer.training.data.make_dataset`."""
+"""Tests of the tf.data helpers `tf_longformer.training.data.make_dataset` and `array_dataset`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from tf_longformer.tokenization import LongformerTokenizer
-from tf_longformer.training.data import default_bucket_boundaries, make_dataset
+from tf_longformer.training.data import array_dataset, default_bucket_boundaries, make_dataset
 
 VOCAB_DIR = os.path.join(os.path.dirname(__file__), "fixtures", "tokenizer", "vocab")
 
@@ -90,3 +90,72 @@ def test_errors(tok):
     with pytest.raises(ValueError, match="global_attention"):
         make_dataset(["a"], tok, global_attention="all")
     assert default_bucket_boundaries(512) == [64, 128, 256]
+
+
+def _epoch(dataset) -> tuple[list[int], list[int]]:
+    rows, labels = [], []
+    for x, y in dataset:
+        rows += x["input_ids"][:, 0].numpy().tolist()
+        labels += y.numpy().tolist()
+    return rows, labels
+
+
+def test_array_dataset_gives_keras_batches_for_arrays_without_autotuning():
+    from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+
+    n = 24
+    features = {"input_ids": np.arange(n, dtype=np.int32)[:, None] * np.ones([1, 8], np.int32),
+                "attention_mask": np.ones([n, 8], np.int32)}
+    labels = np.arange(n, dtype=np.int32) % 4
+
+    def epochs(make, count=2):
+        tf.keras.utils.set_random_seed(3)  # Keras' shuffle of arrays draws from the global seed
+        dataset = make()
+        return dataset, [_epoch(dataset) for _ in range(count)]
+
+    dataset, ours = epochs(lambda: array_dataset(features, labels, batch_size=5, shuffle=True))
+    # Autotuning off: dropping an unfinished autotuned iterator (Keras does, every epoch and
+    # every predict) stalled the next epoch's first step for ~1-2 s (issue 16).
+    assert dataset.options().autotune.enabled is False
+    assert int(dataset.cardinality()) == 5  # Keras knows the steps per epoch from the first one
+    for rows, row_labels in ours:
+        assert sorted(rows) == list(range(n))  # every row once per epoch, the last, partial batch kept
+        assert row_labels == [row % 4 for row in rows]  # labels follow their rows
+    assert ours[0][0] != list(range(n))  # shuffled
+    # The batches `fit(arrays, batch_size=5, shuffle=True)` trains on, in the same order.
+    _, keras_batches = epochs(lambda: ArrayDataAdapter(features, labels, batch_size=5, shuffle=True).get_tf_dataset())
+    assert ours == keras_batches
+
+    plain = array_dataset(features, batch_size=6)
+    assert plain.options().autotune.enabled is False
+    assert plain.element_spec["input_ids"].shape.as_list() == [6, 8]  # all batches full: a static batch size
+    assert np.concatenate([x["input_ids"][:, 0].numpy() for x in plain]).tolist() == list(range(n))
+
+
+def test_array_dataset_fit_and_predict_trace_their_step_once():
+    import keras
+
+    import tf_longformer as tfl
+    from training_utils import VOCAB, tiny_config
+
+    traces = []
+
+    class Counting(tfl.LongformerForSequenceClassification):  # Python runs once per trace of Keras' step
+        def train_step(self, data):
+            traces.append("train")
+            return super().train_step(data)
+
+        def predict_step(self, data):
+            traces.append("predict")
+            return super().predict_step(data)
+
+    rng = np.random.default_rng(0)
+    features = {"input_ids": rng.integers(3, VOCAB, [6, 32]).astype(np.int32), "attention_mask": np.ones([6, 32], np.int32)}
+    labels = rng.integers(0, 2, 6).astype(np.int32)
+    model = Counting(tiny_config())
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    model.fit(array_dataset(features, labels, batch_size=4, shuffle=True), epochs=3, shuffle=False, verbose=0)
+    assert traces == ["train"]  # one trace for all epochs and both batch sizes (4 and the last 2)
+    model.predict(array_dataset(features, batch_size=3), verbose=0)
+    model.predict(array_dataset(features, batch_size=3), verbose=0)  # a new dataset, as the demo's each epoch
+    assert traces == ["train", "predict"]

@@ -151,6 +151,56 @@ def make_dataset(
     return dataset.map(finish, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
+def array_dataset(
+    features: dict[str, np.ndarray],
+    labels: np.ndarray | None = None,
+    *,
+    batch_size: int,
+    shuffle: bool = False,
+) -> tf.data.Dataset:
+    """In-memory arrays as batches for Keras `fit` / `predict`, without a stall at each epoch.
+
+    What `fit(x=arrays, batch_size=..., shuffle=...)` feeds the model, batch for batch: the same
+    pipeline as Keras' for arrays (its permutation, drawn from TensorFlow's global seed as
+    `keras.utils.set_random_seed` sets it; with that seed set, Keras 3.15 on TensorFlow 2.21
+    draws the same order at every epoch, and so does this; a static batch size when every
+    batch is full), but without `tf.data` autotuning. Keras makes a new iterator each epoch (and each
+    `predict`); dropping the previous, autotuned one intermittently blocked the next epoch's
+    start for ~1-2 s on 2 CPU cores (the first step's time in the progress bar). Batches
+    gathered from arrays already in memory need no tuning.
+    """
+    rows = len(next(iter(features.values())))
+    full_rows = rows // batch_size * batch_size
+    inputs = (dict(features),) if labels is None else (dict(features), labels)
+    inputs = tf.nest.map_structure(tf.convert_to_tensor, inputs)
+
+    def permutation(_):
+        indices = tf.range(rows, dtype=tf.int64)
+        if shuffle:
+            indices = tf.random.shuffle(indices)
+        return indices
+
+    def batches(indices):
+        batched = tf.data.Dataset.from_tensor_slices(tf.reshape(indices[:full_rows], [-1, batch_size]))
+        if rows > full_rows:
+            batched = batched.concatenate(tf.data.Dataset.from_tensors(indices[full_rows:]))
+        return batched
+
+    def gather(indices, data):
+        batch = tf.nest.map_structure(lambda x: tf.gather(x, indices, axis=0), data)
+        return batch if len(batch) > 1 else batch[0]
+
+    indices = tf.data.Dataset.range(1).map(permutation).prefetch(1).flat_map(batches)
+    dataset = tf.data.Dataset.zip((indices, tf.data.Dataset.from_tensors(inputs).repeat())).map(gather)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    options.experimental_optimization.apply_default_optimizations = False
+    if shuffle:
+        options.experimental_external_state_policy = tf.data.experimental.ExternalStatePolicy.IGNORE
+    steps = -(-rows // batch_size)
+    return dataset.apply(tf.data.experimental.assert_cardinality(steps)).prefetch(1).with_options(options)
+
+
 def _as_dataset(texts: Any, labels: Any, text_pairs: Any) -> tuple[tf.data.Dataset, bool, bool]:
     """The input as a dataset of `text`, `(text, pair)`, `(text, label)` or `((text, pair), label)`."""
     if isinstance(texts, tf.data.Dataset):
