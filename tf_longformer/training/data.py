@@ -148,12 +148,19 @@ def make_dataset(
             x["global_attention_mask"] = tf.cast(positions[None, :] < first[:, None], tf.int32)
         return (x, label) if has_label else x
 
-    # No autotuning: Keras makes a new iterator each epoch, and dropping the previous, autotuned
-    # one intermittently blocked the next epoch's start for ~1-1.3 s on 2 CPU cores (issue 16);
-    # without it the epochs took no longer (tokenization runs one batch at a time anyway).
+    # Without autotuning the epochs took no longer (tokenization runs one batch at a time anyway).
+    return dataset.map(finish, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE).with_options(
+        _options_without_autotuning()
+    )
+
+
+def _options_without_autotuning() -> tf.data.Options:
+    """`tf.data` options with autotuning off. Keras makes a new iterator each epoch (and each
+    `predict`); dropping the previous, autotuned one intermittently blocked the next epoch's
+    start for ~1-2 s on 2 CPU cores (issue 16)."""
     options = tf.data.Options()
     options.autotune.enabled = False
-    return dataset.map(finish, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE).with_options(options)
+    return options
 
 
 def array_dataset(
@@ -169,10 +176,9 @@ def array_dataset(
     pipeline as Keras' for arrays (its permutation, drawn from TensorFlow's global seed as
     `keras.utils.set_random_seed` sets it; with that seed set, Keras 3.15 on TensorFlow 2.21
     draws the same order at every epoch, and so does this; a static batch size when every
-    batch is full), but without `tf.data` autotuning. Keras makes a new iterator each epoch (and each
-    `predict`); dropping the previous, autotuned one intermittently blocked the next epoch's
-    start for ~1-2 s on 2 CPU cores (the first step's time in the progress bar). Batches
-    gathered from arrays already in memory need no tuning.
+    batch is full), but without `tf.data` autotuning (see `_options_without_autotuning`: the
+    stall showed as the first step's time in the progress bar). Batches gathered from arrays
+    already in memory need no tuning.
     """
     rows = len(next(iter(features.values())))
     full_rows = rows // batch_size * batch_size
@@ -197,8 +203,7 @@ def array_dataset(
 
     indices = tf.data.Dataset.range(1).map(permutation).prefetch(1).flat_map(batches)
     dataset = tf.data.Dataset.zip((indices, tf.data.Dataset.from_tensors(inputs).repeat())).map(gather)
-    options = tf.data.Options()
-    options.autotune.enabled = False
+    options = _options_without_autotuning()
     options.experimental_optimization.apply_default_optimizations = False
     if shuffle:
         options.experimental_external_state_policy = tf.data.experimental.ExternalStatePolicy.IGNORE
