@@ -40,7 +40,7 @@ def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | Non
         _write(module, temporary, functions)
     if verbose is None or verbose:
         described = "; ".join(
-            f"{name}({', '.join(spec.name for spec in function.structured_input_signature[1].values())}) -> "
+            f"{name}({', '.join(spec.name for spec in tf.nest.flatten(function.structured_input_signature))}) -> "
             f"{', '.join(sorted(function.structured_outputs))}"
             for name, function in functions.items()
         )
