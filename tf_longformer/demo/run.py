@@ -2,16 +2,15 @@
 
     python -m tf_longformer.demo            # or: tf-longformer demo   (a few minutes on 2 CPU cores)
 
-1. Generates question/document pairs (`synthetic.far_apart_documents`): the question is "what
-   colour does the one on duty wear ?"; the opening of a ~1,700-token document says who is on
-   duty ("the guard is on duty ."), its last ~900 tokens what everyone wears ("a man in blue
-   passes the gate ."; the guard wears red or blue, the visitor black or white). The answer
-   needs both ends, at least ~260 tokens apart: the opening alone (all a 512-token prefix holds)
-   or the closing part alone leaves two colours, so either is right half the time.
+1. Generates documents of ~1,200-1,270 tokens (`synthetic.duty_documents`): the opening says who
+   is on duty ("the guard is on duty ."), only the closing part, after ~640 tokens, what the one
+   on duty wears ("the one on duty wears red ."). The label is the pair ("guard in red", one of
+   four): the opening alone (all a 512-token prefix holds) or the closing part alone leaves two
+   of the four, so either is right half the time.
 2. Fine-tunes the embedded default model's first layer (`saved_models/default`; see
-   `fine_tune`) as a 4-way (red, blue, black, white) `LongformerForSequenceClassification` on
-   the whole documents (256 of them, 14 epochs), with global attention on the question (the
-   Longformer paper's recipe for QA), using Keras `fit`.
+   `fine_tune`) as a 4-way `LongformerForSequenceClassification` on the whole documents (1,024 of
+   them, 4 epochs), with global attention on `<s>` (the Longformer paper's recipe for
+   classification), using Keras `fit`.
 3. Fine-tunes the same model, the same way, on the first 512 tokens of each document only.
 4. Compares both on held-out documents, exports the long model to a SavedModel (TF Serving
    layout) and to TFLite, and checks that both exports predict what the Keras model predicts.
@@ -40,25 +39,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--model", help="checkpoint directory to fine-tune (default: saved_models/default)")
     parser.add_argument("--output", default=None, help="where exports and the plot go (default: saved_models/demo)")
-    parser.add_argument("--train", type=positive_int, default=256, help="training documents (default 256)")
-    parser.add_argument("--test", type=positive_int, default=64, help="held-out documents (default 64)")
-    parser.add_argument("--epochs", type=positive_int, default=14, help="epochs (default 14)")
+    parser.add_argument("--train", type=positive_int, default=1024, help="training documents (default 1024)")
+    parser.add_argument("--test", type=positive_int, default=128, help="held-out documents (default 128)")
+    parser.add_argument("--epochs", type=positive_int, default=4, help="epochs (default 4)")
     parser.add_argument("--layers", type=positive_int, default=1,
                         help="transformer layers taken from the default model (default 1: see `fine_tune`)")
-    parser.add_argument("--sentences", type=positive_int, default=50,
-                        help="filler sentences a document (~15 tokens each; the facts add ~900 tokens)")
-    parser.add_argument("--repeats", type=positive_int, default=30,
-                        help="times each fact is stated (who is on duty; each person's colour)")
+    parser.add_argument("--sentences", type=positive_int, default=22,
+                        help="filler sentences a document (~20 tokens each; the facts add ~560 tokens)")
+    parser.add_argument("--repeats", type=positive_int, default=40,
+                        help="times each fact is stated (who is on duty; what they wear)")
     parser.add_argument("--batch-size", type=positive_int, default=4)
-    parser.add_argument("--learning-rate", type=positive_float, default=2e-3)
+    parser.add_argument("--learning-rate", type=positive_float, default=5e-4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="a few tiny documents, one epoch: checks the plumbing only")
 
 
-def encode(tokenizer, questions, documents, max_length: int, multiple: int) -> dict[str, np.ndarray]:
-    """Question/document pairs -> int32 arrays padded to one length (a multiple of the window)."""
-    batch = tokenizer(questions, documents, truncation="only_second", max_length=max_length, padding=True,
-                      pad_to_multiple_of=multiple, global_attention="question_answering")
+def encode(tokenizer, documents, max_length: int, multiple: int) -> dict[str, np.ndarray]:
+    """Documents -> int32 arrays padded to one length (a multiple of the window), global attention on `<s>`."""
+    batch = tokenizer(documents, truncation=True, max_length=max_length, padding=True,
+                      pad_to_multiple_of=multiple, global_attention="classification")
     return {name: np.asarray(batch[name], np.int32) for name in ("input_ids", "attention_mask", "global_attention_mask")}
 
 
@@ -103,15 +102,15 @@ def fine_tune(name, model_dir, train, test, args) -> dict[str, Any]:
     import keras
 
     import tf_longformer as tfl
-    from tf_longformer.demo.synthetic import PALETTE_COLOURS as colours
+    from tf_longformer.demo.synthetic import DUTY_LABELS as label_names
     from tf_longformer.training.data import array_dataset
 
     keras.utils.set_random_seed(args.seed)
     with warnings.catch_warnings():  # "the classifier is newly initialised": expected here
         warnings.simplefilter("ignore", tfl.LongformerLoadWarning)
         model = tfl.LongformerForSequenceClassification.from_pretrained(
-            model_dir, num_labels=len(colours), id2label=dict(enumerate(colours)),
-            label2id={colour: i for i, colour in enumerate(colours)},
+            model_dir, num_labels=len(label_names), id2label=dict(enumerate(label_names)),
+            label2id={name: i for i, name in enumerate(label_names)},
             hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,  # no dropout: a small model, a short run
             num_hidden_layers=args.layers)
     features, labels = train
@@ -139,8 +138,8 @@ def check_exports(model, features, output: str) -> dict[str, Any]:
 
     from tf_longformer import export
 
-    saved_dir = export.saved_model(model, os.path.join(output, "export"), model_name="long-qa", overwrite=True)
-    tflite_path = export.tflite(model, os.path.join(output, "long-qa.tflite"), overwrite=True)
+    saved_dir = export.saved_model(model, os.path.join(output, "export"), model_name="long-classifier", overwrite=True)
+    tflite_path = export.tflite(model, os.path.join(output, "long-classifier.tflite"), overwrite=True)
 
     keras_logits = np.asarray(model.predict(features, batch_size=8, verbose=0)["logits"])
     serving = tf.saved_model.load(saved_dir).signatures["serving_default"]
@@ -185,17 +184,18 @@ def run(args: argparse.Namespace) -> int:
     os.makedirs(output, exist_ok=True)
     window = max(config.attention_windows)
 
-    questions, documents, labels = synthetic.far_apart_documents(args.train + args.test, sentences=args.sentences,
-                                                                 repeats=args.repeats, seed=args.seed)
+    documents, labels = synthetic.duty_documents(args.train + args.test, sentences=args.sentences,
+                                                 repeats=args.repeats, seed=args.seed)
     split = args.train
-    full = encode(tokenizer, questions, documents, config.max_sequence_length, window)
-    prefix = encode(tokenizer, questions, documents, PREFIX_TOKENS, window)
+    full = encode(tokenizer, documents, config.max_sequence_length, window)
+    prefix = encode(tokenizer, documents, PREFIX_TOKENS, window)
     take = lambda data, rows: {k: v[rows] for k, v in data.items()}  # noqa: E731
     train_rows, test_rows = slice(0, split), slice(split, None)
     tokens = full["attention_mask"].sum(1)
-    print(f"task: {len(labels)} documents of {int(tokens.min())}-{int(tokens.max())} tokens, \"{questions[0]}\"; "
-          f"who is on duty is said only in the opening,\n      what each person wears only in the closing part; "
-          f"either alone (a {PREFIX_TOKENS}-token prefix holds only the opening) leaves two of the four colours.")
+    print(f"task: {len(labels)} documents of {int(tokens.min())}-{int(tokens.max())} tokens, labelled who is on duty "
+          f"and in what colour ({', '.join(synthetic.DUTY_LABELS)});\n      who is said only in the opening, "
+          f"the colour only in the closing part; either alone (a {PREFIX_TOKENS}-token prefix holds only the "
+          f"opening) leaves two of the four labels.")
 
     runs = {}
     for name, data in (("long (4096)", full), (f"prefix ({PREFIX_TOKENS})", prefix)):
@@ -219,10 +219,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"  TFLite {exports['tflite']} ({exports['tflite_mb']:.1f} MB): same prediction on "
           f"{exports['tflite_same_predictions']}/{rows}, max |logit diff| {exports['tflite_max_abs_diff']:.1e}")
     print(f"  plot: {png}" if png else "  plot: skipped (matplotlib is not installed: pip install matplotlib)")
-    print(f"  total time: {time.perf_counter() - started:.0f} s")
+    total_seconds = time.perf_counter() - started
+    print(f"  total time: {total_seconds:.0f} s")
     summary = {name: {k: v for k, v in r.items() if k != "model"} for name, r in runs.items()}
     with open(os.path.join(output, "summary.json"), "w", encoding="utf-8") as f:
-        json.dump({"runs": summary, "exports": exports}, f, indent=2)
+        json.dump({"seed": args.seed, "runs": summary, "exports": exports, "total_seconds": total_seconds}, f, indent=2)
 
     agree = exports["saved_model_same_predictions"] == rows and exports["tflite_same_predictions"] == rows
     if not agree:

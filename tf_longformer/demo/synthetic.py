@@ -3,16 +3,13 @@
 Nothing is downloaded: sentences come from small word lists and templates, drawn with a seeded
 NumPy generator, so every run of `tools/make_default_model.py` and of the demo sees the same text.
 
-The demo's task (`far_apart_documents`): the question, "what colour does the one on duty
-wear ?", is the same for every document. The opening of the document says who is on duty
-("the guard is on duty ."); only the closing part, at least ~260 tokens of filler later, says
-what people wear, without naming them ("a man in blue passes the gate ."). Each person has
-their own two colours (the guard red or blue, the visitor black or white) and both are seen,
-so the answer needs both ends of the document: the opening alone (which is all a 512-token
-prefix holds) narrows it to the two colours of the one on duty, the closing part alone to the
-two colours worn; either is right half the time, a model that reads the whole document can get
-it right every time. (Each fact is stated 30 times, so that a small model learns the task in a
-few minutes on a CPU.)
+The demo's task (`duty_documents`): the opening of each document says who is on duty ("the
+guard is on duty ."), only its closing part, some 200 tokens of filler later, says what the one
+on duty wears ("the one on duty wears red ."); the label is the pair ("guard in red", one of
+four). Either end alone leaves two of the four labels: the opening (which is all a 512-token
+prefix holds) says who but not the colour, the closing part the colour but not who; a model
+that reads the whole document can get it right every time. (Each fact is stated 40 times, so
+that a small model learns the task in a few minutes on a CPU.)
 
 `long_range_documents` is the earlier, simpler task the examples use: the question ("what
 colour does the guard wear ?") comes first and the answer ("the guard wears blue .") only at
@@ -123,54 +120,47 @@ def long_range_documents(
 
 
 
-#: The demo's task: each person wears one of their own two colours (no colour is shared, so a
-#: colour word alone says whose it is). Label ids are the indexes in `PALETTE_COLOURS`.
-PALETTES = {"guard": ("red", "blue"), "visitor": ("black", "white")}
-PALETTE_COLOURS = tuple(colour for person in PEOPLE for colour in PALETTES[person])
-DUTY_QUESTION = "what colour does the one on duty wear ?"
+#: The demo's labels: who is on duty and what they wear. Label id = 2 * `PEOPLE` index + `COLOURS` index.
+DUTY_LABELS = tuple(f"{person} in {colour}" for person in PEOPLE for colour in COLOURS)
 
 
 def duty_sentence(person: str) -> str:
     return f"the {person} is on duty ."
 
 
-def sighting_sentence(colour: str) -> str:
-    """A fact of the demo's task that names no person: the colour alone says whose it is."""
-    return f"a man in {colour} passes the gate ."
+def duty_colour_sentence(colour: str) -> str:
+    """The closing part's fact: it names the colour but not the person."""
+    return f"the one on duty wears {colour} ."
 
 
-def far_apart_documents(
-    count: int, *, sentences: int = 50, repeats: int = 30, opening: int = 15, closing: int = 15, seed: int = 0
-) -> tuple[list[str], list[str], np.ndarray]:
-    """`count` (question, document, label) triples whose answer needs both ends of the document.
+def duty_documents(
+    count: int, *, sentences: int = 22, repeats: int = 40, opening: int = 3, closing: int = 3, seed: int = 0
+) -> tuple[list[str], np.ndarray]:
+    """`count` (document, label) pairs whose label needs both ends of the document.
 
-    A document is `sentences` filler sentences (~15 tokens each). Among the first `opening` of
+    A document is `sentences` filler sentences (~20 tokens each). Among the first `opening` of
     them, "the guard is on duty ." (or the visitor) is stated `repeats` times; among the last
-    `closing`, each person's colour, one of their own two (`PALETTES`), drawn independently, is
-    stated `repeats` times ("a man in black passes the gate ."). With the defaults: 1,650-1,800
-    tokens, who is on duty within the first ~550 (mostly within the first 512), the colours in
-    the last ~850-950, and at least ~260 tokens (20 filler sentences) between the two. The question is `DUTY_QUESTION`; the label is the colour of the one
-    on duty, `PALETTE_COLOURS.index(colour)`. Labels are balanced (each colour in turn, then
-    shuffled).
+    `closing`, "the one on duty wears red ." (or blue), `repeats` times. The label is the pair
+    (`DUTY_LABELS`: "guard in red", "guard in blue", "visitor in red", "visitor in blue"). With
+    the defaults: ~1,200-1,270 tokens, who is on duty within the first ~450, the colour only
+    after ~640 (so a 512-token prefix holds who but not the colour, and the closing part alone
+    says the colour but not who: either end alone is right half the time). Labels are balanced
+    (each in turn, then shuffled).
     """
     if opening + closing > sentences:
         raise ValueError(f"opening + closing ({opening} + {closing}) must not exceed sentences ({sentences})")
     rng = np.random.default_rng(seed)
-    questions, documents, labels = [], [], np.zeros(count, np.int32)
+    documents, labels = [], np.zeros(count, np.int32)
     for index in range(count):
-        label = index % len(PALETTE_COLOURS)
-        colour = PALETTE_COLOURS[label]
-        on_duty = next(person for person in PEOPLE if colour in PALETTES[person])
-        worn = {person: (colour if person == on_duty else PALETTES[person][rng.integers(2)]) for person in PEOPLE}
+        label = index % len(DUTY_LABELS)
+        person, colour = PEOPLE[label // len(COLOURS)], COLOURS[label % len(COLOURS)]
         body = [sentence(rng) for _ in range(sentences)]
         head, middle, tail = body[:opening], body[opening: sentences - closing], body[sentences - closing:]
         for _ in range(repeats):
-            head.insert(int(rng.integers(len(head) + 1)), duty_sentence(on_duty))
-        for person in PEOPLE:
-            for _ in range(repeats):
-                tail.insert(int(rng.integers(len(tail) + 1)), sighting_sentence(worn[person]))
-        questions.append(DUTY_QUESTION)
+            head.insert(int(rng.integers(len(head) + 1)), duty_sentence(person))
+        for _ in range(repeats):
+            tail.insert(int(rng.integers(len(tail) + 1)), duty_colour_sentence(colour))
         documents.append(" ".join(head + middle + tail))
         labels[index] = label
     order = rng.permutation(count)
-    return [questions[i] for i in order], [documents[i] for i in order], labels[order]
+    return [documents[i] for i in order], labels[order]

@@ -1,0 +1,67 @@
+"""The demo's task needs both ends of each document, and the demo's plumbing runs end to end."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tf_longformer as tfl
+from tf_longformer.demo import paths, synthetic
+from tf_longformer.demo.run import PREFIX_TOKENS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_duty_documents_are_balanced_and_labelled_by_both_ends():
+    documents, labels = synthetic.duty_documents(40, seed=3)
+    assert len(documents) == 40 and np.bincount(labels).tolist() == [10, 10, 10, 10]
+    for document, label in zip(documents, labels):
+        person, colour = synthetic.DUTY_LABELS[label].split(" in ")
+        assert synthetic.DUTY_LABELS.index(f"{person} in {colour}") == label
+        duty, wears = synthetic.duty_sentence(person), synthetic.duty_colour_sentence(colour)
+        assert document.count(duty) == 40 and document.count(wears) == 40
+        assert not any(synthetic.duty_sentence(other) in document for other in synthetic.PEOPLE if other != person)
+        assert not any(synthetic.duty_colour_sentence(other) in document for other in synthetic.COLOURS
+                       if other != colour)
+        assert document.rindex(duty) < document.index(wears)
+
+
+def test_duty_documents_are_seeded():
+    assert synthetic.duty_documents(8, seed=1)[0] == synthetic.duty_documents(8, seed=1)[0]
+    assert synthetic.duty_documents(8, seed=1)[0] != synthetic.duty_documents(8, seed=2)[0]
+
+
+def test_duty_documents_rejects_an_opening_and_closing_longer_than_the_document():
+    with pytest.raises(ValueError, match="must not exceed sentences"):
+        synthetic.duty_documents(4, sentences=5, opening=3, closing=3)
+
+
+def test_a_prefix_holds_who_is_on_duty_and_never_the_colour():
+    """With the default tokenizer, the 512-token prefix the demo compares against has the opening only."""
+    tokenizer = tfl.LongformerTokenizer.from_pretrained(paths.default_model_dir())
+    documents, labels = synthetic.duty_documents(64, seed=0)
+    prefix = tokenizer(documents, truncation=True, max_length=PREFIX_TOKENS)["input_ids"]
+    whole = tokenizer(documents)["input_ids"]
+    for document, prefix_ids, whole_ids in zip(documents, prefix, whole):
+        assert len(whole_ids) > 2 * PREFIX_TOKENS
+        prefix_text = tokenizer.decode(prefix_ids, skip_special_tokens=True)
+        person = next(p for p in synthetic.PEOPLE if synthetic.duty_sentence(p) in document)
+        assert synthetic.duty_sentence(person) in prefix_text
+        assert "wears" not in prefix_text
+
+
+def test_the_demo_runs_end_to_end_in_smoke_mode(tmp_path):
+    """The README's first command, shrunk: both fine-tunes, both exports and their checks, the summary."""
+    process = subprocess.run([sys.executable, "-m", "tf_longformer.demo", "--smoke", "--output", str(tmp_path)],
+                             cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    assert process.returncode == 0, process.stderr[-3000:]
+    assert "summary (smoke run" in process.stdout
+    with open(tmp_path / "summary.json", encoding="utf-8") as f:
+        summary = json.load(f)
+    assert list(summary["runs"]) == ["long (4096)", f"prefix ({PREFIX_TOKENS})"]
+    assert summary["exports"]["saved_model_same_predictions"] == summary["exports"]["rows"]
+    assert summary["exports"]["tflite_same_predictions"] == summary["exports"]["rows"]
+    assert summary["total_seconds"] > 0 and summary["seed"] == 0
