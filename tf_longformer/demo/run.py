@@ -30,29 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from tf_longformer.argument_types import positive_float, positive_int
-
 PREFIX_TOKENS = 512
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = __doc__
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--model", help="checkpoint directory to fine-tune (default: saved_models/default)")
-    parser.add_argument("--output", default=None, help="where exports and the plot go (default: saved_models/demo)")
-    parser.add_argument("--train", type=positive_int, default=256, help="training documents (default 256)")
-    parser.add_argument("--test", type=positive_int, default=64, help="held-out documents (default 64)")
-    parser.add_argument("--epochs", type=positive_int, default=14, help="epochs (default 14)")
-    parser.add_argument("--layers", type=positive_int, default=1,
-                        help="transformer layers taken from the default model (default 1: see `fine_tune`)")
-    parser.add_argument("--sentences", type=positive_int, default=50,
-                        help="filler sentences a document (~15 tokens each; the facts add ~900 tokens)")
-    parser.add_argument("--repeats", type=positive_int, default=30,
-                        help="times each fact is stated (who is on duty; each person's colour)")
-    parser.add_argument("--batch-size", type=positive_int, default=4)
-    parser.add_argument("--learning-rate", type=positive_float, default=2e-3)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--smoke", action="store_true", help="a few tiny documents, one epoch: checks the plumbing only")
 
 
 def encode(tokenizer, questions, documents, max_length: int, multiple: int) -> dict[str, np.ndarray]:
@@ -159,12 +137,6 @@ def check_exports(model, features, output: str) -> dict[str, Any]:
         result[f"{name}_same_predictions"] = int((logits.argmax(-1) == keras_labels).sum())
     result["tflite_mb"] = os.path.getsize(tflite_path) / 2**20
     return result
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tf_longformer.demo")
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
 
 
 def run(args: argparse.Namespace) -> int:

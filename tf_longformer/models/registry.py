@@ -7,7 +7,9 @@ a task name, a class name or a checkpoint's `architectures` to a class asks here
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import json
+import os
+from typing import Iterable
 
 _CLASSES: dict[str, type] = {}
 
@@ -45,3 +47,16 @@ def class_for_architectures(architectures: Iterable[str]) -> type | None:
             continue
     return None
 
+
+
+def class_for_checkpoint(directory: str | os.PathLike) -> type:
+    """The class a checkpoint directory's `config.json` names in `architectures` (else the base model).
+
+    The removed TF classes' names (`TFLongformerFor...`) are read as ours.
+    """
+    config_path = os.path.join(os.fspath(directory), "config.json")
+    architectures = []
+    if os.path.isfile(config_path):
+        with open(config_path, encoding="utf-8") as stream:
+            architectures = json.load(stream).get("architectures") or []
+    return class_for_architectures(architectures) or _CLASSES["base"]
