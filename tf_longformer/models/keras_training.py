@@ -26,8 +26,7 @@ from typing import Any, Mapping
 import tensorflow as tf
 
 from tf_longformer.models import losses
-
-_ID_INPUTS = ("input_ids", "attention_mask", "global_attention_mask", "token_type_ids", "position_ids")
+from tf_longformer.models.inputs import ID_INPUTS
 
 
 def _scale_for_replicas(loss):
@@ -129,7 +128,7 @@ class TaskTrainingMixin:
         # that the model rightly refuses; give the id inputs back their integer dtype.
         if isinstance(data_batch, tuple) and data_batch and isinstance(data_batch[0], Mapping):
             x = {
-                name: tf.cast(value, tf.int32) if name in _ID_INPUTS and value.dtype.is_floating else value
+                name: tf.cast(value, tf.int32) if name in ID_INPUTS and value.dtype.is_floating else value
                 for name, value in data_batch[0].items()
             }
             data_batch = (x,) + tuple(data_batch[1:])

@@ -51,9 +51,6 @@ class LongformerForMaskedLM(LongformerTaskModel):
             name="lm_head",
         )
 
-    def build_head(self):
-        self.lm_head.build((None, None, self.config.hidden_size))
-
     def weight_rows(self):
         return weight_map.masked_lm_rows(self)
 

@@ -79,15 +79,7 @@ class LongformerForMultipleChoice(LongformerTaskModel):
 
     def create_head(self, config):
         self.dropout = keras.layers.Dropout(config.hidden_dropout_prob, dtype=self.dtype_policy)
-        self.classifier = keras.layers.Dense(
-            1,
-            kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
-            dtype=self.dtype_policy,
-            name="classifier",
-        )
-
-    def build_head(self):
-        self.classifier.build((None, self.config.hidden_size))
+        self.classifier = self.reference_dense(1, "classifier")
 
     def weight_rows(self):
         return weight_map.multiple_choice_rows(self)

@@ -49,15 +49,7 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
                 "LongformerForQuestionAnswering needs num_labels=2 (start and end logits). "
                 f"Received: num_labels={config.num_labels}"
             )
-        self.qa_outputs = keras.layers.Dense(
-            config.num_labels,
-            kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
-            dtype=self.dtype_policy,
-            name="qa_outputs",
-        )
-
-    def build_head(self):
-        self.qa_outputs.build((None, None, self.config.hidden_size))
+        self.qa_outputs = self.reference_dense(config.num_labels, "qa_outputs")
 
     def weight_rows(self):
         return weight_map.question_answering_rows(self)

@@ -52,9 +52,6 @@ class LongformerForSequenceClassification(LongformerTaskModel):
             name="classifier",
         )
 
-    def build_head(self):
-        self.classifier.build((None, None, self.config.hidden_size))
-
     def weight_rows(self):
         return weight_map.sequence_classification_rows(self)
 

@@ -1,9 +1,9 @@
 """`LongformerTaskModel`: what the task heads share (backbone, inputs, labels, `call`, config).
 
 A head is a subclass that declares its `spec` (a `TaskSpec`) and fills in a few methods:
-`create_head` (its layers), `build_head`, `head_outputs` (predictions from the backbone's
-outputs), `label_rules` (the label checks) and, when its loss is not cross entropy on
-`logits`, `task_loss`. Everything else (the call, label keywords, automatic global attention,
+`create_head` (its layers), `head_outputs` (predictions from the backbone's outputs),
+`label_rules` (the label checks), `weight_rows` (its reference weight names) and, when its
+loss is not cross entropy on `logits`, `task_loss`. Everything else (the call, label keywords, automatic global attention,
 Keras training, output shapes, export) follows from the spec.
 """
 
@@ -19,7 +19,7 @@ from tf_longformer.config import LongformerConfig
 from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models import labels as label_checks
 from tf_longformer.models.keras_training import TaskTrainingMixin
-from tf_longformer.models.longformer_model import LongformerModel, config_from_argument
+from tf_longformer.models.longformer_model import LongformerModel
 from tf_longformer.models.pretrained import LongformerPreTrainedModel
 from tf_longformer.ops import auto_global
 
@@ -74,30 +74,35 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        self.config = config_from_argument(config)
-        self.max_global_tokens = max_global_tokens
-        self.query_block_size = query_block_size
         self.longformer = LongformerModel(
-            self.config,
+            config,
             add_pooling_layer=self.uses_pooler,
             max_global_tokens=max_global_tokens,
             query_block_size=query_block_size,
             dtype=self.dtype_policy,
             name="longformer",
         )
+        self.config = self.longformer.config
+        self.max_global_tokens = max_global_tokens
+        self.query_block_size = query_block_size
         self.supports_jit = self.longformer.supports_jit
         self.create_head(self.config)
 
     def create_head(self, config: LongformerConfig) -> None:
         """Creates the head's layers (subclasses; `self.dtype_policy` is set)."""
 
+    def reference_dense(self, units: int, name: str) -> keras.layers.Dense:
+        """A dense layer initialised as the reference's linear layers (truncated normal, `initializer_range`)."""
+        initializer = keras.initializers.TruncatedNormal(stddev=self.config.initializer_range)
+        return keras.layers.Dense(units, kernel_initializer=initializer, dtype=self.dtype_policy, name=name)
+
     def build(self, input_shape=None):
         self.longformer.build(None)
-        self.build_head()
+        hidden_states = (None, None, self.config.hidden_size)
+        for layer in self.layers:  # every head layer reads the backbone's hidden states
+            if layer is not self.longformer:
+                layer.build(hidden_states)
         self.built = True
-
-    def build_head(self) -> None:
-        """Builds the head's layers (subclasses)."""
 
     # -- inputs and labels -------------------------------------------------------------------
 

@@ -34,15 +34,7 @@ class LongformerForTokenClassification(LongformerTaskModel):
 
     def create_head(self, config):
         self.dropout = keras.layers.Dropout(config.hidden_dropout_prob, dtype=self.dtype_policy)
-        self.classifier = keras.layers.Dense(
-            config.num_labels,
-            kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
-            dtype=self.dtype_policy,
-            name="classifier",
-        )
-
-    def build_head(self):
-        self.classifier.build((None, None, self.config.hidden_size))
+        self.classifier = self.reference_dense(config.num_labels, "classifier")
 
     def weight_rows(self):
         return weight_map.token_classification_rows(self)
