@@ -16,11 +16,13 @@ import export_cases as cases_lib
 PACKAGE = os.path.dirname(tfl.__file__)
 
 
-def test_every_public_model_is_registered_under_its_task():
-    public = [tfl.LongformerModel, tfl.LongformerForMaskedLM, tfl.LongformerForSequenceClassification,
-              tfl.LongformerForTokenClassification, tfl.LongformerForQuestionAnswering, tfl.LongformerForMultipleChoice]
-    assert [registry.model_class(task) for task in registry.tasks()] == public
-    for cls in public:
+def test_every_registered_model_is_public_and_found_by_task_and_name():
+    tasks = registry.tasks()
+    assert tasks[:6] == ("base", "masked_lm", "sequence_classification", "token_classification",
+                         "question_answering", "multiple_choice")
+    for task in tasks:
+        cls = registry.model_class(task)
+        assert cls.spec.task == task and getattr(tfl, cls.__name__) is cls
         assert registry.model_class(cls.__name__) is cls
         assert registry.model_class("TF" + cls.__name__) is cls  # the removed TF classes' names
     with pytest.raises(ValueError, match="Unknown task or model class 'summarization'"):
