@@ -9,21 +9,15 @@ import keras
 import numpy as np
 
 import tf_longformer as tfl
+from tf_longformer.models import registry
 
 VOCAB = 40
 SEP = 2  # LongformerConfig's default sep_token_id
 WINDOW = 8  # the largest attention window: inputs are padded to a multiple of it
 LENGTHS = (1, 7, WINDOW - 1, WINDOW + 1, 3 * WINDOW)
 BATCHES = (1, 3)
-HEADS = {
-    "base": "LongformerModel",
-    "masked_lm": "LongformerForMaskedLM",
-    "sequence_classification": "LongformerForSequenceClassification",
-    "token_classification": "LongformerForTokenClassification",
-    "question_answering": "LongformerForQuestionAnswering",
-    "multiple_choice": "LongformerForMultipleChoice",
-}
-AUTO_GLOBAL_HEADS = ("sequence_classification", "question_answering", "multiple_choice")
+HEADS = {task: registry.model_class(task) for task in registry.tasks()}
+AUTO_GLOBAL_HEADS = tuple(task for task, cls in HEADS.items() if cls.spec.automatic_global)
 
 
 def tiny_config(task="base", **overrides):
@@ -38,7 +32,7 @@ def tiny_config(task="base", **overrides):
 
 def make_model(task, seed=0, **overrides):
     keras.utils.set_random_seed(seed)
-    model = getattr(tfl, HEADS[task])(tiny_config(task, **overrides))
+    model = HEADS[task](tiny_config(task, **overrides))
     model.build()
     return model
 
@@ -51,7 +45,7 @@ def make_inputs(task, length, batch, seed=0, with_global=True):
     """int32 inputs: a separator at position min(3, length - 1) of every row (so automatic
     global attention applies), padding at the end of row 1, global tokens on some rows."""
     rng = np.random.default_rng(seed * 1000 + length * 10 + batch)
-    shape = (batch, 2, length) if task == "multiple_choice" else (batch, length)
+    shape = (batch, 2, length) if HEADS[task].spec.input_rank == 3 else (batch, length)
     ids = rng.integers(3, VOCAB, size=shape).astype(np.int32)
     ids[..., 0] = 0
     ids[..., min(3, length - 1)] = SEP

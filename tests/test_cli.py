@@ -152,7 +152,7 @@ def test_predict_agrees_across_checkpoint_savedmodel_and_tflite(trained, capsys,
 
 
 def test_bench_runs_the_quick_suite(monkeypatch, capsys):
-    from tf_longformer import bench
+    from tf_longformer.cli import bench
 
     calls = []
     monkeypatch.setattr(bench.subprocess, "call", lambda command, cwd: calls.append((command, cwd)) or 0)

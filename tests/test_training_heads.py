@@ -33,6 +33,6 @@ def test_fit_evaluate_predict_with_the_heads_own_loss(task):
 
     predicted = model.predict(data.map(lambda x, y: x), verbose=0)
     first = model(next(iter(data))[0])
-    for name in model.prediction_names:
+    for name in model.spec.outputs:
         assert predicted[name].shape[0] == 8
         np.testing.assert_allclose(predicted[name][:4], first[name], atol=1e-5)

@@ -18,16 +18,15 @@ import numpy as np
 
 from tf_longformer.checkpoints import files, writer
 from tf_longformer.config import CONFIG_NAME, LongformerConfig
+from tf_longformer.models import registry
 
-_ARCHITECTURES = {
-    "RobertaModel": "LongformerModel",
-    "RobertaForMaskedLM": "LongformerForMaskedLM",
-    "RobertaForSequenceClassification": "LongformerForSequenceClassification",
-    "RobertaForTokenClassification": "LongformerForTokenClassification",
-    "RobertaForQuestionAnswering": "LongformerForQuestionAnswering",
-    "RobertaForMultipleChoice": "LongformerForMultipleChoice",
-}
 _LOCAL_PROJECTION = re.compile(r"^(.*\.attention\.self\.)(query|key|value)\.(weight|bias)$")
+
+
+def longformer_architecture(name: str) -> str:
+    """`RobertaForX` -> `LongformerForX` where that model exists; other names are kept."""
+    renamed = name.replace("Roberta", "Longformer", 1)
+    return renamed if registry.class_for_architectures([renamed]) is not None else name
 
 
 def tile_position_table(table: np.ndarray, rows: int, reserved: int) -> np.ndarray:
@@ -96,7 +95,7 @@ def convert_roberta_to_longformer(
         model_type="longformer",
         max_position_embeddings=rows,
         attention_window=[attention_window] * source.num_hidden_layers,
-        architectures=[_ARCHITECTURES.get(a, a) for a in source.extra.get("architectures", ["RobertaModel"])],
+        architectures=[longformer_architecture(a) for a in source.extra.get("architectures", ["RobertaModel"])],
     )
     config = LongformerConfig.from_dict(values)
     writer.write_checkpoint(out_dir, config.to_dict(), converted)

@@ -29,29 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from tf_longformer.argument_types import positive_float, positive_int
-
 PREFIX_TOKENS = 512
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = __doc__
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--model", help="checkpoint directory to fine-tune (default: saved_models/default)")
-    parser.add_argument("--output", default=None, help="where exports and the plot go (default: saved_models/demo)")
-    parser.add_argument("--train", type=positive_int, default=1024, help="training documents (default 1024)")
-    parser.add_argument("--test", type=positive_int, default=128, help="held-out documents (default 128)")
-    parser.add_argument("--epochs", type=positive_int, default=4, help="epochs (default 4)")
-    parser.add_argument("--layers", type=positive_int, default=1,
-                        help="transformer layers taken from the default model (default 1: see `fine_tune`)")
-    parser.add_argument("--sentences", type=positive_int, default=22,
-                        help="filler sentences a document (~20 tokens each; the facts add ~560 tokens)")
-    parser.add_argument("--repeats", type=positive_int, default=40,
-                        help="times each fact is stated (who is on duty; what they wear)")
-    parser.add_argument("--batch-size", type=positive_int, default=4)
-    parser.add_argument("--learning-rate", type=positive_float, default=5e-4)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--smoke", action="store_true", help="a few tiny documents, one epoch: checks the plumbing only")
 
 
 def encode(tokenizer, documents, max_length: int, multiple: int) -> dict[str, np.ndarray]:
@@ -160,12 +138,6 @@ def check_exports(model, features, output: str) -> dict[str, Any]:
         result[f"{name}_same_predictions"] = int((logits.argmax(-1) == keras_labels).sum())
     result["tflite_mb"] = os.path.getsize(tflite_path) / 2**20
     return result
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tf_longformer.demo")
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Callable, Mapping, Sequence
 
@@ -12,17 +13,37 @@ from tf_longformer.export.signatures import (
     DEFAULT_SIGNATURE,
     ExportError,
     default_model_name,
+    head_spec,
     serving_functions,
     serving_module,
 )
 
 #: The endpoint name Keras' `model.export` gives the forward pass (`reloaded.serve(...)`).
 KERAS_ENDPOINT = "serve"
+#: What was exported (`{"task", "model_class"}`), beside the SavedModel: TF Serving and
+#: `tf.saved_model.load` ignore `assets.extra/`; `exported_task` reads it back.
+METADATA_FILE = os.path.join("assets.extra", "tf_longformer.json")
 
 
 def _write(module: tf.Module, directory: str, functions: Mapping[str, Any]) -> None:
     """Writes the SavedModel (a seam the tests use to simulate a failure mid-way)."""
     tf.saved_model.save(module, directory, signatures=dict(functions))
+
+
+def _write_metadata(model: Any, directory: str) -> None:
+    path = os.path.join(directory, METADATA_FILE)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as stream:
+        json.dump({"task": head_spec(model).task, "model_class": type(model).__name__}, stream)
+
+
+def exported_task(directory: str | os.PathLike) -> str | None:
+    """The task a SavedModel written by this package records (None for other or older exports)."""
+    path = os.path.join(os.fspath(directory), METADATA_FILE)
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as stream:
+        return json.load(stream).get("task")
 
 
 def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | None = None) -> str:
@@ -38,6 +59,7 @@ def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | Non
     target = os.fspath(filepath)
     with atomic.atomic_directory(target, overwrite=True, what="Export directory") as temporary:
         _write(module, temporary, functions)
+        _write_metadata(model, temporary)
     if verbose is None or verbose:
         described = "; ".join(
             f"{name}({', '.join(spec.name for spec in tf.nest.flatten(function.structured_input_signature))}) -> "
@@ -70,6 +92,8 @@ def saved_model(
     `serving_auto_global` without `global_attention_mask`: global attention is then placed
     inside the graph as the reference does (a QA or multiple-choice row without a separator
     fails the request with the model's error message).
+
+    The task is recorded beside it (`METADATA_FILE`), so `load_predictor` knows the head.
 
     The write is atomic: the SavedModel is written to a hidden directory beside the version
     directory and renamed into place, so a server polling `<model_name>/` never sees a
@@ -107,4 +131,5 @@ def saved_model(
     module = serving_module(model, functions)
     with atomic.atomic_directory(target, overwrite=overwrite, what="Version directory") as temporary:
         _write(module, temporary, functions)
+        _write_metadata(model, temporary)
     return os.path.abspath(target)

@@ -2,7 +2,8 @@
 
 Each signature is a `tf.function` over int32 inputs whose batch and length are free
 (`[None, None]`; `[None, None, None]` for multiple choice, whose inputs carry a
-`num_choices` axis). Outputs are float32 and named after the head's output fields:
+`num_choices` axis). Outputs are float32 and named after the head's output fields (the
+`outputs` of the class's `TaskSpec`):
 
 | model | outputs |
 |---|---|
@@ -15,19 +16,20 @@ Each signature is a `tf.function` over int32 inputs whose batch and length are f
 
 `serving_default` takes `input_ids`, `attention_mask` and `global_attention_mask` and uses
 the global mask exactly as given (all zeros means no global token, as in the Keras model).
-Heads with automatic global attention (question answering, sequence classification,
-multiple choice) also get `serving_auto_global`, without `global_attention_mask`: the head
-then puts global attention where the reference does, inside the graph.
+Heads with automatic global attention (`TaskSpec.automatic_global`: question answering,
+sequence classification, multiple choice) also get `serving_auto_global`, without
+`global_attention_mask`: the head then puts global attention where the reference does,
+inside the graph.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import tensorflow as tf
 
-from tf_longformer import models
+from tf_longformer.models.task_spec import TaskSpec
 from tf_longformer.ops import global_tokens
 
 DEFAULT_SIGNATURE = "serving_default"
@@ -39,34 +41,15 @@ class ExportError(ValueError):
     """An export that cannot be done as asked (bad argument, unsupported op, existing target)."""
 
 
-class HeadSpec(NamedTuple):
-    outputs: tuple[str, ...]
-    automatic_global: bool
-    input_rank: int = 2
-
-
-# Most specific first: every head is a LongformerPreTrainedModel, none is a LongformerModel.
-_HEADS: tuple[tuple[type, HeadSpec], ...] = (
-    (models.LongformerForQuestionAnswering, HeadSpec(("start_logits", "end_logits"), True)),
-    (models.LongformerForSequenceClassification, HeadSpec(("logits",), True)),
-    (models.LongformerForMultipleChoice, HeadSpec(("logits",), True, input_rank=3)),
-    (models.LongformerForTokenClassification, HeadSpec(("logits",), False)),
-    (models.LongformerForMaskedLM, HeadSpec(("logits",), False)),
-)
-
-
-def head_spec(model: Any) -> HeadSpec:
-    """The outputs and input form of `model`'s signatures; `ExportError` for other models."""
-    for cls, spec in _HEADS:
-        if isinstance(model, cls):
-            return spec
-    if isinstance(model, models.LongformerModel):
-        outputs = ("last_hidden_state", "pooler_output") if model.pooler is not None else ("last_hidden_state",)
-        return HeadSpec(outputs, False)
-    raise ExportError(
-        "Export takes a tf_longformer model (LongformerModel or one of the Longformer...For... heads). "
-        f"Received: model of type {type(model).__name__}"
-    )
+def head_spec(model: Any) -> TaskSpec:
+    """The spec of `model` (its outputs, input rank, automatic global rule); `ExportError` for other models."""
+    spec = getattr(model, "task_spec", None)
+    if not isinstance(spec, TaskSpec):
+        raise ExportError(
+            "Export takes a tf_longformer model (LongformerModel or one of the Longformer...For... heads). "
+            f"Received: model of type {type(model).__name__}"
+        )
+    return spec
 
 
 def default_model_name(model: Any) -> str:
@@ -74,7 +57,7 @@ def default_model_name(model: Any) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", type(model).__name__).lower()
 
 
-def _input_specs(spec: HeadSpec, names: Sequence[str], sequence_length: int | None) -> list[tf.TensorSpec]:
+def _input_specs(spec: TaskSpec, names: Sequence[str], sequence_length: int | None) -> list[tf.TensorSpec]:
     shape = [None] * (spec.input_rank - 1) + [sequence_length]
     return [tf.TensorSpec(shape, tf.int32, name=name) for name in names]
 

@@ -19,15 +19,11 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-TASKS = ("base", "masked_lm", "sequence_classification", "token_classification", "question_answering")
-_CLASS_TASKS = {
-    "LongformerModel": "base",
-    "LongformerForMaskedLM": "masked_lm",
-    "LongformerForSequenceClassification": "sequence_classification",
-    "LongformerForTokenClassification": "token_classification",
-    "LongformerForQuestionAnswering": "question_answering",
-    "LongformerForMultipleChoice": "multiple_choice",
-}
+from tf_longformer.export.saved_model import exported_task
+from tf_longformer.models import registry
+
+#: The tasks `predict` handles: those taking one text (or question and text) per example.
+TASKS = tuple(task for task in registry.tasks() if registry.model_class(task).spec.input_rank == 2)
 _TOKENIZER_FILES = ("tokenizer.json", "vocab.json")
 
 
@@ -116,7 +112,7 @@ class Predictor:
         return {k: np.asarray(v) for k, v in self._run(features).items()}
 
     def encode(self, text: str, question: str | None = None) -> Any:
-        kind = {"sequence_classification": "classification", "question_answering": "question_answering"}.get(self.task)
+        kind = registry.model_class(self.task).spec.automatic_global
         if self.task == "question_answering":
             if not question:
                 raise ValueError("question answering needs a question (--question).")
@@ -159,8 +155,12 @@ class Predictor:
                     masks.append({"position": position, "predictions": [
                         {"token": self.tokenizer.decode([int(t)]), "score": round(float(probs[position, t]), 6)} for t in top]})
             return {"masks": masks}
-        hidden = out.get("pooler_output", out["last_hidden_state"][:, 0])
-        return {"tokens": len(encoding["input_ids"]), "embedding": [round(float(v), 6) for v in hidden[0]]}
+        if self.task == "base":
+            hidden = out.get("pooler_output", out["last_hidden_state"][:, 0])
+            return {"tokens": len(encoding["input_ids"]), "embedding": [round(float(v), 6) for v in hidden[0]]}
+        # A head without a result format of its own: its outputs (as the spec names them) as lists.
+        outputs = registry.model_class(self.task).spec.outputs
+        return {name: np.round(out[name][0].astype(np.float64), 6).tolist() for name in outputs}
 
     def _label(self, index: int) -> str:
         return self.id2label.get(index, f"LABEL_{index}")
@@ -181,6 +181,7 @@ class Predictor:
 
 
 def _task_of_outputs(names: set[str], logits_rank: int | None, logits_width: int | None, vocab: int) -> str:
+    """The task of an export that does not record it (TFLite, older SavedModels), from its outputs."""
     if "start_logits" in names:
         return "question_answering"
     if "last_hidden_state" in names or "pooler_output" in names:
@@ -209,24 +210,21 @@ def load_predictor(path: str, *, task: str | None = None, tokenizer: str | None 
     if form in ("checkpoint", "keras"):
         import keras
 
-        import tf_longformer as tfl
-        from tf_longformer.export.command import model_class_name
-
         if form == "checkpoint":
-            model = getattr(tfl, model_class_name(path, "auto")).from_pretrained(path)
+            model = registry.class_for_checkpoint(path).from_pretrained(path)
         else:
             model = keras.saving.load_model(path)
             id2label = model.config.id2label
             limit = max_length or model.config.max_sequence_length
-        found = _CLASS_TASKS.get(type(model).__name__, "base")
-        if found == "multiple_choice":
-            raise ValueError("predict does not handle multiple-choice models (they take one text per choice).")
+        found = model.task_spec.task
+        if found not in TASKS:
+            raise ValueError(f"predict does not handle {found} models (they do not take one text per example).")
         id2label = id2label or model.config.id2label
+        output_names = tuple(model.task_spec.outputs)
 
         def run(features):
             result = model(features, training=False)
-            return {k: v.numpy() for k, v in result.items() if v is not None and k in
-                    ("logits", "start_logits", "end_logits", "last_hidden_state", "pooler_output")}
+            return {k: v.numpy() for k, v in result.items() if v is not None and k in output_names}
 
         return Predictor(run, tok, task or found, id2label, form, limit)
 
@@ -241,6 +239,10 @@ def load_predictor(path: str, *, task: str | None = None, tokenizer: str | None 
             result = signature(**{k: tf.constant(v) for k, v in features.items()})
             return {k: v.numpy() for k, v in result.items()}
 
+        recorded = exported_task(directory)
+        if recorded is not None:
+            return Predictor(run, tok, task or recorded, id2label, form, limit)
+        # Exports written before the task was recorded: tell the task from the outputs.
         outputs = signature.structured_outputs
         logits = outputs.get("logits")
         rank = len(logits.shape) if logits is not None else None

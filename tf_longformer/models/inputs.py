@@ -22,7 +22,8 @@ INPUT_NAMES = (
     "position_ids",
     "inputs_embeds",
 )
-_ID_INPUTS = ("input_ids", "attention_mask", "global_attention_mask", "token_type_ids", "position_ids")
+#: The inputs holding integers (ids and masks); `inputs_embeds` is the one float input.
+ID_INPUTS = ("input_ids", "attention_mask", "global_attention_mask", "token_type_ids", "position_ids")
 _MASK_INPUTS = ("attention_mask", "global_attention_mask")
 
 
@@ -91,7 +92,7 @@ def validate_and_fill(
         raise ValueError("Pass `input_ids` (token ids [batch, length]) or `inputs_embeds` ([batch, length, hidden]).")
 
     tensors: dict[str, tf.Tensor | None] = {}
-    for name in _ID_INPUTS:
+    for name in ID_INPUTS:
         value = values[name]
         if value is None:
             tensors[name] = None
@@ -122,7 +123,7 @@ def validate_and_fill(
     reference = tensors["input_ids"] if input_ids is not None else inputs_embeds
     shape = tf.shape(reference)[:2]
     static_shape = reference.shape[:2]
-    for name in _ID_INPUTS[1:]:
+    for name in ID_INPUTS[1:]:
         tensor = tensors[name]
         if tensor is not None and not tensor.shape.is_compatible_with(static_shape):
             raise ValueError(

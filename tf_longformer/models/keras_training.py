@@ -26,8 +26,7 @@ from typing import Any, Mapping
 import tensorflow as tf
 
 from tf_longformer.models import losses
-
-_ID_INPUTS = ("input_ids", "attention_mask", "global_attention_mask", "token_type_ids", "position_ids")
+from tf_longformer.models.inputs import ID_INPUTS
 
 
 def _scale_for_replicas(loss):
@@ -39,13 +38,10 @@ def _scale_for_replicas(loss):
 class TaskTrainingMixin:
     """Keras training hooks for a task head (mixed into `LongformerTaskModel`).
 
-    Subclasses set `label_names` (call arguments holding labels), `prediction_names` (the
-    output fields Keras losses and metrics see, in the same order as `label_names`) and
-    override `task_loss` when their loss is not cross entropy on `logits`.
+    The head's `spec` names its labels (`label_names`) and the outputs Keras losses and
+    metrics see (`outputs`, in the same order); heads override `task_loss` when their loss
+    is not cross entropy on `logits`.
     """
-
-    label_names: tuple[str, ...] = ("labels",)
-    prediction_names: tuple[str, ...] = ("logits",)
 
     # -- the head's own loss -----------------------------------------------------------------
 
@@ -55,7 +51,7 @@ class TaskTrainingMixin:
 
     def loss_from_labels(self, predictions: Mapping[str, Any], labels: Mapping[str, Any]):
         """`task_loss`, or None unless every label is given (what the heads' `call` returns)."""
-        if any(labels.get(name) is None for name in self.label_names):
+        if any(labels.get(name) is None for name in self.spec.label_names):
             return None
         return self.task_loss(predictions, labels)
 
@@ -63,13 +59,13 @@ class TaskTrainingMixin:
 
     def head_labels(self, y) -> dict[str, Any]:
         """Keras `y` -> `{label name: tensor}`; accepts label or prediction names as keys."""
-        names = self.label_names
+        names, predictions = self.spec.label_names, tuple(self.spec.outputs)
         if isinstance(y, Mapping):
-            renamed = dict(zip(self.prediction_names, names))
+            renamed = dict(zip(predictions, names))
             labels = {renamed.get(key, key): value for key, value in y.items()}
             if set(labels) != set(names):
                 raise ValueError(
-                    f"{type(self).__name__} takes labels {list(names)} (or {list(self.prediction_names)}); "
+                    f"{type(self).__name__} takes labels {list(names)} (or {list(predictions)}); "
                     f"got keys {sorted(y)}."
                 )
             return labels
@@ -89,17 +85,19 @@ class TaskTrainingMixin:
         if y is None:
             return None
         labels = self.head_labels(y)
-        if len(self.prediction_names) == 1:
-            return labels[self.label_names[0]]
-        return {pred: labels[label] for pred, label in zip(self.prediction_names, self.label_names)}
+        predictions, names = tuple(self.spec.outputs), self.spec.label_names
+        if len(predictions) == 1:
+            return labels[names[0]]
+        return {pred: labels[label] for pred, label in zip(predictions, names)}
 
     def keras_predictions(self, y_pred):
         """The output dict -> the tensor(s) Keras losses and metrics see."""
         if not isinstance(y_pred, Mapping):
             return y_pred
-        if len(self.prediction_names) == 1:
-            return y_pred[self.prediction_names[0]]
-        return {name: y_pred[name] for name in self.prediction_names}
+        predictions = tuple(self.spec.outputs)
+        if len(predictions) == 1:
+            return y_pred[predictions[0]]
+        return {name: y_pred[name] for name in predictions}
 
     # -- Keras hooks ---------------------------------------------------------------------------
 
@@ -118,7 +116,7 @@ class TaskTrainingMixin:
             loss = y_pred["loss"]  # labels were given inside the input dict
         else:
             raise ValueError(
-                f"No loss to compute: give labels as `y` ({list(self.label_names)}) or pass `loss=` to compile()."
+                f"No loss to compute: give labels as `y` ({list(self.spec.label_names)}) or pass `loss=` to compile()."
             )
         loss = _scale_for_replicas(tf.cast(loss, "float32"))
         extra = [_scale_for_replicas(tf.cast(value, "float32")) for value in self.losses]
@@ -130,7 +128,7 @@ class TaskTrainingMixin:
         # that the model rightly refuses; give the id inputs back their integer dtype.
         if isinstance(data_batch, tuple) and data_batch and isinstance(data_batch[0], Mapping):
             x = {
-                name: tf.cast(value, tf.int32) if name in _ID_INPUTS and value.dtype.is_floating else value
+                name: tf.cast(value, tf.int32) if name in ID_INPUTS and value.dtype.is_floating else value
                 for name, value in data_batch[0].items()
             }
             data_batch = (x,) + tuple(data_batch[1:])

@@ -13,11 +13,32 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import tensorflow as tf
 
-from tf_longformer.models.losses import IGNORE_INDEX
+#: The label value that takes no part in a loss (the reference's -100).
+IGNORE_INDEX = -100
 
 
 def _describe(layout: Sequence[Any]) -> str:
     return "[" + ", ".join(str(axis) for axis in layout) + "]"
+
+
+def checked_class_ids(labels: tf.Tensor, num_classes: Any, described: str) -> tf.Tensor:
+    """`labels` after checking every value is a class id in [0, num_classes) or `IGNORE_INDEX`.
+
+    Eagerly a bad value raises `ValueError` naming it and its index; in a graph the check is
+    a `tf.debugging` assertion with the same message. `described` starts the message
+    (e.g. "`labels` of LongformerForTokenClassification").
+    """
+    message = f"{described} must hold class ids in [0, number of classes) or {IGNORE_INDEX} (ignored)."
+    limit = tf.cast(num_classes, labels.dtype)
+    valid = tf.logical_or(tf.equal(labels, IGNORE_INDEX), tf.logical_and(labels >= 0, labels < limit))
+    if tf.executing_eagerly():
+        bad = np.argwhere(~valid.numpy())
+        if bad.size:
+            where = tuple(int(i) for i in bad[0])
+            raise ValueError(f"{message} Found {labels.numpy()[where]} at {list(where)} with {int(num_classes)} classes.")
+        return labels
+    with tf.control_dependencies([tf.debugging.Assert(tf.reduce_all(valid), [message])]):
+        return tf.identity(labels)
 
 
 def check_labels(
@@ -54,24 +75,16 @@ def check_labels(
     if isinstance(num_classes, str):
         num_classes = sizes[num_classes]
     wanted = [[sizes.get(axis, axis) if isinstance(axis, str) else axis for axis in layout] for layout in matching]
-    valid = None
-    if num_classes is not None:
-        value_message = f"`{name}` of {head} must hold class ids in [0, number of classes) or {IGNORE_INDEX} (ignored)."
-        limit = tf.cast(num_classes, tensor.dtype)
-        valid = tf.logical_or(tf.equal(tensor, IGNORE_INDEX), tf.logical_and(tensor >= 0, tensor < limit))
+    tensor = _checked_shape(tensor, wanted, shape_message)
+    return tensor if num_classes is None else checked_class_ids(tensor, num_classes, f"`{name}` of {head}")
 
+
+def _checked_shape(tensor: tf.Tensor, wanted: list[list[Any]], shape_message: str) -> tf.Tensor:
+    """`tensor` after checking its shape is one of `wanted` (sizes: ints or scalar tensors)."""
     if tf.executing_eagerly():
         want = tuple(int(size) for size in wanted[0])
         if tuple(tensor.shape) != want:
             raise ValueError(f"{shape_message}: {_describe(want)} here, got shape {tuple(tensor.shape)}.")
-        if valid is not None:
-            bad = np.argwhere(~valid.numpy())
-            if bad.size:
-                where = tuple(int(i) for i in bad[0])
-                raise ValueError(
-                    f"{value_message} Found {tensor.numpy()[where]} at {list(where)} "
-                    f"with {int(num_classes)} classes."
-                )
         return tensor
 
     # In a graph the rank may be unknown too (Keras relaxes shapes when it retraces).
@@ -84,8 +97,5 @@ def check_labels(
         )
         for layout in wanted
     ]
-    checks = [tf.debugging.Assert(tf.reduce_any(tf.stack(fits)), [shape_message + "."])]
-    if valid is not None:
-        checks.append(tf.debugging.Assert(tf.reduce_all(valid), [value_message]))
-    with tf.control_dependencies(checks):
+    with tf.control_dependencies([tf.debugging.Assert(tf.reduce_any(tf.stack(fits)), [shape_message + "."])]):
         return tf.identity(tensor)

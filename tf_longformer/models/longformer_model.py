@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 import keras
 import tensorflow as tf
@@ -13,6 +13,7 @@ from tf_longformer.layers.encoder import LongformerEncoder
 from tf_longformer.layers.pooler import LongformerPooler
 from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models.pretrained import LongformerPreTrainedModel
+from tf_longformer.models.task_spec import TaskSpec
 from tf_longformer.ops import masks as mask_ops
 from tf_longformer.outputs import LongformerBaseModelOutputWithPooling
 
@@ -63,6 +64,13 @@ class LongformerModel(LongformerPreTrainedModel):
         >>> out.last_hidden_state.shape
         TensorShape([1, 4, 32])
     """
+
+    spec = TaskSpec(
+        task="base",
+        output_class=LongformerBaseModelOutputWithPooling,
+        outputs={"last_hidden_state": ("batch", "length", "hidden_size"), "pooler_output": ("batch", "hidden_size")},
+        label_names=(),
+    )
 
     def __init__(
         self,
@@ -126,20 +134,18 @@ class LongformerModel(LongformerPreTrainedModel):
             self.pooler.build(hidden_shape)
         self.built = True
 
-    def compute_output_shape(self, input_shape=None) -> dict[str, tuple]:
-        """Output shapes from the shape of `input_ids` ([batch, length]) or a dict of input shapes."""
-        batch, length = model_inputs.leading_axes(input_shape)
-        hidden = self.config.hidden_size
-        shapes = {"last_hidden_state": (batch, length, hidden)}
+    @property
+    def task_spec(self) -> TaskSpec:
+        """The class's spec, without `pooler_output` when the model has no pooler."""
         if self.pooler is not None:
-            shapes["pooler_output"] = (batch, hidden)
-        return shapes
+            return self.spec
+        return self.spec._replace(outputs={"last_hidden_state": self.spec.outputs["last_hidden_state"]})
 
-    def prepare_inputs(self, input_ids=None, **named) -> model_inputs.ModelInputs:
-        """Unpacks (dict or keywords), validates and fills the inputs; raises on bad input."""
+    def prepare_inputs(self, values: Mapping[str, Any]) -> model_inputs.ModelInputs:
+        """Validates and fills the inputs (`{name: value or None}` for `INPUT_NAMES`); raises on bad input."""
         config = self.config
         return model_inputs.validate_and_fill(
-            model_inputs.unpack_inputs(input_ids, **named),
+            values,
             vocab_size=config.vocab_size,
             type_vocab_size=config.type_vocab_size,
             hidden_size=config.hidden_size,
@@ -159,7 +165,7 @@ class LongformerModel(LongformerPreTrainedModel):
         output_hidden_states: bool = False,
         training=None,
     ):
-        inputs = self.prepare_inputs(
+        values = model_inputs.unpack_inputs(
             input_ids,
             attention_mask=attention_mask,
             global_attention_mask=global_attention_mask,
@@ -167,7 +173,7 @@ class LongformerModel(LongformerPreTrainedModel):
             position_ids=position_ids,
             inputs_embeds=inputs_embeds,
         )
-        return self.encode(inputs, output_attentions, output_hidden_states, training)
+        return self.encode(self.prepare_inputs(values), output_attentions, output_hidden_states, training)
 
     def encode(
         self, inputs: model_inputs.ModelInputs, output_attentions=False, output_hidden_states=False, training=None

@@ -6,40 +6,19 @@ All losses are computed in float32 and return a 0-d tensor. Like PyTorch's mean-
 
 from __future__ import annotations
 
-import numpy as np
 import tensorflow as tf
 
-IGNORE_INDEX = -100
-
-PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
+from tf_longformer.models.labels import IGNORE_INDEX, checked_class_ids
 
 
-def _check_class_labels(labels: tf.Tensor, num_classes, ignore_index: int, name: str) -> tf.Tensor:
-    """Labels must be class ids in [0, num_classes) or `ignore_index` (PyTorch raises otherwise)."""
-    num_classes = tf.cast(num_classes, labels.dtype)
-    valid = tf.logical_or(
-        tf.equal(labels, ignore_index), tf.logical_and(labels >= 0, labels < num_classes)
-    )
-    message = f"`{name}` must hold class ids in [0, number of classes) or {ignore_index} (ignored)."
-    if tf.executing_eagerly():
-        bad = np.argwhere(~valid.numpy())
-        if bad.size:
-            where = tuple(int(i) for i in bad[0])
-            raise ValueError(
-                f"{message} Found {labels.numpy()[where]} at {list(where)} with {int(num_classes)} classes."
-            )
-        return labels
-    with tf.control_dependencies([tf.debugging.Assert(tf.reduce_all(valid), [message])]):
-        return tf.identity(labels)
-
-
-def cross_entropy(logits: tf.Tensor, labels: tf.Tensor, ignore_index: int = IGNORE_INDEX, name: str = "labels") -> tf.Tensor:
-    """Mean softmax cross entropy over the labels that are not `ignore_index`.
+def cross_entropy(logits: tf.Tensor, labels: tf.Tensor, name: str = "labels") -> tf.Tensor:
+    """Mean softmax cross entropy over the labels that are not `IGNORE_INDEX`.
 
     Args:
         logits: [..., num_classes]; flattened to [N, num_classes] as the reference's `.view`.
-        labels: int class ids with N elements in total.
-        ignore_index: label value that contributes nothing (the reference's -100).
+        labels: int class ids with N elements in total; `IGNORE_INDEX` (-100) contributes nothing
+            (PyTorch raises on any other value outside [0, num_classes), and so do we).
+        name: the labels' argument, for the error message.
 
     Returns:
         0-d float32; NaN when every label is ignored (as PyTorch).
@@ -47,12 +26,8 @@ def cross_entropy(logits: tf.Tensor, labels: tf.Tensor, ignore_index: int = IGNO
     num_classes = tf.shape(logits)[-1]
     logits = tf.reshape(tf.cast(logits, tf.float32), [-1, num_classes])
     labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
-    labels = _check_class_labels(labels, num_classes, ignore_index, name)
-    keep = tf.not_equal(labels, ignore_index)
-    safe_labels = tf.where(keep, labels, tf.zeros_like(labels))
-    per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=safe_labels, logits=logits)
-    weights = tf.cast(keep, tf.float32)
-    return tf.reduce_sum(per_example * weights) / tf.reduce_sum(weights)
+    labels = checked_class_ids(labels, num_classes, f"`{name}`")
+    return cross_entropy_ignoring(logits, labels, IGNORE_INDEX)
 
 
 def question_answering_loss(start_logits, end_logits, start_positions, end_positions) -> tf.Tensor:

@@ -6,8 +6,8 @@ import keras
 
 from tf_longformer.checkpoints import weight_map
 from tf_longformer.layers.heads import LongformerLMHead
-from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models.task_model import LongformerTaskModel
+from tf_longformer.models.task_spec import TaskSpec
 from tf_longformer.outputs import LongformerMaskedLMOutput
 
 
@@ -35,11 +35,13 @@ class LongformerForMaskedLM(LongformerTaskModel):
         >>> out.loss, out.logits.shape
     """
 
-    output_class = LongformerMaskedLMOutput
+    spec = TaskSpec(
+        task="masked_lm",
+        output_class=LongformerMaskedLMOutput,
+        outputs={"logits": ("batch", "length", "vocab_size")},
+    )
 
-    def __init__(self, config, max_global_tokens=None, query_block_size=None, **kwargs):
-        super().__init__(config, max_global_tokens, query_block_size, **kwargs)
-        config = self.config
+    def create_head(self, config):
         self.lm_head = LongformerLMHead(
             config.vocab_size,
             config.hidden_size,
@@ -49,19 +51,11 @@ class LongformerForMaskedLM(LongformerTaskModel):
             name="lm_head",
         )
 
-    def build_head(self):
-        self.lm_head.build((None, None, self.config.hidden_size))
-
     def weight_rows(self):
         return weight_map.masked_lm_rows(self)
 
     def label_rules(self, labels):
         return {"labels": dict(layouts=[("batch", "length")], integer=True, num_classes=self.config.vocab_size)}
-
-    def compute_output_shape(self, input_shape=None) -> dict[str, tuple]:
-        """Output shapes from the shape of `input_ids` ([batch, length]) or a dict of input shapes."""
-        batch, length = model_inputs.leading_axes(input_shape)
-        return {"logits": (batch, length, self.config.vocab_size)}
 
     def head_outputs(self, outputs, sizes, training):
         embeddings = self.longformer.embeddings.word_embeddings.embeddings  # the tied decoder

@@ -6,9 +6,8 @@ import keras
 import tensorflow as tf
 
 from tf_longformer.checkpoints import weight_map
-from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models.task_model import LongformerTaskModel
-from tf_longformer.ops import auto_global
+from tf_longformer.models.task_spec import TaskSpec
 from tf_longformer.outputs import LongformerMultipleChoiceModelOutput
 
 
@@ -69,39 +68,26 @@ class LongformerForMultipleChoice(LongformerTaskModel):
         Hidden states and attentions are those of the flattened [batch * num_choices] batch.
     """
 
+    spec = TaskSpec(
+        task="multiple_choice",
+        output_class=LongformerMultipleChoiceModelOutput,
+        outputs={"logits": ("batch", "num_choices")},
+        automatic_global="multiple_choice",
+        input_axes=("batch", "num_choices", "length"),
+    )
     uses_pooler = True
-    output_class = LongformerMultipleChoiceModelOutput
 
-    def __init__(self, config, max_global_tokens=None, query_block_size=None, **kwargs):
-        super().__init__(config, max_global_tokens, query_block_size, **kwargs)
-        config = self.config
+    def create_head(self, config):
         self.dropout = keras.layers.Dropout(config.hidden_dropout_prob, dtype=self.dtype_policy)
-        self.classifier = keras.layers.Dense(
-            1,
-            kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
-            dtype=self.dtype_policy,
-            name="classifier",
-        )
-
-    def build_head(self):
-        self.classifier.build((None, self.config.hidden_size))
+        self.classifier = self.reference_dense(1, "classifier")
 
     def weight_rows(self):
         return weight_map.multiple_choice_rows(self)
 
-    def automatic_global_attention(self, inputs):
-        """Global attention on the tokens after (first separator + 1)."""
-        if inputs.input_ids is None:
-            self.warn_no_automatic_global("LongformerForMultipleChoice")
-            return None
-        sep = self.config.sep_token_id
-        mask = auto_global.multiple_choice_global_mask(inputs.input_ids, sep)
-        return auto_global.checked_separator_mask(mask, inputs.input_ids, sep, "multiple choice")
-
     def label_rules(self, labels):
         return {"labels": dict(layouts=[("batch",)], integer=True, num_classes="num_choices")}
 
-    def prepared_inputs(self, values):
+    def prepare_inputs(self, values):
         """Flattens [batch, num_choices, ...] inputs into a [batch * num_choices, ...] batch."""
         reference = values["input_ids"] if values["input_ids"] is not None else values["inputs_embeds"]
         if reference is None:
@@ -109,17 +95,12 @@ class LongformerForMultipleChoice(LongformerTaskModel):
         flat = {
             name: _flatten_choices(name, value, 4 if name == "inputs_embeds" else 3) for name, value in values.items()
         }
-        inputs = self.prepare(flat, self.automatic_global_attention)
-        # After `prepare`: the reference has the right rank and every flattened input its shape.
+        inputs, _ = super().prepare_inputs(flat)
+        # After validation: the reference has the right rank and every flattened input its shape.
         batch, num_choices = _checked_leading_axes(
             values, "input_ids" if values["input_ids"] is not None else "inputs_embeds"
         )
         return inputs, {"batch": batch, "num_choices": num_choices}
-
-    def compute_output_shape(self, input_shape=None) -> dict[str, tuple]:
-        """Output shapes from the shape of `input_ids` ([batch, num_choices, length]) or a dict of input shapes."""
-        batch, num_choices, _ = model_inputs.leading_axes(input_shape, rank=3)
-        return {"logits": (batch, num_choices)}
 
     def head_outputs(self, outputs, sizes, training):
         pooled = self.dropout(outputs["pooler_output"], training=training)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import inspect
 import os
 import zipfile
-from typing import Any
+from typing import Any, ClassVar
 
 import keras
 
 from tf_longformer.checkpoints import files, hub, transfer, weight_map, writer
 from tf_longformer.config import LongformerConfig
 from tf_longformer.layers import layer_functions
+from tf_longformer.models import inputs as model_inputs
+from tf_longformer.models import registry
+from tf_longformer.models.task_spec import TaskSpec
 
 _KERAS_KWARGS = ("dtype", "name")
 
@@ -24,8 +27,26 @@ class LongformerPreTrainedModel(keras.Model):
     """Base of every public Longformer model: reference checkpoints in and out, Keras saving.
 
     Subclasses take a `LongformerConfig` as their first argument, keep it as `self.config`,
-    build all their variables in `build(None)` and list them in `weight_rows()`.
+    build all their variables in `build(None)` and list them in `weight_rows()`. A class that
+    declares its own `spec` (a `TaskSpec`) is registered for its task (`models/registry.py`).
     """
+
+    spec: ClassVar[TaskSpec]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "spec" in cls.__dict__:
+            registry.register(cls)
+
+    @property
+    def task_spec(self) -> TaskSpec:
+        """This model's `spec` (a subclass may drop outputs it does not build)."""
+        return self.spec
+
+    def compute_output_shape(self, input_shape=None) -> dict[str, tuple]:
+        """Output shapes from the shape of `input_ids` (`spec.input_axes`) or a dict of input shapes."""
+        spec = self.task_spec
+        return spec.output_shapes(self.config, model_inputs.leading_axes(input_shape, rank=spec.input_rank))
 
     def weight_rows(self) -> list[weight_map.WeightRow]:
         """The model's rows of the weight table (the base model's by default)."""

@@ -7,10 +7,9 @@ import tensorflow as tf
 
 from tf_longformer.checkpoints import weight_map
 from tf_longformer.layers.heads import LongformerClassificationHead
-from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models import losses
 from tf_longformer.models.task_model import LongformerTaskModel
-from tf_longformer.ops import auto_global
+from tf_longformer.models.task_spec import TaskSpec
 from tf_longformer.outputs import LongformerSequenceClassifierOutput
 
 
@@ -36,11 +35,14 @@ class LongformerForSequenceClassification(LongformerTaskModel):
         `LongformerSequenceClassifierOutput`: `logits` [batch, num_labels], `loss` with labels.
     """
 
-    output_class = LongformerSequenceClassifierOutput
+    spec = TaskSpec(
+        task="sequence_classification",
+        output_class=LongformerSequenceClassifierOutput,
+        outputs={"logits": ("batch", "num_labels")},
+        automatic_global="classification",
+    )
 
-    def __init__(self, config, max_global_tokens=None, query_block_size=None, **kwargs):
-        super().__init__(config, max_global_tokens, query_block_size, **kwargs)
-        config = self.config
+    def create_head(self, config):
         self.classifier = LongformerClassificationHead(
             config.hidden_size,
             config.num_labels,
@@ -50,38 +52,30 @@ class LongformerForSequenceClassification(LongformerTaskModel):
             name="classifier",
         )
 
-    def build_head(self):
-        self.classifier.build((None, None, self.config.hidden_size))
-
     def weight_rows(self):
         return weight_map.sequence_classification_rows(self)
 
+    def problem_type(self, labels) -> str:
+        """`config.problem_type`, or the one the reference infers from `num_labels` and the labels' dtype."""
+        dtype = tf.convert_to_tensor(labels).dtype if labels is not None else tf.int32
+        return losses.infer_problem_type(self.config.num_labels, dtype, self.config.problem_type)
+
     def task_loss(self, predictions, labels):
-        """MSE, cross entropy or BCE, by `config.problem_type` or the labels (the reference's rule)."""
+        """MSE, cross entropy or BCE, by `problem_type` (the reference's rule)."""
         return losses.sequence_classification_loss(
-            predictions["logits"], labels["labels"], self.config.num_labels, self.config.problem_type
+            predictions["logits"], labels["labels"], self.config.num_labels, self.problem_type(labels["labels"])
         )
 
     def label_rules(self, labels):
-        """Layouts by problem type (as `task_loss` decides it from the labels' dtype)."""
+        """Layouts by problem type (the one `task_loss` uses)."""
         num_labels = self.config.num_labels
-        dtype = tf.convert_to_tensor(labels["labels"]).dtype if labels.get("labels") is not None else tf.int32
-        problem_type = losses.infer_problem_type(num_labels, dtype, self.config.problem_type)
+        problem_type = self.problem_type(labels.get("labels"))
         per_row = [("batch",), ("batch", 1)]
         if problem_type == "single_label_classification":
             return {"labels": dict(layouts=per_row, integer=True, num_classes=num_labels)}
         if problem_type == "regression" and num_labels == 1:
             return {"labels": dict(layouts=per_row, integer=False)}
         return {"labels": dict(layouts=[("batch", num_labels)], integer=False)}
-
-    def automatic_global_attention(self, inputs):
-        """Global attention on token 0 (`<s>`), as the reference."""
-        return auto_global.classification_global_mask(inputs.attention_mask)
-
-    def compute_output_shape(self, input_shape=None) -> dict[str, tuple]:
-        """Output shapes from the shape of `input_ids` ([batch, length]) or a dict of input shapes."""
-        batch, _ = model_inputs.leading_axes(input_shape)
-        return {"logits": (batch, self.config.num_labels)}
 
     def head_outputs(self, outputs, sizes, training):
         return {"logits": self.classifier(outputs["last_hidden_state"], training=training)}

@@ -1,4 +1,11 @@
-"""`LongformerTaskModel`: what the five task heads share (backbone, inputs, labels, config)."""
+"""`LongformerTaskModel`: what the task heads share (backbone, inputs, labels, `call`, config).
+
+A head is a subclass that declares its `spec` (a `TaskSpec`) and fills in a few methods:
+`create_head` (its layers), `head_outputs` (predictions from the backbone's outputs),
+`label_rules` (the label checks), `weight_rows` (its reference weight names) and, when its
+loss is not cross entropy on `logits`, `task_loss`. Everything else (the call, label keywords, automatic global attention,
+Keras training, output shapes, export) follows from the spec.
+"""
 
 from __future__ import annotations
 
@@ -12,22 +19,50 @@ from tf_longformer.config import LongformerConfig
 from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models import labels as label_checks
 from tf_longformer.models.keras_training import TaskTrainingMixin
-from tf_longformer.models.longformer_model import LongformerModel, config_from_argument
+from tf_longformer.models.longformer_model import LongformerModel
 from tf_longformer.models.pretrained import LongformerPreTrainedModel
+from tf_longformer.ops import auto_global
+
+
+def automatic_global_mask(rule: str, inputs: model_inputs.ModelInputs, sep_token_id: int, head: str):
+    """The global mask of a `TaskSpec.automatic_global` rule, as the reference places it.
+
+    "classification": token 0 (`<s>`); "question_answering": every token before the first
+    separator; "multiple_choice": the tokens after (first separator + 1). The separator rules
+    need `input_ids` (None, with a warning, without them) and fail on a row without a separator.
+    """
+    if rule == "classification":
+        return auto_global.classification_global_mask(inputs.attention_mask)
+    if inputs.input_ids is None:
+        warnings.warn(
+            f"{head}: the automatic global attention needs `input_ids`; with `inputs_embeds` and no "
+            "`global_attention_mask` every token gets local attention only. Pass `global_attention_mask`.",
+            stacklevel=5,
+        )
+        return None
+    rules = {
+        "question_answering": auto_global.question_answering_global_mask,
+        "multiple_choice": auto_global.multiple_choice_global_mask,
+    }
+    mask = rules[rule](inputs.input_ids, sep_token_id)
+    return auto_global.checked_separator_mask(mask, inputs.input_ids, sep_token_id, rule.replace("_", " "))
 
 
 class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
-    """A `LongformerModel` named `longformer` plus a task head (built by the subclass).
+    """A `LongformerModel` named `longformer` plus a task head (created by the subclass).
 
     Trains with `compile()`/`fit()`, with or without a Keras loss (see `keras_training.py`).
 
     Args:
         config: the model's `LongformerConfig`.
         max_global_tokens, query_block_size: passed to the backbone (see `LongformerModel`).
+
+    Call arguments:
+        The inputs of `LongformerModel` (keywords or one dict), `output_attentions`,
+        `output_hidden_states`, `training`, and the head's labels (`spec.label_names`) as
+        keywords or keys of the input dict.
     """
 
-    #: Label arguments the head's `call` takes; also accepted as keys of a dict input.
-    label_names: tuple[str, ...] = ("labels",)
     #: Whether the backbone builds its pooler (only multiple choice uses it).
     uses_pooler = False
 
@@ -39,53 +74,69 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        self.config = config_from_argument(config)
-        self.max_global_tokens = max_global_tokens
-        self.query_block_size = query_block_size
         self.longformer = LongformerModel(
-            self.config,
+            config,
             add_pooling_layer=self.uses_pooler,
             max_global_tokens=max_global_tokens,
             query_block_size=query_block_size,
             dtype=self.dtype_policy,
             name="longformer",
         )
+        self.config = self.longformer.config
+        self.max_global_tokens = max_global_tokens
+        self.query_block_size = query_block_size
         self.supports_jit = self.longformer.supports_jit
+        self.create_head(self.config)
+
+    def create_head(self, config: LongformerConfig) -> None:
+        """Creates the head's layers (subclasses; `self.dtype_policy` is set)."""
+
+    def reference_dense(self, units: int, name: str) -> keras.layers.Dense:
+        """A dense layer initialised as the reference's linear layers (truncated normal, `initializer_range`)."""
+        initializer = keras.initializers.TruncatedNormal(stddev=self.config.initializer_range)
+        return keras.layers.Dense(units, kernel_initializer=initializer, dtype=self.dtype_policy, name=name)
 
     def build(self, input_shape=None):
         self.longformer.build(None)
-        self.build_head()
+        hidden_states = (None, None, self.config.hidden_size)
+        for layer in self.layers:  # every head layer reads the backbone's hidden states
+            if layer is not self.longformer:
+                layer.build(hidden_states)
         self.built = True
 
-    def build_head(self) -> None:
-        """Builds the head's layers (subclasses)."""
-
-    # -- inputs ------------------------------------------------------------------------------
+    # -- inputs and labels -------------------------------------------------------------------
 
     def split_inputs(self, input_ids, named: dict[str, Any], labels: dict[str, Any]) -> tuple[dict, dict]:
         """(the six model inputs, the labels), from keywords or one Keras dict (labels may be keys)."""
+        names = self.spec.label_names
+        unknown = sorted(set(labels) - set(names))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments {unknown}; its labels are {list(names)}.")
+        labels = {name: labels.get(name) for name in names}
         if isinstance(input_ids, Mapping):
             input_ids = dict(input_ids)
-            for name in self.label_names:
+            for name in names:
                 if name in input_ids:
-                    if labels.get(name) is not None:
+                    if labels[name] is not None:
                         raise ValueError(f"`{name}` given both in the input dict and as a keyword argument; pass it once.")
                     labels[name] = input_ids.pop(name)
         return model_inputs.unpack_inputs(input_ids, **named), labels
 
-    def prepare(self, values: dict[str, Any], automatic_global=None) -> model_inputs.ModelInputs:
-        """Validates and fills the inputs; without a global mask, applies `automatic_global(inputs)`.
+    def prepare_inputs(self, values: dict[str, Any]) -> tuple[model_inputs.ModelInputs, dict[str, Any]]:
+        """(the backbone's validated inputs, the axis sizes the label rules use) from the raw inputs.
 
-        `automatic_global` returns a [batch, length] mask, or None when it cannot apply.
+        Without a global mask, the spec's automatic global attention applies. Multiple
+        choice overrides this to flatten its choices.
         """
-        user_global = values["global_attention_mask"] is not None
-        values = dict(values)
-        inputs = self.longformer.prepare_inputs(values.pop("input_ids"), **values)
-        if not user_global and automatic_global is not None:
-            mask = automatic_global(inputs)
+        inputs = self.longformer.prepare_inputs(values)
+        rule = self.spec.automatic_global
+        if values["global_attention_mask"] is None and rule is not None:
+            mask = automatic_global_mask(rule, inputs, self.config.sep_token_id, type(self).__name__)
             if mask is not None:
                 inputs = inputs._replace(global_attention_mask=mask)
-        return inputs
+        reference = inputs.input_ids if inputs.input_ids is not None else inputs.inputs_embeds
+        shape = tf.shape(reference)
+        return inputs, {"batch": shape[0], "length": shape[1]}
 
     def label_rules(self, labels: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """`{label name: keyword arguments of labels.check_labels}` (subclasses; see `checked_labels`)."""
@@ -104,29 +155,7 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
             for name, value in labels.items()
         }
 
-    @staticmethod
-    def sequence_sizes(inputs: model_inputs.ModelInputs) -> dict[str, Any]:
-        """`{"batch", "length"}` of validated inputs (ints eagerly, scalar tensors in a graph)."""
-        reference = inputs.input_ids if inputs.input_ids is not None else inputs.inputs_embeds
-        shape = tf.shape(reference)
-        return {"batch": shape[0], "length": shape[1]}
-
-    # -- the shared forward pass ---------------------------------------------------------------
-
-    #: The head's output class (subclasses using the shared `call`).
-    output_class: type = dict
-
-    def automatic_global_attention(self, inputs: model_inputs.ModelInputs):
-        """The global mask to use when the caller passes none (None: local attention only)."""
-        return None
-
-    def prepared_inputs(self, values: dict[str, Any]) -> tuple[model_inputs.ModelInputs, dict[str, Any]]:
-        """(the backbone's validated inputs, the axis sizes the label rules use) from the raw inputs.
-
-        Multiple choice overrides this to flatten its choices.
-        """
-        inputs = self.prepare(values, self.automatic_global_attention)
-        return inputs, self.sequence_sizes(inputs)
+    # -- the forward pass ----------------------------------------------------------------------
 
     def head_outputs(self, outputs, sizes: dict[str, Any], training) -> dict[str, Any]:
         """The head's predictions (e.g. `{"logits": ...}`) from the backbone's outputs."""
@@ -140,46 +169,27 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         token_type_ids=None,
         position_ids=None,
         inputs_embeds=None,
-        labels=None,
+        *,
         output_attentions=False,
         output_hidden_states=False,
         training=None,
+        **labels,
     ):
-        return self.forward(
-            (input_ids, attention_mask, global_attention_mask, token_type_ids, position_ids, inputs_embeds),
-            {"labels": labels},
-            output_attentions,
-            output_hidden_states,
-            training,
+        named = dict(
+            attention_mask=attention_mask,
+            global_attention_mask=global_attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
         )
-
-    def forward(self, given: tuple, labels: dict[str, Any], output_attentions, output_hidden_states, training):
-        """Every head's `call`: validates inputs and labels, runs the backbone and the head, adds the loss.
-
-        Args:
-            given: the six model inputs as passed to `call`, in `inputs.INPUT_NAMES` order.
-            labels: `{label name: value or None}` for the names in `label_names`.
-        """
-        input_ids, *named = given
-        values, targets = self.split_inputs(input_ids, dict(zip(model_inputs.INPUT_NAMES[1:], named)), labels)
-        inputs, sizes = self.prepared_inputs(values)
+        values, targets = self.split_inputs(input_ids, named, labels)
+        inputs, sizes = self.prepare_inputs(values)
         targets = self.checked_labels(targets, sizes)
         outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
         predictions = self.head_outputs(outputs, sizes, training)
         loss = self.loss_from_labels(predictions, targets)
-        return self.output_class(loss=loss, **predictions, **self.backbone_extras(outputs))
-
-    @staticmethod
-    def warn_no_automatic_global(task: str) -> None:
-        warnings.warn(
-            f"{task}: the automatic global attention needs `input_ids`; with `inputs_embeds` and no "
-            "`global_attention_mask` every token gets local attention only. Pass `global_attention_mask`.",
-            stacklevel=4,
-        )
-
-    @staticmethod
-    def backbone_extras(outputs) -> dict[str, Any]:
-        return {name: outputs.get(name) for name in ("hidden_states", "attentions", "global_attentions")}
+        extras = {name: outputs.get(name) for name in ("hidden_states", "attentions", "global_attentions")}
+        return self.spec.output_class(loss=loss, **predictions, **extras)
 
     # -- serialisation -----------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import keras
 
 from tf_longformer.checkpoints import weight_map
-from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models.task_model import LongformerTaskModel
+from tf_longformer.models.task_spec import TaskSpec
 from tf_longformer.outputs import LongformerTokenClassifierOutput
 
 
@@ -26,32 +26,21 @@ class LongformerForTokenClassification(LongformerTaskModel):
         `LongformerTokenClassifierOutput`: `logits` [batch, length, num_labels], `loss` with labels.
     """
 
-    output_class = LongformerTokenClassifierOutput
+    spec = TaskSpec(
+        task="token_classification",
+        output_class=LongformerTokenClassifierOutput,
+        outputs={"logits": ("batch", "length", "num_labels")},
+    )
 
-    def __init__(self, config, max_global_tokens=None, query_block_size=None, **kwargs):
-        super().__init__(config, max_global_tokens, query_block_size, **kwargs)
-        config = self.config
+    def create_head(self, config):
         self.dropout = keras.layers.Dropout(config.hidden_dropout_prob, dtype=self.dtype_policy)
-        self.classifier = keras.layers.Dense(
-            config.num_labels,
-            kernel_initializer=keras.initializers.TruncatedNormal(stddev=config.initializer_range),
-            dtype=self.dtype_policy,
-            name="classifier",
-        )
-
-    def build_head(self):
-        self.classifier.build((None, None, self.config.hidden_size))
+        self.classifier = self.reference_dense(config.num_labels, "classifier")
 
     def weight_rows(self):
         return weight_map.token_classification_rows(self)
 
     def label_rules(self, labels):
         return {"labels": dict(layouts=[("batch", "length")], integer=True, num_classes=self.config.num_labels)}
-
-    def compute_output_shape(self, input_shape=None) -> dict[str, tuple]:
-        """Output shapes from the shape of `input_ids` ([batch, length]) or a dict of input shapes."""
-        batch, length = model_inputs.leading_axes(input_shape)
-        return {"logits": (batch, length, self.config.num_labels)}
 
     def head_outputs(self, outputs, sizes, training):
         return {"logits": self.classifier(self.dropout(outputs["last_hidden_state"], training=training))}

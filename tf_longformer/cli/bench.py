@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: The source checkout this package was imported from (tf_longformer/cli/bench.py -> the root).
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

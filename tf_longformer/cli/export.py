@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-from typing import Any
 
-from tf_longformer.argument_types import positive_int
+from tf_longformer import export
+from tf_longformer.cli.argument_types import describe, positive_int
 from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError
+from tf_longformer.models import registry
 
 FORMATS = ("saved_model", "tflite", "onnx")
-#: --task values and the model class each loads (the class names are accepted too).
-TASKS = {
-    "base": "LongformerModel",
-    "masked_lm": "LongformerForMaskedLM",
-    "sequence_classification": "LongformerForSequenceClassification",
-    "token_classification": "LongformerForTokenClassification",
-    "question_answering": "LongformerForQuestionAnswering",
-    "multiple_choice": "LongformerForMultipleChoice",
-}
 
 DESCRIPTION = """Export a Longformer checkpoint (a directory written by save_pretrained, or a
 transformers Longformer checkpoint) for serving:
@@ -35,16 +25,14 @@ EPILOG = """examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `export` subcommand's arguments."""
-    parser.description = DESCRIPTION
-    parser.epilog = EPILOG
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    describe(parser, DESCRIPTION, EPILOG)
     parser.add_argument("checkpoint", help="checkpoint directory (config.json + weights) or Hub id")
     parser.add_argument("output", help="saved_model: the base directory; tflite/onnx: the file to write")
     parser.add_argument("--format", "-f", choices=FORMATS, default="saved_model", help="default: saved_model")
     parser.add_argument(
         "--task",
         default="auto",
-        help="auto (from config.json's architectures, else base) or one of: " + ", ".join(TASKS),
+        help="auto (from config.json's architectures, else base) or one of: " + ", ".join(registry.tasks()),
     )
     parser.add_argument("--model-name", help="saved_model: the model directory / TF Serving MODEL_NAME")
     parser.add_argument("--version", type=positive_int, default=1, help="saved_model: version number (default 1)")
@@ -59,23 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing version directory or file")
 
 
-def model_class_name(checkpoint: str, task: str) -> str:
-    """The model class to load for `task` ("auto": the checkpoint's `architectures`, else the base model)."""
-    if task in TASKS:
-        return TASKS[task]
-    if task in TASKS.values():
-        return task
-    if task != "auto":
-        raise ExportError(f"--task must be auto or one of {', '.join(TASKS)}; got {task!r}")
-    config_path = os.path.join(checkpoint, "config.json")
-    if os.path.isfile(config_path):
-        with open(config_path, encoding="utf-8") as stream:
-            architectures = json.load(stream).get("architectures") or []
-        for name in architectures:
-            name = name[2:] if name.startswith("TF") else name  # the removed TF classes' names
-            if name in TASKS.values():
-                return name
-    return TASKS["base"]
+def model_class(checkpoint: str, task: str) -> type:
+    """The class to load for `--task`: a task or class name, or "auto" (the checkpoint's `architectures`)."""
+    if task == "auto":
+        return registry.class_for_checkpoint(checkpoint)
+    try:
+        return registry.model_class(task)
+    except ValueError:
+        raise ValueError(f"--task must be auto or one of {', '.join(registry.tasks())}; got {task!r}") from None
 
 
 def export_checkpoint(
@@ -93,12 +72,9 @@ def export_checkpoint(
     overwrite: bool = False,
 ) -> str:
     """Loads `checkpoint` with the task's class and exports it; returns what was written."""
-    import tf_longformer as tfl
-    from tf_longformer import export
-
     if format not in FORMATS:
         raise ExportError(f"--format must be one of {', '.join(FORMATS)}; got {format!r}")
-    model: Any = getattr(tfl, model_class_name(checkpoint, task)).from_pretrained(checkpoint)
+    model = model_class(checkpoint, task).from_pretrained(checkpoint)
     if format == "saved_model":
         return export.saved_model(model, output, model_name=model_name, version=version, overwrite=overwrite)
     if format == "tflite":

@@ -1,4 +1,5 @@
-"""`argparse` types shared by the `tf-longformer` subcommands (errors as one line, exit 2)."""
+"""`argparse` helpers shared by the `tf-longformer` subcommands: argument types (errors as one
+line, exit 2) and the help text's layout."""
 
 from __future__ import annotations
 
@@ -23,3 +24,10 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
+
+
+def describe(parser: argparse.ArgumentParser, description: str, epilog: str | None = None) -> None:
+    """Sets a subcommand's help text, printed as written (its line breaks and examples kept)."""
+    parser.description = description
+    parser.epilog = epilog
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter

@@ -1,8 +1,10 @@
 """The `tf-longformer` command: a registry of subcommands (`tf-longformer export ...`).
 
-A subcommand is a name, a one-line help, a function that adds its arguments to an
-`argparse` parser and a function that runs it from the parsed arguments (returning the exit
-code). Register one with `register(...)` in `_register_builtin_commands`.
+All command-line code lives in this package, one module per subcommand (`cli/export.py`,
+...); the library packages never import it. A subcommand is a name, a one-line help, a
+function that adds its arguments to an `argparse` parser and a function that runs it from
+the parsed arguments (returning the exit code). Register one with `register(...)` in
+`_register_builtin_commands`.
 
 Errors are one line on stderr (`tf-longformer export: error: ...`) with a non-zero exit:
 2 for a bad command line, 1 for a failure while running (a missing checkpoint, an export
@@ -38,27 +40,20 @@ def register(name: str, help: str, add_arguments: Callable, run: Callable) -> No
 def _register_builtin_commands() -> None:
     if _COMMANDS:
         return
-    from tf_longformer import bench
-    from tf_longformer.checkpoints import command as checkpoint_command
-    from tf_longformer.demo import run as demo
-    from tf_longformer.export import command as export_command
-    from tf_longformer.inference import command as predict_command
-    from tf_longformer.training import command as train_command
+    from tf_longformer.cli import bench, convert, demo, export, info, predict, train
 
-    register("demo", "fine-tune the default model on a long-document task, export it and check the exports",
-             demo.add_arguments, demo.run)
-    register("train", "fine-tune a classification or QA head on JSONL/CSV data (resumable)",
-             train_command.add_arguments, train_command.run)
-    register("predict", "run a checkpoint, .keras, SavedModel or .tflite on text; JSON lines out",
-             predict_command.add_arguments, predict_command.run)
-    register("convert", "convert checkpoints: tf_model.h5/.bin/sharded -> safetensors, .keras <-> directory, RoBERTa -> Longformer",
-             checkpoint_command.add_convert_arguments, checkpoint_command.run_convert)
-    register("export", "export a checkpoint to SavedModel (TF Serving), TFLite or ONNX",
-             export_command.add_arguments, export_command.run)
-    register("info", "print a checkpoint's configuration, parameter count and attention windows",
-             checkpoint_command.add_info_arguments, checkpoint_command.run_info)
-    register("bench", "run the quick benchmark suite (benchmarks/, in the source repository)",
-             bench.add_arguments, bench.run)
+    subcommands = (
+        (demo, "demo", "fine-tune the default model on a long-document task, export it and check the exports"),
+        (train, "train", "fine-tune a classification or QA head on JSONL/CSV data (resumable)"),
+        (predict, "predict", "run a checkpoint, .keras, SavedModel or .tflite on text; JSON lines out"),
+        (convert, "convert",
+         "convert checkpoints: tf_model.h5/.bin/sharded -> safetensors, .keras <-> directory, RoBERTa -> Longformer"),
+        (export, "export", "export a checkpoint to SavedModel (TF Serving), TFLite or ONNX"),
+        (info, "info", "print a checkpoint's configuration, parameter count and attention windows"),
+        (bench, "bench", "run the quick benchmark suite (benchmarks/, in the source repository)"),
+    )
+    for module, name, summary in subcommands:
+        register(name, summary, module.add_arguments, module.run)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -16,8 +16,11 @@ import shutil
 from typing import Any
 
 import numpy as np
-from tf_longformer.argument_types import positive_float, positive_int
 
+from tf_longformer.cli.argument_types import describe, positive_float, positive_int
+from tf_longformer.models import registry
+
+#: The tasks whose training data this command reads (see `classification_data`, `qa_data`).
 TASKS = ("sequence_classification", "question_answering")
 
 EPILOG = """data: one example per JSONL line or CSV row, e.g.
@@ -31,9 +34,7 @@ examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = __doc__
-    parser.epilog = EPILOG
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    describe(parser, __doc__, EPILOG)
     parser.add_argument("checkpoint", help="checkpoint directory to start from (with its tokenizer), e.g. saved_models/default")
     parser.add_argument("data", help="training data: .jsonl or .csv")
     parser.add_argument("--output", "-o", required=True, help="directory for checkpoints and the final model")
@@ -95,13 +96,13 @@ def classification_data(records, path, args, label2id=None):
     return texts, np.asarray([label2id[str(v)] for v in raw], np.int32), label2id
 
 
-def qa_data(records, path, args, tokenizer, window):
+def qa_data(records, path, args, tokenizer, window, global_attention):
     """Token start/end positions of each answer (0, the <s> token, when truncation cut it off)."""
     questions = [str(q) for q in _column(records, args.question_column, path)]
     contexts = [str(c) for c in _column(records, args.text_column, path)]
     answers = _column(records, args.answer_column, path)
     batch = tokenizer(questions, contexts, truncation="only_second", max_length=args.max_length, padding=True,
-                      pad_to_multiple_of=window, return_offsets_mapping=True, global_attention="question_answering")
+                      pad_to_multiple_of=window, return_offsets_mapping=True, global_attention=global_attention)
     starts, ends = np.zeros(len(records), np.int32), np.zeros(len(records), np.int32)
     for row, (answer, context) in enumerate(zip(answers, contexts)):
         if isinstance(answer, dict):
@@ -149,13 +150,16 @@ def run(args: argparse.Namespace) -> int:
     import keras
     import tensorflow as tf
 
-    import tf_longformer as tfl
+    from tf_longformer.config import LongformerConfig
+    from tf_longformer.tokenization import LongformerTokenizer
     from tf_longformer.training.data import make_dataset
     from tf_longformer.training.optimizers import FusedAdam
 
     keras.utils.set_random_seed(args.seed)
-    tokenizer = tfl.LongformerTokenizer.from_pretrained(args.checkpoint)
-    config = tfl.LongformerConfig.from_pretrained(args.checkpoint)
+    tokenizer = LongformerTokenizer.from_pretrained(args.checkpoint)
+    config = LongformerConfig.from_pretrained(args.checkpoint)
+    model_class = registry.model_class(args.task)
+    global_attention = model_class.spec.automatic_global
     window = max(config.attention_windows)
     max_length = min(args.max_length, config.max_sequence_length)
     args.max_length = max_length
@@ -166,12 +170,12 @@ def run(args: argparse.Namespace) -> int:
     if args.task == "sequence_classification":
         texts, labels, label2id = classification_data(records, args.data, args)
         id2label = {i: v for v, i in label2id.items()}
-        model = tfl.LongformerForSequenceClassification.from_pretrained(
+        model = model_class.from_pretrained(
             args.checkpoint, num_labels=len(label2id), id2label=id2label, label2id=label2id)
 
         def dataset(texts, labels, shuffle):
             return make_dataset(texts, tokenizer, labels, max_length=max_length, batch_size=args.batch_size,
-                                pad_to_multiple_of=window, global_attention="classification",
+                                pad_to_multiple_of=window, global_attention=global_attention,
                                 shuffle_buffer_size=len(texts) if shuffle else None, seed=args.seed)
 
         train = dataset(texts, labels, True)
@@ -182,13 +186,13 @@ def run(args: argparse.Namespace) -> int:
         metrics = ["accuracy"]
         print(f"{len(texts)} examples, labels: {', '.join(label2id)}", flush=True)
     else:
-        model = tfl.LongformerForQuestionAnswering.from_pretrained(args.checkpoint)
-        features, positions = qa_data(records, args.data, args, tokenizer, window)
+        model = model_class.from_pretrained(args.checkpoint)
+        features, positions = qa_data(records, args.data, args, tokenizer, window, global_attention)
         train = tf.data.Dataset.from_tensor_slices((features, positions)).shuffle(
             len(records), seed=args.seed).batch(args.batch_size)
         valid = None
         if validation:
-            v_features, v_positions = qa_data(validation, args.validation_data, args, tokenizer, window)
+            v_features, v_positions = qa_data(validation, args.validation_data, args, tokenizer, window, global_attention)
             valid = tf.data.Dataset.from_tensor_slices((v_features, v_positions)).batch(args.batch_size)
         metrics = None
         print(f"{len(records)} question/context pairs of up to {features['input_ids'].shape[1]} tokens", flush=True)

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Iterator
 
+from tf_longformer.cli.argument_types import describe
 from tf_longformer.inference.predictor import TASKS, load_predictor
 
 DESCRIPTION = """Run a model on text and print one JSON object per text (JSON lines).
@@ -27,9 +28,7 @@ EPILOG = """examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = DESCRIPTION
-    parser.epilog = EPILOG
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    describe(parser, DESCRIPTION, EPILOG)
     parser.add_argument("model", help="checkpoint directory, .keras file, SavedModel directory or .tflite file")
     parser.add_argument("inputs", nargs="*", default=["-"], help="text files ('-' or none: stdin)")
     parser.add_argument("--whole-file", action="store_true",
