@@ -15,7 +15,7 @@ import keras
 
 from tf_longformer.checkpoints import files, hub, transfer, weight_map, writer
 from tf_longformer.config import LongformerConfig
-from tf_longformer.layers import layer_functions
+from tf_longformer.layers.encoder import traced_with
 
 _KERAS_KWARGS = ("dtype", "name")
 
@@ -65,11 +65,11 @@ class LongformerPreTrainedModel(keras.Model):
 
     # Keras' predict / evaluate graphs are never exported: each layer graph is optimised once.
     def predict_step(self, data):
-        with layer_functions.separate_layer_graphs(self):
+        with traced_with(self, separate_layer_graphs=True):
             return super().predict_step(data)
 
     def test_step(self, data):
-        with layer_functions.separate_layer_graphs(self):
+        with traced_with(self, separate_layer_graphs=True):
             return super().test_step(data)
 
     def load_weights(self, filepath, *args, **kwargs):
