@@ -1,9 +1,10 @@
 """`AttentionOptions`: how a Longformer layer attends, as one value the layers pass down.
 
 The encoder, each `LongformerLayer`, its `LongformerAttention` and that block's
-`LongformerSelfAttention` all need the same attention hyperparameters. Each level keeps
-this one value and hands it to the next, instead of storing, forwarding and re-serialising
-the same loose arguments at every level. The layers' public constructors and their
+`LongformerSelfAttention` all need the same attention hyperparameters. They travel down as
+this one value instead of being stored, forwarded and re-serialised as loose arguments at
+every level: the encoder holds one without a window and gives each layer a copy with its
+window; the self-attention holds that copy, and the blocks above it read it from there. The layers' public constructors and their
 `get_config` keep the loose arguments (user code and saved `.keras` files use them); the
 value is built from them once, at the level the user constructs, and `get_config` reads
 its fields back (`layer_config.ArgumentsConfig`).
