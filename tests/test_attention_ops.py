@@ -115,6 +115,14 @@ def test_no_global_tokens_gives_zero_slots():
     assert result.local_probs.shape[-1] == 2 * one_sided + 1
 
 
+def test_min_slots_adds_a_masked_filler_slot_only_when_needed():
+    none_global = tf.zeros([2, 5], tf.bool)
+    positions, valid = global_tokens.global_token_slots(none_global, min_slots=1)
+    assert positions.shape[1] == 1 and not valid.numpy().any()
+    some_global = tf.constant([[0, 1, 0, 1, 0], [0, 0, 0, 0, 0]]) > 0
+    assert global_tokens.global_token_slots(some_global, min_slots=1)[0].shape[1] == 2
+
+
 def test_global_token_slots_pack_positions_in_order():
     is_global = tf.constant([[0, 1, 0, 1, 1], [0, 0, 0, 0, 0], [1, 0, 0, 0, 0]]) > 0
     positions, valid = global_tokens.global_token_slots(is_global)

@@ -156,7 +156,7 @@ def test_predict_on_a_new_model_traces_once_and_creates_no_variable_in_the_trace
     np.testing.assert_array_equal(first["last_hidden_state"], second["last_hidden_state"])
     assert _traces(model) == {(False, False, True): 1}  # predict's graph calls the layer function
     np.testing.assert_allclose(first["last_hidden_state"], model(**x)["last_hidden_state"], rtol=1e-5, atol=1e-5)
-    assert model.encoder.separate_layer_graphs is False  # only while Keras traced its step
+    assert not model.encoder.trace_options.separate_layer_graphs  # only while Keras traced its step
 
 
 def _count_calls(monkeypatch, model):

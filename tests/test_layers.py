@@ -5,6 +5,8 @@ import pytest
 
 import tf_longformer as tfl
 from harness import check_layer
+from tf_longformer.layers.attention_options import AttentionOptions
+from tf_longformer.layers.encoder import TraceOptions, traced_with
 
 HIDDEN, HEADS, WINDOW = 8, 2, 4
 
@@ -59,6 +61,55 @@ def test_self_attention_rejects_bad_arguments():
         tfl.LongformerSelfAttention(8, 2, 3)
     with pytest.raises(ValueError, match="max_global_tokens"):
         tfl.LongformerSelfAttention(8, 2, 4, max_global_tokens=0)
+
+
+def test_layers_take_attention_options_as_one_value_and_serialise_them_loose():
+    options = AttentionOptions(num_attention_heads=HEADS, attention_window=WINDOW, max_global_tokens=3, query_block_size=4)
+    hidden, mask = _hidden_and_mask()
+    from_value = tfl.LongformerLayer(intermediate_size=16, attention_options=options)
+    loose = tfl.LongformerLayer(HIDDEN, HEADS, 16, WINDOW, max_global_tokens=3, query_block_size=4)
+    from_value(hidden, mask)  # hidden_size comes from the build shape
+    loose(hidden, mask)
+    assert from_value.get_config() == {**loose.get_config(), "name": from_value.name}
+    assert "attention_options" not in loose.get_config()  # the saved format keeps the loose arguments
+    assert from_value.attention.self_attention.attention_options is options
+    encoder = tfl.LongformerEncoder([WINDOW, 2 * WINDOW], intermediate_size=16, attention_options=options)
+    encoder(hidden, mask)
+    assert [layer.attention_options.attention_window for layer in encoder.layers] == [WINDOW, 2 * WINDOW]
+    assert encoder.get_config()["hidden_size"] == HIDDEN and "attention_window" not in encoder.get_config()
+    with pytest.raises(ValueError, match="not both"):
+        tfl.LongformerAttention(num_attention_heads=HEADS, attention_options=options)
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_residual_projection_fused_forms_match_its_plain_call(training):
+    rng = np.random.default_rng(2)
+    inputs = rng.normal(size=(2, 5, 16)).astype("float32")
+    residual = rng.normal(size=(2, 5, HIDDEN)).astype("float32")
+    layer = tfl.layers.ResidualProjection(HIDDEN)  # dropout 0: training only switches to the lean forms
+    plain = layer(inputs, residual, training=training)
+    projected = np.asarray(inputs @ layer.fused_kernel())
+    np.testing.assert_allclose(layer(projected, residual, training=training, kernel_applied=True), plain, atol=1e-5)
+    activation = lambda x: x * 2.0  # noqa: E731
+    fused = layer(inputs / 2.0, residual, training=training, activation=activation)
+    np.testing.assert_allclose(fused, plain, atol=1e-5)
+
+
+def test_trace_options_apply_only_within_traced_with():
+    model = tfl.LongformerModel(
+        tfl.LongformerConfig(
+            vocab_size=30, hidden_size=HIDDEN, num_hidden_layers=1, num_attention_heads=HEADS,
+            intermediate_size=16, attention_window=WINDOW, max_position_embeddings=40,
+        )
+    )
+    ids = np.full((1, 6), 5, "int32")
+    with traced_with(model, min_global_slots=1):
+        assert model.encoder.trace_options.min_global_slots == 1
+        inside = model(ids, output_attentions=True)
+    outside = model(ids, output_attentions=True)
+    assert model.encoder.trace_options == TraceOptions()
+    assert inside.global_attentions[0].shape[-1] == 1 and outside.global_attentions[0].shape[-1] == 0
+    np.testing.assert_allclose(inside.last_hidden_state, outside.last_hidden_state, atol=1e-6)
 
 
 def test_classification_head_meets_the_contract(tmp_path):

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from tf_longformer.export import atomic
-from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError, global_tokens, serving_functions
+from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError, serving_functions
 
 DEFAULT_OPSET = 17
 
@@ -116,9 +116,8 @@ def onnx(
         raise ExportError(f"ONNX file {os.path.abspath(path)!r} already exists; pass overwrite=True (--overwrite).")
     tf2onnx, _ = _import_tf2onnx()
     function = serving_functions(model, [signature])[signature]
-    try:
-        with global_tokens.at_least_one_slot():
-            proto = _convert(tf2onnx, function, opset)
+    try:  # the function is traced already (with the export's at least one global slot)
+        proto = _convert(tf2onnx, function, opset)
     except ExportError:
         raise
     except Exception as error:

@@ -3,97 +3,105 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 
+from tf_longformer.layers.attention_options import AttentionOptions
+from tf_longformer.layers.layer_config import ArgumentsConfig
 from tf_longformer.layers.residual import ResidualProjection
 from tf_longformer.layers.self_attention import LongformerSelfAttention
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
-class LongformerAttention(keras.layers.Layer):
+class LongformerAttention(ArgumentsConfig, keras.layers.Layer):
     """The attention block: `LongformerSelfAttention`, then projection, dropout and residual LayerNorm.
 
-    Args: those of `LongformerSelfAttention`, plus `hidden_dropout` (after the projection)
-    and `layer_norm_eps`.
+    Args:
+        hidden_size: width of the hidden states (default: read from the build shape).
+        num_attention_heads, attention_window, attention_dropout, max_global_tokens,
+            query_block_size, initializer_range: the `AttentionOptions` fields (see there);
+            or pass them as one value, `attention_options`.
+        hidden_dropout: dropout after the output projection.
+        layer_norm_eps: LayerNorm epsilon.
+        attention_options: an `AttentionOptions` with a window, instead of the loose arguments.
     """
+
+    config_arguments = (
+        "hidden_size", "num_attention_heads", "attention_window", "attention_dropout", "hidden_dropout",
+        "layer_norm_eps", "max_global_tokens", "query_block_size", "initializer_range",
+    )
 
     def __init__(
         self,
-        hidden_size: int,
-        num_attention_heads: int,
-        attention_window: int,
-        attention_dropout: float = 0.0,
+        hidden_size: int | None = None,
+        num_attention_heads: int | None = None,
+        attention_window: int | None = None,
+        attention_dropout: float | None = None,
         hidden_dropout: float = 0.0,
         layer_norm_eps: float = 1e-12,
         max_global_tokens: int | None = None,
         query_block_size: int | None = None,
-        initializer_range: float = 0.02,
+        initializer_range: float | None = None,
+        *,
+        attention_options: AttentionOptions | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.hidden_size = hidden_size
-        self.num_attention_heads = num_attention_heads
-        self.attention_window = attention_window
-        self.attention_dropout = attention_dropout
-        self.hidden_dropout = hidden_dropout
-        self.layer_norm_eps = layer_norm_eps
-        self.max_global_tokens = max_global_tokens
-        self.query_block_size = query_block_size
-        self.initializer_range = initializer_range
         self.self_attention = LongformerSelfAttention(
             hidden_size,
             num_attention_heads,
             attention_window,
-            dropout=attention_dropout,
-            max_global_tokens=max_global_tokens,
-            query_block_size=query_block_size,
-            initializer_range=initializer_range,
+            attention_dropout,
+            max_global_tokens,
+            query_block_size,
+            initializer_range,
+            attention_options=attention_options,
             dtype=self.dtype_policy,
             name="self",
         )
+        self.hidden_dropout = hidden_dropout
+        self.layer_norm_eps = layer_norm_eps
         self.supports_jit = self.self_attention.supports_jit
-        self.output_projection = ResidualProjection(
-            hidden_size, hidden_dropout, layer_norm_eps, initializer_range, dtype=self.dtype_policy, name="output"
-        )
+
+    @property
+    def attention_options(self) -> AttentionOptions:
+        return self.self_attention.attention_options
+
+    @property
+    def hidden_size(self) -> int | None:
+        return self.self_attention.hidden_size
 
     def build(self, input_shape):
         self.self_attention.build(input_shape)
+        self.output_projection = ResidualProjection(
+            self.hidden_size,
+            self.hidden_dropout,
+            self.layer_norm_eps,
+            self.attention_options.initializer_range,
+            dtype=self.dtype_policy,
+            name="output",
+        )
         self.output_projection.build(input_shape)
         self.built = True
 
+    def attention_layout(self, attention_mask, min_global_slots: int = 0):
+        """`LongformerSelfAttention.layout`: where each token may look under this block's window."""
+        return self.self_attention.layout(attention_mask, min_global_slots)
+
     def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False, attention_layout=None):
-        dense = self.output_projection.dense
-        # The projection's matmul runs inside the self-attention's recomputed span (see
-        # `LongformerSelfAttention.call`); its bias, dropout and LayerNorm follow here.
+        # The output projection's matmul runs inside the self-attention's recomputed span (see
+        # `LongformerSelfAttention.call`); its bias, dropout and LayerNorm follow in its own call.
         attended = self.self_attention(
             hidden_states,
             attention_mask,
             training=training,
             return_attention_probs=return_attention_probs,
-            output_kernel=tf.cast(dense.kernel, self.compute_dtype),
+            output_kernel=self.output_projection.fused_kernel(),
             attention_layout=attention_layout,
         )
         probs = ()
         if return_attention_probs:
             attended, *probs = attended
-        projected = attended + tf.cast(dense.bias, self.compute_dtype)
-        output = self.output_projection.add_and_normalize(projected, hidden_states, training=training)
+        output = self.output_projection(attended, hidden_states, training=training, kernel_applied=True)
         return (output, *probs) if return_attention_probs else output
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            hidden_size=self.hidden_size,
-            num_attention_heads=self.num_attention_heads,
-            attention_window=self.attention_window,
-            attention_dropout=self.attention_dropout,
-            hidden_dropout=self.hidden_dropout,
-            layer_norm_eps=self.layer_norm_eps,
-            max_global_tokens=self.max_global_tokens,
-            query_block_size=self.query_block_size,
-            initializer_range=self.initializer_range,
-        )
-        return config

@@ -5,11 +5,12 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from tf_longformer.layers.layer_config import ArgumentsConfig
 from tf_longformer.ops import masks as mask_ops
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
-class LongformerEmbeddings(keras.layers.Layer):
+class LongformerEmbeddings(ArgumentsConfig, keras.layers.Layer):
     """Word + position + token-type embeddings, then LayerNorm and dropout.
 
     Position ids follow the reference (RoBERTa) rule: they count non-padding tokens from
@@ -23,6 +24,12 @@ class LongformerEmbeddings(keras.layers.Layer):
         dropout: dropout rate on the output.
         initializer_range: stddev of the truncated-normal initialiser.
     """
+
+    config_arguments = (
+        "vocab_size", "hidden_size", "max_position_embeddings", "type_vocab_size", "pad_token_id", "layer_norm_eps",
+        "dropout", "initializer_range",
+    )
+    config_renames = {"dropout": "dropout_rate"}
 
     def __init__(
         self,
@@ -93,17 +100,3 @@ class LongformerEmbeddings(keras.layers.Layer):
         """[batch, length, hidden] from the shape of `input_ids` (or of `inputs_embeds`)."""
         ids_shape = (None, None) if input_shape is None else tuple(input_shape)[:2]
         return ids_shape + (self.hidden_size,)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            vocab_size=self.vocab_size,
-            hidden_size=self.hidden_size,
-            max_position_embeddings=self.max_position_embeddings,
-            type_vocab_size=self.type_vocab_size,
-            pad_token_id=self.pad_token_id,
-            layer_norm_eps=self.layer_norm_eps,
-            dropout=self.dropout_rate,
-            initializer_range=self.initializer_range,
-        )
-        return config

@@ -2,18 +2,61 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+import contextlib
+import dataclasses
+from typing import Any, Iterator, Sequence
 
 import keras
 import tensorflow as tf
 
 from tf_longformer.layers import layer_functions
+from tf_longformer.layers.attention_options import AttentionOptions
 from tf_longformer.layers.checkpointing import checkpointed_call
+from tf_longformer.layers.layer_config import ArgumentsConfig
 from tf_longformer.layers.transformer_layer import LongformerLayer
 
 
+@dataclasses.dataclass(frozen=True)
+class TraceOptions:
+    """How the encoder's graphs are traced; neither option changes a value the model computes.
+
+    separate_layer_graphs: outside training, graphs call each layer function rather than
+        inline it (see `layer_functions.layer_function`): each distinct layer graph is then
+        optimised once instead of once per layer (~7 of the ~10 s of a first `predict` at
+        base-4096 whose steady call takes ~3 s). Only for graphs that are never exported (a
+        function call does not convert to TFLite builtins): `LongformerPreTrainedModel` sets
+        it around Keras' `predict_step` and `test_step`. Not for training: there the
+        un-inlined gradient held ~1.9 GB more at base-4096 (issue 15 notes).
+    min_global_slots: at least this many global slots in the attention layouts (see
+        `global_tokens.global_token_slots`). The export sets 1: LiteRT's XNNPack delegate
+        fails on the zero-size tensors of "no global token". Keras calls keep 0, so their
+        `global_attentions` have width 0 without global tokens, as the reference's None.
+    """
+
+    separate_layer_graphs: bool = False
+    min_global_slots: int = 0
+
+
+@contextlib.contextmanager
+def traced_with(model: keras.layers.Layer, **options: Any) -> Iterator[None]:
+    """Within: every `LongformerEncoder` of `model` traces with these `TraceOptions` fields.
+
+    The options belong to the model's encoders, not to a thread: a call of the same model
+    from another thread meanwhile traces with them too (outputs are the same either way).
+    """
+    encoders = [layer for layer in model._flatten_layers() if isinstance(layer, LongformerEncoder)]
+    previous = [encoder.trace_options for encoder in encoders]
+    for encoder in encoders:
+        encoder.trace_options = dataclasses.replace(encoder.trace_options, **options)
+    try:
+        yield
+    finally:
+        for encoder, value in zip(encoders, previous):
+            encoder.trace_options = value
+
+
 @keras.saving.register_keras_serializable(package="tf_longformer")
-class LongformerEncoder(keras.layers.Layer):
+class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
     """A stack of `LongformerLayer`s, one attention window per layer.
 
     Call with hidden states [b, n, hidden] and the merged attention mask [b, n]
@@ -25,62 +68,70 @@ class LongformerEncoder(keras.layers.Layer):
         attention_windows: one window per layer (its length is the number of layers).
         gradient_checkpointing: recompute each layer's activations in the backward pass
             instead of keeping them (less memory, about one more forward of compute).
+        attention_options: an `AttentionOptions` without a window (each layer gets its own
+            from `attention_windows`), instead of the loose attention arguments.
         Others: as `LongformerLayer`.
     """
+
+    config_arguments = (
+        "attention_windows", "hidden_size", "num_attention_heads", "intermediate_size", "hidden_act",
+        "attention_dropout", "hidden_dropout", "layer_norm_eps", "max_global_tokens", "query_block_size",
+        "initializer_range", "gradient_checkpointing",
+    )
 
     def __init__(
         self,
         attention_windows: Sequence[int],
-        hidden_size: int,
-        num_attention_heads: int,
-        intermediate_size: int,
+        hidden_size: int | None = None,
+        num_attention_heads: int | None = None,
+        intermediate_size: int | None = None,
         hidden_act: str = "gelu",
-        attention_dropout: float = 0.0,
+        attention_dropout: float | None = None,
         hidden_dropout: float = 0.0,
         layer_norm_eps: float = 1e-12,
         max_global_tokens: int | None = None,
         query_block_size: int | None = None,
-        initializer_range: float = 0.02,
+        initializer_range: float | None = None,
         gradient_checkpointing: bool = False,
+        *,
+        attention_options: AttentionOptions | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.attention_windows = list(attention_windows)
+        self.attention_options = AttentionOptions.from_arguments(
+            attention_options,
+            num_attention_heads=num_attention_heads,
+            attention_dropout=attention_dropout,
+            max_global_tokens=max_global_tokens,
+            query_block_size=query_block_size,
+            initializer_range=initializer_range,
+        ).for_window(None)  # each layer gets its own, from `attention_windows`
         self.hidden_size = hidden_size
-        self.num_attention_heads = num_attention_heads
         self.intermediate_size = intermediate_size
         self.hidden_act = hidden_act
-        self.attention_dropout = attention_dropout
         self.hidden_dropout = hidden_dropout
         self.layer_norm_eps = layer_norm_eps
-        self.max_global_tokens = max_global_tokens
-        self.query_block_size = query_block_size
-        self.initializer_range = initializer_range
         self.gradient_checkpointing = gradient_checkpointing
         self.layers = [
             LongformerLayer(
                 hidden_size,
-                num_attention_heads,
-                intermediate_size,
-                window,
+                intermediate_size=intermediate_size,
                 hidden_act=hidden_act,
-                attention_dropout=attention_dropout,
                 hidden_dropout=hidden_dropout,
                 layer_norm_eps=layer_norm_eps,
-                max_global_tokens=max_global_tokens,
-                query_block_size=query_block_size,
-                initializer_range=initializer_range,
+                attention_options=self.attention_options.for_window(window),
                 dtype=self.dtype_policy,
                 name=f"layer_{index}",
             )
             for index, window in enumerate(self.attention_windows)
         ]
-        self.supports_jit = all(layer.supports_jit for layer in self.layers)
+        self.supports_jit = self.attention_options.supports_jit
         self._layer_functions = layer_functions.FunctionCache()
-        # Set by `layer_functions.separate_layer_graphs` while Keras traces predict / evaluate.
-        self.separate_layer_graphs = False
+        self.trace_options = TraceOptions()
 
     def build(self, input_shape):
+        self.hidden_size = int(input_shape[-1])
         for layer in self.layers:
             layer.build(input_shape)
         self.built = True
@@ -112,7 +163,7 @@ class LongformerEncoder(keras.layers.Layer):
 
     def _layer_function(self, layer, training: bool, return_attention_probs: bool):
         """The traced function shared by every layer with `layer`'s configuration (see `layer_functions`)."""
-        separate = self.separate_layer_graphs and not training
+        separate = self.trace_options.separate_layer_graphs and not training
         key = (layer_functions.configuration_key(layer), training, return_attention_probs, separate)
         return self._layer_functions.get(
             key,
@@ -123,17 +174,18 @@ class LongformerEncoder(keras.layers.Layer):
 
     def call(self, hidden_states, attention_mask, training=None, output_attentions=False, output_hidden_states=False):
         all_hidden_states, all_attentions, all_global_attentions = [], [], []
-        # Where each token may look depends only on the mask and the window: once per window.
+        # Where each token may look depends only on the mask and the attention options (the
+        # layers differ in their window at most): once per window.
         layouts = {}
         for layer in self.layers:
-            if layer.attention_window not in layouts:
-                layouts[layer.attention_window] = layer.attention.self_attention.layout(attention_mask)
+            window = layer.attention_options.attention_window
+            if window not in layouts:
+                layouts[window] = layer.attention_layout(attention_mask, self.trace_options.min_global_slots)
         for layer in self.layers:
             if output_hidden_states:
                 all_hidden_states.append(hidden_states)
-            result = self._run_layer(
-                layer, hidden_states, attention_mask, layouts[layer.attention_window], training, output_attentions
-            )
+            layout = layouts[layer.attention_options.attention_window]
+            result = self._run_layer(layer, hidden_states, attention_mask, layout, training, output_attentions)
             if output_attentions:
                 hidden_states, local_probs, global_probs = result
                 all_attentions.append(local_probs)
@@ -151,21 +203,3 @@ class LongformerEncoder(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         """`{"last_hidden_state": input_shape}` (the extra outputs are asked for per call)."""
         return {"last_hidden_state": tuple(input_shape)}
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            attention_windows=self.attention_windows,
-            hidden_size=self.hidden_size,
-            num_attention_heads=self.num_attention_heads,
-            intermediate_size=self.intermediate_size,
-            hidden_act=self.hidden_act,
-            attention_dropout=self.attention_dropout,
-            hidden_dropout=self.hidden_dropout,
-            layer_norm_eps=self.layer_norm_eps,
-            max_global_tokens=self.max_global_tokens,
-            query_block_size=self.query_block_size,
-            initializer_range=self.initializer_range,
-            gradient_checkpointing=self.gradient_checkpointing,
-        )
-        return config

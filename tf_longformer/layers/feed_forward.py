@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 
+from tf_longformer.layers.layer_config import ArgumentsConfig
 from tf_longformer.layers.residual import ResidualProjection
-from tf_longformer.ops import feed_forward as feed_forward_ops
 
 ACTIVATIONS = {
     "gelu": lambda x: keras.activations.gelu(x, approximate=False),
@@ -21,13 +20,26 @@ ACTIVATIONS = {
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
-class LongformerFeedForward(keras.layers.Layer):
-    """The feed-forward block: `dense(intermediate) -> activation -> dense -> dropout -> residual LayerNorm`."""
+class LongformerFeedForward(ArgumentsConfig, keras.layers.Layer):
+    """The feed-forward block: `dense(intermediate) -> activation -> dense -> dropout -> residual LayerNorm`.
+
+    Args:
+        hidden_size: width of the hidden states (default: read from the build shape).
+        intermediate_size: width of the inner layer.
+        hidden_act: the activation, a name in `ACTIVATIONS`.
+        hidden_dropout: dropout after the output projection.
+        layer_norm_eps: LayerNorm epsilon.
+        initializer_range: stddev of the truncated-normal kernel initialisers.
+    """
+
+    config_arguments = (
+        "hidden_size", "intermediate_size", "hidden_act", "hidden_dropout", "layer_norm_eps", "initializer_range",
+    )
 
     def __init__(
         self,
-        hidden_size: int,
-        intermediate_size: int,
+        hidden_size: int | None = None,
+        intermediate_size: int | None = None,
         hidden_act: str = "gelu",
         hidden_dropout: float = 0.0,
         layer_norm_eps: float = 1e-12,
@@ -35,6 +47,8 @@ class LongformerFeedForward(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if intermediate_size is None:
+            raise ValueError("`LongformerFeedForward` needs an `intermediate_size`. Received: intermediate_size=None")
         if hidden_act not in ACTIVATIONS:
             raise ValueError(f"`hidden_act` must be one of {sorted(ACTIVATIONS)}. Received: hidden_act={hidden_act!r}")
         self.hidden_size = hidden_size
@@ -43,46 +57,34 @@ class LongformerFeedForward(keras.layers.Layer):
         self.hidden_dropout = hidden_dropout
         self.layer_norm_eps = layer_norm_eps
         self.initializer_range = initializer_range
-        # The activation is applied in `call`, together with the output projection.
+        # The activation is applied by the output projection, fused with its matmul.
         self.intermediate = keras.layers.Dense(
             intermediate_size,
             kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
             dtype=self.dtype_policy,
             name="intermediate",
         )
-        self.output_projection = ResidualProjection(
-            hidden_size, hidden_dropout, layer_norm_eps, initializer_range, dtype=self.dtype_policy, name="output"
-        )
 
     def build(self, input_shape):
+        if self.hidden_size not in (None, input_shape[-1]):
+            raise ValueError(f"This layer has hidden_size={self.hidden_size}; it cannot take inputs of width {input_shape[-1]}.")
+        self.hidden_size = int(input_shape[-1])
         self.intermediate.build(input_shape)
+        self.output_projection = ResidualProjection(
+            self.hidden_size,
+            self.hidden_dropout,
+            self.layer_norm_eps,
+            self.initializer_range,
+            dtype=self.dtype_policy,
+            name="output",
+        )
         self.output_projection.build(tuple(input_shape)[:-1] + (self.intermediate_size,))
         self.built = True
 
     def call(self, hidden_states, training=None):
-        dense = self.output_projection.dense
-        # In training the activation is recomputed for the gradient instead of kept; inference
-        # graphs stay free of custom gradients.
-        project = feed_forward_ops.activation_then_projection if training else feed_forward_ops.apply_and_project
-        projected = project(
-            self.intermediate(hidden_states),
-            tf.cast(dense.kernel, self.compute_dtype),
-            tf.cast(dense.bias, self.compute_dtype),
-            ACTIVATIONS[self.hidden_act],
+        return self.output_projection(
+            self.intermediate(hidden_states), hidden_states, training=training, activation=ACTIVATIONS[self.hidden_act]
         )
-        return self.output_projection.add_and_normalize(projected, hidden_states, training=training)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            hidden_size=self.hidden_size,
-            intermediate_size=self.intermediate_size,
-            hidden_act=self.hidden_act,
-            hidden_dropout=self.hidden_dropout,
-            layer_norm_eps=self.layer_norm_eps,
-            initializer_range=self.initializer_range,
-        )
-        return config

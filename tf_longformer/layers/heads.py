@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keras
 
+from tf_longformer.layers.layer_config import ArgumentsConfig
+
 
 def _dense(units: int, initializer_range: float, dtype, name: str, activation=None) -> keras.layers.Dense:
     return keras.layers.Dense(
@@ -16,7 +18,7 @@ def _dense(units: int, initializer_range: float, dtype, name: str, activation=No
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
-class LongformerLMHead(keras.layers.Layer):
+class LongformerLMHead(ArgumentsConfig, keras.layers.Layer):
     """dense -> exact GELU -> LayerNorm -> decoder tied to the word embeddings, plus `bias`.
 
     The decoder has no kernel of its own: `call` takes the word-embedding matrix
@@ -29,6 +31,8 @@ class LongformerLMHead(keras.layers.Layer):
         layer_norm_eps: epsilon of the LayerNorm.
         initializer_range: stddev of the truncated-normal kernel initialiser.
     """
+
+    config_arguments = ("vocab_size", "hidden_size", "layer_norm_eps", "initializer_range")
 
     def __init__(self, vocab_size: int, hidden_size: int, layer_norm_eps: float = 1e-12, initializer_range: float = 0.02, **kwargs):
         super().__init__(**kwargs)
@@ -59,19 +63,10 @@ class LongformerLMHead(keras.layers.Layer):
         leading = (None, None) if features_shape is None else tuple(features_shape)[:-1]
         return leading + (self.vocab_size,)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            vocab_size=self.vocab_size,
-            hidden_size=self.hidden_size,
-            layer_norm_eps=self.layer_norm_eps,
-            initializer_range=self.initializer_range,
-        )
-        return config
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
-class LongformerClassificationHead(keras.layers.Layer):
+class LongformerClassificationHead(ArgumentsConfig, keras.layers.Layer):
     """First token -> dropout -> dense + tanh -> dropout -> `out_proj` (the reference's head).
 
     Args:
@@ -80,6 +75,9 @@ class LongformerClassificationHead(keras.layers.Layer):
         dropout: dropout rate (the config's `hidden_dropout_prob`).
         initializer_range: stddev of the truncated-normal kernel initialiser.
     """
+
+    config_arguments = ("hidden_size", "num_labels", "dropout", "initializer_range")
+    config_renames = {"dropout": "dropout_rate"}
 
     def __init__(self, hidden_size: int, num_labels: int, dropout: float = 0.1, initializer_range: float = 0.02, **kwargs):
         super().__init__(**kwargs)
@@ -107,13 +105,3 @@ class LongformerClassificationHead(keras.layers.Layer):
         """[batch, num_labels] from the hidden states' shape."""
         batch = None if input_shape is None else tuple(input_shape)[0]
         return (batch, self.num_labels)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            hidden_size=self.hidden_size,
-            num_labels=self.num_labels,
-            dropout=self.dropout_rate,
-            initializer_range=self.initializer_range,
-        )
-        return config

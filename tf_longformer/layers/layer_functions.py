@@ -14,7 +14,6 @@ the advanced state comes back and is assigned to that layer's variable.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from typing import Any
 
@@ -47,7 +46,7 @@ def layer_function(template: keras.layers.Layer, *, training: bool, return_atten
 
     `template` is any built layer of the configuration; the values passed in replace its
     variables (`stateless_call`), so the function serves every layer with that configuration.
-    `separate`: the calls stay calls in the caller's graph (see `separate_layer_graphs`).
+    `separate`: the calls stay calls in the caller's graph (see `encoder.TraceOptions`).
     """
 
     attributes = {"_noinline": True} if separate else None
@@ -57,29 +56,6 @@ def layer_function(template: keras.layers.Layer, *, training: bool, return_atten
         autograph=False,
         experimental_attributes=attributes,
     )
-
-
-@contextlib.contextmanager
-def separate_layer_graphs(model: keras.layers.Layer):
-    """Within: graphs traced from `model` call each layer function rather than inline it.
-
-    TensorFlow inlines a called function into its caller before optimising, so a graph of 12
-    layer calls is optimised as 12 copies (Grappler and kernel set-up: ~7 of the ~10 s of a
-    first `predict` at base-4096 whose steady call takes ~3 s). Kept as calls, each distinct
-    layer graph is optimised once. Only for graphs that are never exported: a function call
-    does not convert to TFLite builtins, so what users trace themselves (and export) inlines.
-    `LongformerPreTrainedModel` uses it around Keras' `predict_step` and `test_step`. Not
-    for training: there the un-inlined gradient held ~1.9 GB more at base-4096 (issue 15 notes).
-    """
-    encoders = [layer for layer in model._flatten_layers() if hasattr(layer, "separate_layer_graphs")]
-    previous = [encoder.separate_layer_graphs for encoder in encoders]
-    for encoder in encoders:
-        encoder.separate_layer_graphs = True
-    try:
-        yield
-    finally:
-        for encoder, value in zip(encoders, previous):
-            encoder.separate_layer_graphs = value
 
 
 class _LayerCall:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import keras
 
+from tf_longformer.layers.layer_config import ArgumentsConfig
+
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
-class LongformerPooler(keras.layers.Layer):
+class LongformerPooler(ArgumentsConfig, keras.layers.Layer):
     """`tanh(dense(hidden_states[:, 0]))`, as the reference's pooler.
 
     Args:
         hidden_size: width of the hidden states.
         initializer_range: stddev of the truncated-normal kernel initialiser.
     """
+
+    config_arguments = ("hidden_size", "initializer_range")
 
     def __init__(self, hidden_size: int, initializer_range: float = 0.02, **kwargs):
         super().__init__(**kwargs)
@@ -35,8 +39,3 @@ class LongformerPooler(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.hidden_size)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(hidden_size=self.hidden_size, initializer_range=self.initializer_range)
-        return config

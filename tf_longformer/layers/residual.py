@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-import keras
+from typing import Callable
 
+import keras
+import tensorflow as tf
+
+from tf_longformer.layers.layer_config import ArgumentsConfig
+from tf_longformer.ops import feed_forward as feed_forward_ops
 from tf_longformer.ops.layer_norm import lean_layer_normalization
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
-class ResidualProjection(keras.layers.Layer):
+class ResidualProjection(ArgumentsConfig, keras.layers.Layer):
     """`LayerNorm(dropout(dense(x)) + residual)`: the reference's `*Output` modules.
+
+    Call it with the projection's input and the residual. Two fused forms keep fewer
+    activations for the backward pass, with the same values:
+    - `activation=f`: `dense(f(x))`, with `f(x)` recomputed for the gradient in training
+      (the feed-forward block's GELU; see `ops.feed_forward`);
+    - `kernel_applied=True`: `x` is already `inputs @ fused_kernel()` (the self-attention
+      runs that matmul inside its recomputed span); this adds the bias and the rest.
 
     Args:
         hidden_size: output width.
@@ -17,6 +29,9 @@ class ResidualProjection(keras.layers.Layer):
         layer_norm_eps: LayerNorm epsilon.
         initializer_range: stddev of the truncated-normal kernel initialiser.
     """
+
+    config_arguments = ("hidden_size", "dropout", "layer_norm_eps", "initializer_range")
+    config_renames = {"dropout": "dropout_rate"}
 
     def __init__(self, hidden_size: int, dropout: float = 0.0, layer_norm_eps: float = 1e-12, initializer_range: float = 0.02, **kwargs):
         super().__init__(**kwargs)
@@ -38,11 +53,28 @@ class ResidualProjection(keras.layers.Layer):
         self.layer_norm.build(tuple(input_shape)[:-1] + (self.hidden_size,))
         self.built = True
 
-    def call(self, inputs, residual, training=None):
-        return self.add_and_normalize(self.dense(inputs), residual, training=training)
+    def fused_kernel(self) -> tf.Tensor:
+        """The projection's kernel [in, hidden_size] in the compute dtype, for a caller that runs
+        the matmul inside its own computation and then calls this layer with `kernel_applied=True`."""
+        return tf.cast(self.dense.kernel, self.compute_dtype)
 
-    def add_and_normalize(self, projected, residual, training=None):
-        """The step after the projection, for a caller that computed `dense(inputs)` its own way."""
+    def call(
+        self,
+        inputs,
+        residual,
+        training=None,
+        activation: Callable[[tf.Tensor], tf.Tensor] | None = None,
+        kernel_applied: bool = False,
+    ):
+        if kernel_applied:
+            projected = inputs + tf.cast(self.dense.bias, self.compute_dtype)
+        elif activation is not None:
+            # In training the activation is recomputed for the gradient instead of kept;
+            # inference graphs stay free of custom gradients.
+            project = feed_forward_ops.activation_then_projection if training else feed_forward_ops.apply_and_project
+            projected = project(inputs, self.fused_kernel(), tf.cast(self.dense.bias, self.compute_dtype), activation)
+        else:
+            projected = self.dense(inputs)
         summed = self.dropout(projected, training=training) + residual
         if not training:
             return self.layer_norm(summed)
@@ -51,13 +83,3 @@ class ResidualProjection(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)[:-1] + (self.hidden_size,)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            hidden_size=self.hidden_size,
-            dropout=self.dropout_rate,
-            layer_norm_eps=self.layer_norm_eps,
-            initializer_range=self.initializer_range,
-        )
-        return config

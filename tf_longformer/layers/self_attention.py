@@ -7,13 +7,15 @@ import math
 import keras
 import tensorflow as tf
 
+from tf_longformer.layers.attention_options import AttentionOptions
+from tf_longformer.layers.layer_config import ArgumentsConfig
 from tf_longformer.ops import attention as attention_ops
 from tf_longformer.ops import global_attention
 from tf_longformer.ops.projection import project_last_axis
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
-class LongformerSelfAttention(keras.layers.Layer):
+class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
     """Sliding-window + global self-attention of one Longformer layer.
 
     Local tokens use the `query/key/value` projections; global tokens use
@@ -23,61 +25,83 @@ class LongformerSelfAttention(keras.layers.Layer):
     padding to a window multiple (the model pads only to match the reference).
 
     Args:
-        hidden_size: width of the hidden states.
-        num_attention_heads: number of heads; divides `hidden_size`.
-        attention_window: window size counting both sides (even, positive).
-        dropout: dropout rate on the attention probabilities.
-        max_global_tokens: None packs as many global slots as the row with most global
-            tokens has (exact for any count; a data-dependent shape, so under XLA each new
-            global mask compiles anew). An int fixes the number of slots (shapes then
-            depend only on the input shape, which XLA and TPUs want); more global tokens
-            than that in a row is an error.
-        query_block_size: query rows per block of the banded matmul (default: half the window).
-        initializer_range: stddev of the truncated-normal kernel initialiser.
+        hidden_size: width of the hidden states (default: read from the build shape).
+        num_attention_heads, attention_window, dropout (`attention_dropout`),
+            max_global_tokens, query_block_size, initializer_range: the `AttentionOptions`
+            fields (see there); or pass them as one value, `attention_options`.
         seed: seed of the attention dropout.
+        attention_options: an `AttentionOptions` with a window, instead of the loose arguments.
     """
+
+    config_arguments = (
+        "hidden_size", "num_attention_heads", "attention_window", "dropout", "max_global_tokens", "query_block_size",
+        "initializer_range", "seed",
+    )
+    config_renames = {"dropout": "attention_dropout"}
 
     def __init__(
         self,
-        hidden_size: int,
-        num_attention_heads: int,
-        attention_window: int,
-        dropout: float = 0.0,
+        hidden_size: int | None = None,
+        num_attention_heads: int | None = None,
+        attention_window: int | None = None,
+        dropout: float | None = None,
         max_global_tokens: int | None = None,
         query_block_size: int | None = None,
-        initializer_range: float = 0.02,
+        initializer_range: float | None = None,
         seed: int | None = None,
+        *,
+        attention_options: AttentionOptions | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if hidden_size % num_attention_heads:
-            raise ValueError(
-                f"`hidden_size` must be a multiple of `num_attention_heads`. Received: "
-                f"hidden_size={hidden_size}, num_attention_heads={num_attention_heads}"
-            )
-        if attention_window <= 0 or attention_window % 2:
-            raise ValueError(f"`attention_window` must be positive and even. Received: attention_window={attention_window}")
-        if max_global_tokens is not None and max_global_tokens < 1:
-            raise ValueError(f"`max_global_tokens` must be None or >= 1. Received: max_global_tokens={max_global_tokens}")
-        self.hidden_size = hidden_size
-        self.num_attention_heads = num_attention_heads
-        self.head_size = hidden_size // num_attention_heads
-        self.attention_window = attention_window
-        self.dropout_rate = dropout
-        self.max_global_tokens = max_global_tokens
-        self.query_block_size = query_block_size
-        self.initializer_range = initializer_range
+        options = AttentionOptions.from_arguments(
+            attention_options,
+            num_attention_heads=num_attention_heads,
+            attention_window=attention_window,
+            attention_dropout=dropout,
+            max_global_tokens=max_global_tokens,
+            query_block_size=query_block_size,
+            initializer_range=initializer_range,
+        )
+        if options.attention_window is None:
+            raise ValueError("`LongformerSelfAttention` needs an `attention_window`. Received: attention_window=None")
+        self.attention_options = options
+        self.hidden_size = None
+        if hidden_size is not None:
+            self._set_hidden_size(hidden_size)
         self.seed = seed
         # Keras' "auto" jit must not pick XLA for a data-dependent number of global slots.
-        self.supports_jit = max_global_tokens is not None
+        self.supports_jit = options.supports_jit
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def _set_hidden_size(self, hidden_size: int) -> None:
+        heads = self.attention_options.num_attention_heads
+        if hidden_size % heads:
+            raise ValueError(
+                f"`hidden_size` must be a multiple of `num_attention_heads`. Received: "
+                f"hidden_size={hidden_size}, num_attention_heads={heads}"
+            )
+        if self.hidden_size not in (None, hidden_size):
+            raise ValueError(f"This layer has hidden_size={self.hidden_size}; it cannot take inputs of width {hidden_size}.")
+        self.hidden_size = hidden_size
+        self.head_size = hidden_size // heads
+
+    @property
+    def num_attention_heads(self) -> int:
+        return self.attention_options.num_attention_heads
+
+    def build(self, input_shape):
+        self._set_hidden_size(int(input_shape[-1]))
 
         def projection(name: str) -> keras.layers.Dense:
-            return keras.layers.Dense(
-                hidden_size,
-                kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
+            dense = keras.layers.Dense(
+                self.hidden_size,
+                kernel_initializer=keras.initializers.TruncatedNormal(stddev=self.attention_options.initializer_range),
                 dtype=self.dtype_policy,
                 name=name,
             )
+            dense.build([None, None, self.hidden_size])
+            return dense
 
         self.query = projection("query")
         self.key = projection("key")
@@ -85,11 +109,6 @@ class LongformerSelfAttention(keras.layers.Layer):
         self.query_global = projection("query_global")
         self.key_global = projection("key_global")
         self.value_global = projection("value_global")
-        self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def build(self, input_shape=None):
-        for layer in (self.query, self.key, self.value, self.query_global, self.key_global, self.value_global):
-            layer.build([None, None, self.hidden_size])
         self.built = True
 
     def _split_heads(self, projected: tf.Tensor) -> tf.Tensor:
@@ -124,11 +143,9 @@ class LongformerSelfAttention(keras.layers.Layer):
             tf.reshape(bias, [self.num_attention_heads, self.head_size]),
         )
 
-    def layout(self, attention_mask) -> attention_ops.AttentionLayout:
+    def layout(self, attention_mask, min_global_slots: int = 0) -> attention_ops.AttentionLayout:
         """Where each token may look under this layer's window (shareable by layers with that window)."""
-        return attention_ops.attention_layout(
-            attention_mask, self.attention_window // 2, self.query_block_size, self.max_global_tokens
-        )
+        return self.attention_options.layout(attention_mask, min_global_slots)
 
     def call(
         self,
@@ -145,7 +162,7 @@ class LongformerSelfAttention(keras.layers.Layer):
         `output_kernel` ([hidden, out], optional): returns `attended @ output_kernel` instead.
         In training the attention is recomputed for its gradient; with the next projection
         inside that recomputed span the attended states need not be kept either
-        (`LongformerAttention` passes its output projection's kernel).
+        (`LongformerAttention` passes its output projection's `fused_kernel()`).
 
         `attention_layout`: `self.layout(attention_mask)` (or that of a layer with the same
         window and block size), when the caller already has it (the encoder builds one per
@@ -164,7 +181,9 @@ class LongformerSelfAttention(keras.layers.Layer):
                 hidden_states, *self._split_kernel(self.key_global), *self._split_kernel(self.value_global)
             ),
         )
-        use_dropout = bool(training) and self.dropout_rate > 0
+        options = self.attention_options
+        one_sided_window = options.attention_window // 2
+        use_dropout = bool(training) and options.attention_dropout > 0
         dropout_seed = (
             keras.random.randint((2,), 0, 2**30, seed=self.seed_generator, dtype="int32") if use_dropout else None
         )
@@ -175,9 +194,9 @@ class LongformerSelfAttention(keras.layers.Layer):
                 *projections[:4],
                 global_attention.GlobalKeyValue(*projections[4:]),
                 attention_layout,
-                one_sided_window=self.attention_window // 2,
-                block_size=self.query_block_size,
-                dropout_rate=self.dropout_rate if use_dropout else 0.0,
+                one_sided_window=one_sided_window,
+                block_size=options.query_block_size,
+                dropout_rate=options.attention_dropout if use_dropout else 0.0,
                 dropout_seed=dropout_seed,
                 return_probs=return_probs,
             )
@@ -204,17 +223,3 @@ class LongformerSelfAttention(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            hidden_size=self.hidden_size,
-            num_attention_heads=self.num_attention_heads,
-            attention_window=self.attention_window,
-            dropout=self.dropout_rate,
-            max_global_tokens=self.max_global_tokens,
-            query_block_size=self.query_block_size,
-            initializer_range=self.initializer_range,
-            seed=self.seed,
-        )
-        return config

@@ -5,53 +5,61 @@ from __future__ import annotations
 import keras
 
 from tf_longformer.layers.attention_block import LongformerAttention
+from tf_longformer.layers.attention_options import AttentionOptions
 from tf_longformer.layers.feed_forward import LongformerFeedForward
+from tf_longformer.layers.layer_config import ArgumentsConfig
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
-class LongformerLayer(keras.layers.Layer):
+class LongformerLayer(ArgumentsConfig, keras.layers.Layer):
     """One transformer layer: `LongformerAttention` then `LongformerFeedForward`.
 
-    Takes the arguments of both blocks (see them).
+    Takes the arguments of both blocks (see them); the attention ones may come as one
+    `attention_options` value instead. `hidden_size` defaults to the build shape's width.
     """
+
+    config_arguments = (
+        "hidden_size", "num_attention_heads", "intermediate_size", "attention_window", "hidden_act",
+        "attention_dropout", "hidden_dropout", "layer_norm_eps", "max_global_tokens", "query_block_size",
+        "initializer_range",
+    )
+    config_renames = {
+        "hidden_size": "attention.hidden_size",
+        "intermediate_size": "feed_forward.intermediate_size",
+        "hidden_act": "feed_forward.hidden_act",
+        "hidden_dropout": "feed_forward.hidden_dropout",
+        "layer_norm_eps": "feed_forward.layer_norm_eps",
+    }
 
     def __init__(
         self,
-        hidden_size: int,
-        num_attention_heads: int,
-        intermediate_size: int,
-        attention_window: int,
+        hidden_size: int | None = None,
+        num_attention_heads: int | None = None,
+        intermediate_size: int | None = None,
+        attention_window: int | None = None,
         hidden_act: str = "gelu",
-        attention_dropout: float = 0.0,
+        attention_dropout: float | None = None,
         hidden_dropout: float = 0.0,
         layer_norm_eps: float = 1e-12,
         max_global_tokens: int | None = None,
         query_block_size: int | None = None,
-        initializer_range: float = 0.02,
+        initializer_range: float | None = None,
+        *,
+        attention_options: AttentionOptions | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.hidden_size = hidden_size
-        self.num_attention_heads = num_attention_heads
-        self.intermediate_size = intermediate_size
-        self.attention_window = attention_window
-        self.hidden_act = hidden_act
-        self.attention_dropout = attention_dropout
-        self.hidden_dropout = hidden_dropout
-        self.layer_norm_eps = layer_norm_eps
-        self.max_global_tokens = max_global_tokens
-        self.query_block_size = query_block_size
-        self.initializer_range = initializer_range
         self.attention = LongformerAttention(
             hidden_size,
             num_attention_heads,
             attention_window,
-            attention_dropout=attention_dropout,
-            hidden_dropout=hidden_dropout,
-            layer_norm_eps=layer_norm_eps,
-            max_global_tokens=max_global_tokens,
-            query_block_size=query_block_size,
-            initializer_range=initializer_range,
+            attention_dropout,
+            hidden_dropout,
+            layer_norm_eps,
+            max_global_tokens,
+            query_block_size,
+            initializer_range,
+            attention_options=attention_options,
             dtype=self.dtype_policy,
             name="attention",
         )
@@ -62,19 +70,28 @@ class LongformerLayer(keras.layers.Layer):
             hidden_act,
             hidden_dropout,
             layer_norm_eps,
-            initializer_range,
+            self.attention_options.initializer_range,
             dtype=self.dtype_policy,
             name="feed_forward",
         )
+
+    @property
+    def attention_options(self) -> AttentionOptions:
+        return self.attention.attention_options
 
     def build(self, input_shape):
         self.attention.build(input_shape)
         self.feed_forward.build(input_shape)
         self.built = True
 
+    def attention_layout(self, attention_mask, min_global_slots: int = 0):
+        """Where each token may look under this layer's window: computed once by the encoder
+        for all the layers that share a window, and passed to their calls."""
+        return self.attention.attention_layout(attention_mask, min_global_slots)
+
     def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False, attention_layout=None):
-        """`attention_layout`: optional, `self.attention.self_attention.layout(attention_mask)`
-        computed once for the layers that share a window (see `LongformerEncoder`)."""
+        """`attention_layout`: optional, `self.attention_layout(attention_mask)`, or that of a
+        layer with the same attention options (see `LongformerEncoder`)."""
         attended = self.attention(
             hidden_states,
             attention_mask,
@@ -90,20 +107,3 @@ class LongformerLayer(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            hidden_size=self.hidden_size,
-            num_attention_heads=self.num_attention_heads,
-            intermediate_size=self.intermediate_size,
-            attention_window=self.attention_window,
-            hidden_act=self.hidden_act,
-            attention_dropout=self.attention_dropout,
-            hidden_dropout=self.hidden_dropout,
-            layer_norm_eps=self.layer_norm_eps,
-            max_global_tokens=self.max_global_tokens,
-            query_block_size=self.query_block_size,
-            initializer_range=self.initializer_range,
-        )
-        return config

@@ -15,7 +15,7 @@ import keras
 
 from tf_longformer.checkpoints import files, hub, transfer, weight_map, writer
 from tf_longformer.config import LongformerConfig
-from tf_longformer.layers import layer_functions
+from tf_longformer.layers.encoder import traced_with
 from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models import registry
 from tf_longformer.models.task_spec import TaskSpec
@@ -86,11 +86,11 @@ class LongformerPreTrainedModel(keras.Model):
 
     # Keras' predict / evaluate graphs are never exported: each layer graph is optimised once.
     def predict_step(self, data):
-        with layer_functions.separate_layer_graphs(self):
+        with traced_with(self, separate_layer_graphs=True):
             return super().predict_step(data)
 
     def test_step(self, data):
-        with layer_functions.separate_layer_graphs(self):
+        with traced_with(self, separate_layer_graphs=True):
             return super().test_step(data)
 
     def load_weights(self, filepath, *args, **kwargs):

@@ -7,33 +7,12 @@ a row's count are marked invalid and masked by the caller.
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from typing import Iterator
-
 import tensorflow as tf
 
-_tracing = threading.local()
 
-
-@contextlib.contextmanager
-def at_least_one_slot() -> Iterator[None]:
-    """Graphs traced inside use at least one global slot, even when no token is global.
-
-    The extra slot is a masked filler, so outputs do not change; it only keeps every tensor
-    non-empty, which LiteRT's XNNPack delegate needs (it fails on zero-size tensors). The
-    export signatures are traced inside this; Keras calls are not, so `global_attentions`
-    keep width 0 there without global tokens, as the reference's `None`.
-    """
-    previous = getattr(_tracing, "min_slots", 0)
-    _tracing.min_slots = 1
-    try:
-        yield
-    finally:
-        _tracing.min_slots = previous
-
-
-def global_token_slots(is_global: tf.Tensor, max_slots: int | None = None) -> tuple[tf.Tensor, tf.Tensor]:
+def global_token_slots(
+    is_global: tf.Tensor, max_slots: int | None = None, min_slots: int = 0
+) -> tuple[tf.Tensor, tf.Tensor]:
     """Positions of the global tokens of each row, packed left.
 
     Args:
@@ -42,6 +21,11 @@ def global_token_slots(is_global: tf.Tensor, max_slots: int | None = None) -> tu
             data-dependent shape); an int for a fixed `min(max_slots, length)` slots (a shape
             that depends only on the input shape, as XLA needs). A row with more global
             tokens than `max_slots` fails a runtime check.
+        min_slots: with `max_slots=None`, at least this many slots. 0 lets a batch without
+            global tokens have none (the reference's `global_attentions` is then None; ours
+            has width 0). The export asks for 1: the extra slot is a masked filler, so outputs
+            do not change; it only keeps every tensor non-empty, which LiteRT's XNNPack
+            delegate needs (it fails on zero-size tensors).
 
     Returns:
         positions: [batch, num_slots] int32, the global positions in increasing order, then
@@ -51,8 +35,7 @@ def global_token_slots(is_global: tf.Tensor, max_slots: int | None = None) -> tu
     counts = tf.reduce_sum(tf.cast(is_global, tf.int32), axis=1)
     length = tf.shape(is_global)[1]
     if max_slots is None:
-        floor = getattr(_tracing, "min_slots", 0)  # 0, or 1 under `at_least_one_slot`
-        num_slots = tf.reduce_max(tf.concat([counts, [floor]], axis=0))  # `floor` for an empty batch
+        num_slots = tf.reduce_max(tf.concat([counts, [min_slots]], axis=0))  # `min_slots` for an empty batch
     else:
         tf.debugging.assert_less_equal(
             counts,

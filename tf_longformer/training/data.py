@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 import tensorflow as tf
 
+from tf_longformer.ops import auto_global
 from tf_longformer.tokenization.global_attention import resolve_kind
 
 
@@ -138,14 +139,8 @@ def make_dataset(
                 "input_ids": tf.pad(x["input_ids"], [[0, 0], [0, extra]], constant_values=pad_id),
                 "attention_mask": tf.pad(x["attention_mask"], [[0, 0], [0, extra]]),
             }
-        if kind == "classification":
-            positions = tf.range(tf.shape(x["input_ids"])[1])
-            x["global_attention_mask"] = tf.broadcast_to(tf.cast(positions == 0, tf.int32)[None], tf.shape(x["input_ids"]))
-        elif kind == "question_answering":
-            is_sep = tf.cast(tf.equal(x["input_ids"], sep_id), tf.int32)
-            first = tf.argmax(is_sep, axis=-1, output_type=tf.int32)
-            positions = tf.range(tf.shape(x["input_ids"])[1], dtype=tf.int32)
-            x["global_attention_mask"] = tf.cast(positions[None, :] < first[:, None], tf.int32)
+        if kind is not None:
+            x["global_attention_mask"] = auto_global.checked_global_mask(kind, x["input_ids"], sep_id)
         return (x, label) if has_label else x
 
     # Without autotuning the epochs took no longer (tokenization runs one batch at a time anyway).

@@ -1,0 +1,39 @@
+"""`ArgumentsConfig`: a layer's `get_config` from the constructor arguments it names once.
+
+Every layer of the package returns all its constructor arguments from `get_config` (so it
+serialises and `from_config` rebuilds it). Rather than each layer spelling out the same
+`config.update(a=self.a, b=self.b, ...)`, a layer lists the argument names in
+`config_arguments` and this mixin reads their current values.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, ClassVar
+
+
+class ArgumentsConfig:
+    """Mixin for a `keras.layers.Layer` (put it first among the bases).
+
+    Each argument's value is a field of the layer's `attention_options` (if it has them) or
+    the layer's attribute of that name; `config_renames` gives another name where they
+    differ: `dropout` kept as `dropout_rate` (`dropout` being the Dropout layer), or a
+    dotted path to the sub-layer that owns the value (`"feed_forward.hidden_act"`).
+    """
+
+    #: the constructor arguments `get_config` returns, besides Keras' own (name, dtype, ...)
+    config_arguments: ClassVar[tuple[str, ...]] = ()
+    #: {argument: the attribute, dotted path or `AttentionOptions` field holding its value}
+    config_renames: ClassVar[dict[str, str]] = {}
+
+    def config_value(self, argument: str) -> Any:
+        name = self.config_renames.get(argument, argument)
+        options = getattr(self, "attention_options", None)
+        if options is not None and name in options.__dataclass_fields__:
+            return getattr(options, name)
+        return operator.attrgetter(name)(self)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update({argument: self.config_value(argument) for argument in self.config_arguments})
+        return config
