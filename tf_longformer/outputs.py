@@ -40,11 +40,6 @@ class ModelOutput(dict):
         return tuple(super(ModelOutput, self).__getitem__(name) for name in type(self).fields if name in self)
 
 
-def _output_class(name: str, fields: tuple[str, ...], doc: str) -> type:
-    cls = type(name, (ModelOutput,), {"fields": fields, "__doc__": doc, "__module__": __name__})
-    return register_dict_structure(cls)
-
-
 _COMMON = ("hidden_states", "attentions", "global_attentions")
 _COMMON_DOC = """
     hidden_states: tuple of [batch, length, hidden], the embeddings and each layer's output
@@ -57,44 +52,46 @@ _COMMON_DOC = """
         padded to the window multiple, as in the reference; g is 0 when no token is global).
 """
 
+
+
+def _output_class(name: str, fields: tuple[str, ...], doc: str) -> type:
+    """A `ModelOutput` class with `fields` then the common ones, documented by `doc` then theirs."""
+    namespace = {"fields": fields + _COMMON, "__doc__": doc + _COMMON_DOC, "__module__": __name__}
+    return register_dict_structure(type(name, (ModelOutput,), namespace))
+
+
+def _logits_output(name: str, title: str, logits_shape: str) -> type:
+    """The output class of a head whose predictions are one `logits` tensor (and a loss with labels)."""
+    doc = f"{title} output.\n\n    loss: scalar, when labels are given.\n    logits: [{logits_shape}].\n"
+    return _output_class(name, ("loss", "logits"), doc)
+
+
 LongformerBaseModelOutput = _output_class(
     "LongformerBaseModelOutput",
-    ("last_hidden_state",) + _COMMON,
-    "Encoder output.\n\n    last_hidden_state: [batch, length, hidden].\n" + _COMMON_DOC,
+    ("last_hidden_state",),
+    "Encoder output.\n\n    last_hidden_state: [batch, length, hidden].\n",
 )
 LongformerBaseModelOutputWithPooling = _output_class(
     "LongformerBaseModelOutputWithPooling",
-    ("last_hidden_state", "pooler_output") + _COMMON,
+    ("last_hidden_state", "pooler_output"),
     "Base model output.\n\n    last_hidden_state: [batch, length, hidden].\n"
-    "    pooler_output: [batch, hidden], tanh(dense(first token)).\n" + _COMMON_DOC,
+    "    pooler_output: [batch, hidden], tanh(dense(first token)).\n",
 )
-LongformerMaskedLMOutput = _output_class(
-    "LongformerMaskedLMOutput",
-    ("loss", "logits") + _COMMON,
-    "Masked-LM output.\n\n    loss: scalar, when labels are given.\n    logits: [batch, length, vocab].\n" + _COMMON_DOC,
-)
+LongformerMaskedLMOutput = _logits_output("LongformerMaskedLMOutput", "Masked-LM", "batch, length, vocab")
 LongformerQuestionAnsweringModelOutput = _output_class(
     "LongformerQuestionAnsweringModelOutput",
-    ("loss", "start_logits", "end_logits") + _COMMON,
+    ("loss", "start_logits", "end_logits"),
     "Extractive QA output.\n\n    loss: scalar, when start and end positions are given.\n"
-    "    start_logits, end_logits: [batch, length].\n" + _COMMON_DOC,
+    "    start_logits, end_logits: [batch, length].\n",
 )
-LongformerSequenceClassifierOutput = _output_class(
-    "LongformerSequenceClassifierOutput",
-    ("loss", "logits") + _COMMON,
-    "Sequence classification output.\n\n    loss: scalar, when labels are given.\n"
-    "    logits: [batch, num_labels].\n" + _COMMON_DOC,
+LongformerSequenceClassifierOutput = _logits_output(
+    "LongformerSequenceClassifierOutput", "Sequence classification", "batch, num_labels"
 )
-LongformerMultipleChoiceModelOutput = _output_class(
-    "LongformerMultipleChoiceModelOutput",
-    ("loss", "logits") + _COMMON,
-    "Multiple choice output.\n\n    loss: scalar, when labels are given.\n    logits: [batch, num_choices].\n" + _COMMON_DOC,
+LongformerMultipleChoiceModelOutput = _logits_output(
+    "LongformerMultipleChoiceModelOutput", "Multiple choice", "batch, num_choices"
 )
-LongformerTokenClassifierOutput = _output_class(
-    "LongformerTokenClassifierOutput",
-    ("loss", "logits") + _COMMON,
-    "Token classification output.\n\n    loss: scalar, when labels are given.\n"
-    "    logits: [batch, length, num_labels].\n" + _COMMON_DOC,
+LongformerTokenClassifierOutput = _logits_output(
+    "LongformerTokenClassifierOutput", "Token classification", "batch, length, num_labels"
 )
 
 OUTPUT_CLASSES = (

@@ -112,6 +112,12 @@ def make_reader(source: files.WeightSource) -> _Reader:
     return _Reader(source)
 
 
+#: the `WeightRow`s of a model (its `weight_rows()`)
+Rows = list[WeightRow]
+#: a reference state dict, or a `WeightSource` reading a checkpoint's weights one at a time
+StateLike = dict[str, np.ndarray] | files.WeightSource
+
+
 @dataclass
 class LoadPlan:
     """What `plan_load` found: the `LoadingInfo` and, per variable to load, where its value is.
@@ -144,6 +150,11 @@ class LoadPlan:
             return _to_dtype(first, variable.dtype)
         return reader.tensor(self.names[row.name], row.transpose, variable.dtype)
 
+    def assign(self, reader: _Reader) -> None:
+        """Assigns each planned value to its variable (built the ordinary way)."""
+        for variable_id, (variable, _, _) in self.values.items():
+            variable.assign(self.value(reader, variable_id))
+
     def warn(self, stacklevel: int = 3) -> None:
         """The warnings about initialised and unused weights."""
         info = self.info
@@ -166,8 +177,8 @@ class LoadPlan:
 
 
 def plan_load(
-    rows: list[WeightRow],
-    state: dict[str, np.ndarray] | files.WeightSource,
+    rows: Rows,
+    state: StateLike,
     source: str = "the checkpoint",
     ignore_mismatched_sizes: bool = False,
 ) -> LoadPlan:
@@ -229,22 +240,13 @@ def plan_load(
     return LoadPlan(info, values, names, weights, source)
 
 
-def load_state(
-    rows: list[WeightRow],
-    state: dict[str, np.ndarray] | files.WeightSource,
-    source: str = "the checkpoint",
-    ignore_mismatched_sizes: bool = False,
-) -> LoadingInfo:
-    """Assigns `state` (a dict or a `WeightSource`) to the model's built variables, row by row.
+def load_state(rows: Rows, state: StateLike, source="the checkpoint", ignore_mismatched_sizes=False) -> LoadingInfo:
+    """`plan_load` (with its errors, raised before any variable changes), then assigns the values.
 
-    Raises `CheckpointError` on a shape mismatch (naming the weight) unless
-    `ignore_mismatched_sizes`, and when backbone weights are missing, before any variable
-    changes. Missing head weights (and the pooler) are left as they are, with a
-    `LongformerLoadWarning` naming them; unused checkpoint weights are named in a warning too.
+    Missing head weights (and the pooler) are left as they are, with a `LongformerLoadWarning`
+    naming them; unused checkpoint weights are named in a warning too.
     """
     plan = plan_load(rows, state, source=source, ignore_mismatched_sizes=ignore_mismatched_sizes)
-    reader = _Reader(plan.source)
-    for variable_id, (variable, _, _) in plan.values.items():
-        variable.assign(plan.value(reader, variable_id))
+    plan.assign(_Reader(plan.source))
     plan.warn()
     return plan.info

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from tf_longformer.layers.layer_config import ArgumentsConfig
+from tf_longformer.layers.layer_config import ArgumentsConfig, reference_dense
 from tf_longformer.layers.residual import ResidualProjection
 
 ACTIVATIONS = {
@@ -58,12 +58,7 @@ class LongformerFeedForward(ArgumentsConfig, keras.layers.Layer):
         self.layer_norm_eps = layer_norm_eps
         self.initializer_range = initializer_range
         # The activation is applied by the output projection, fused with its matmul.
-        self.intermediate = keras.layers.Dense(
-            intermediate_size,
-            kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
-            dtype=self.dtype_policy,
-            name="intermediate",
-        )
+        self.intermediate = reference_dense(intermediate_size, initializer_range, self.dtype_policy, "intermediate")
 
     def build(self, input_shape):
         if self.hidden_size not in (None, input_shape[-1]):

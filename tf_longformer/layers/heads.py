@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from tf_longformer.layers.layer_config import ArgumentsConfig
-
-
-def _dense(units: int, initializer_range: float, dtype, name: str, activation=None) -> keras.layers.Dense:
-    return keras.layers.Dense(
-        units,
-        activation=activation,
-        kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
-        dtype=dtype,
-        name=name,
-    )
+from tf_longformer.layers.layer_config import ArgumentsConfig, reference_dense
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
@@ -40,7 +30,7 @@ class LongformerLMHead(ArgumentsConfig, keras.layers.Layer):
         self.hidden_size = hidden_size
         self.layer_norm_eps = layer_norm_eps
         self.initializer_range = initializer_range
-        self.dense = _dense(hidden_size, initializer_range, self.dtype_policy, "dense")
+        self.dense = reference_dense(hidden_size, initializer_range, self.dtype_policy, "dense")
         self.layer_norm = keras.layers.LayerNormalization(epsilon=layer_norm_eps, dtype=self.dtype_policy, name="layer_norm")
 
     def build(self, features_shape=None, word_embeddings_shape=None):
@@ -86,8 +76,8 @@ class LongformerClassificationHead(ArgumentsConfig, keras.layers.Layer):
         self.dropout_rate = dropout
         self.initializer_range = initializer_range
         self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
-        self.dense = _dense(hidden_size, initializer_range, self.dtype_policy, "dense", activation="tanh")
-        self.out_proj = _dense(num_labels, initializer_range, self.dtype_policy, "out_proj")
+        self.dense = reference_dense(hidden_size, initializer_range, self.dtype_policy, "dense", activation="tanh")
+        self.out_proj = reference_dense(num_labels, initializer_range, self.dtype_policy, "out_proj")
 
     def build(self, input_shape=None):
         """`input_shape`: that of the hidden states, [batch, length, hidden] (default free)."""

@@ -1,4 +1,4 @@
-"""`ArgumentsConfig`: a layer's `get_config` from the constructor arguments it names once.
+"""`ArgumentsConfig`: a layer's `get_config` from the constructor arguments it names once; `reference_dense`.
 
 Every layer of the package returns all its constructor arguments from `get_config` (so it
 serialises and `from_config` rebuilds it). Rather than each layer spelling out the same
@@ -10,6 +10,21 @@ from __future__ import annotations
 
 import operator
 from typing import Any, ClassVar
+
+import keras
+
+
+def reference_dense(
+    units: int, initializer_range: float, dtype: Any, name: str, activation: str | None = None
+) -> keras.layers.Dense:
+    """A dense layer initialised as the reference's linear layers (truncated-normal kernel, zero bias)."""
+    return keras.layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
+        dtype=dtype,
+        name=name,
+    )
 
 
 class ArgumentsConfig:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from tf_longformer.layers.layer_config import ArgumentsConfig
+from tf_longformer.layers.layer_config import ArgumentsConfig, reference_dense
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
@@ -22,13 +22,7 @@ class LongformerPooler(ArgumentsConfig, keras.layers.Layer):
         super().__init__(**kwargs)
         self.hidden_size = hidden_size
         self.initializer_range = initializer_range
-        self.dense = keras.layers.Dense(
-            hidden_size,
-            activation="tanh",
-            kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
-            dtype=self.dtype_policy,
-            name="dense",
-        )
+        self.dense = reference_dense(hidden_size, initializer_range, self.dtype_policy, "dense", activation="tanh")
 
     def build(self, input_shape):
         self.dense.build((input_shape[0], input_shape[-1]))

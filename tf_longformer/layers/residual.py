@@ -7,7 +7,7 @@ from typing import Callable
 import keras
 import tensorflow as tf
 
-from tf_longformer.layers.layer_config import ArgumentsConfig
+from tf_longformer.layers.layer_config import ArgumentsConfig, reference_dense
 from tf_longformer.ops import feed_forward as feed_forward_ops
 from tf_longformer.ops.layer_norm import lean_layer_normalization
 
@@ -39,12 +39,7 @@ class ResidualProjection(ArgumentsConfig, keras.layers.Layer):
         self.dropout_rate = dropout
         self.layer_norm_eps = layer_norm_eps
         self.initializer_range = initializer_range
-        self.dense = keras.layers.Dense(
-            hidden_size,
-            kernel_initializer=keras.initializers.TruncatedNormal(stddev=initializer_range),
-            dtype=self.dtype_policy,
-            name="dense",
-        )
+        self.dense = reference_dense(hidden_size, initializer_range, self.dtype_policy, "dense")
         self.layer_norm = keras.layers.LayerNormalization(epsilon=layer_norm_eps, dtype=self.dtype_policy, name="LayerNorm")
         self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
 

@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 
 from tf_longformer.layers.attention_options import AttentionOptions
-from tf_longformer.layers.layer_config import ArgumentsConfig
+from tf_longformer.layers.layer_config import ArgumentsConfig, reference_dense
 from tf_longformer.ops import attention as attention_ops
 from tf_longformer.ops import global_attention
 from tf_longformer.ops.projection import project_last_axis
@@ -94,12 +94,7 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
         self._set_hidden_size(int(input_shape[-1]))
 
         def projection(name: str) -> keras.layers.Dense:
-            dense = keras.layers.Dense(
-                self.hidden_size,
-                kernel_initializer=keras.initializers.TruncatedNormal(stddev=self.attention_options.initializer_range),
-                dtype=self.dtype_policy,
-                name=name,
-            )
+            dense = reference_dense(self.hidden_size, self.attention_options.initializer_range, self.dtype_policy, name)
             dense.build([None, None, self.hidden_size])
             return dense
 

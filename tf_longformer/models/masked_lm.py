@@ -18,12 +18,7 @@ class LongformerForMaskedLM(LongformerTaskModel):
     The decoder shares the word-embedding matrix (`lm_head.decoder` is tied, as in the
     reference); only its bias (`lm_head.bias`) is the head's own.
 
-    Args:
-        config: the model's `LongformerConfig`.
-        max_global_tokens, query_block_size: passed to the backbone (see `LongformerModel`).
-
-    Call arguments:
-        The inputs of `LongformerModel` (keywords or one dict), and
+    Args and call arguments: as `LongformerTaskModel`; its labels:
         labels: optional [batch, length] token ids; -100 marks positions left out of the loss.
 
     Returns:
@@ -42,13 +37,8 @@ class LongformerForMaskedLM(LongformerTaskModel):
     )
 
     def create_head(self, config):
-        self.lm_head = LongformerLMHead(
-            config.vocab_size,
-            config.hidden_size,
-            layer_norm_eps=config.layer_norm_eps,
-            initializer_range=config.initializer_range,
-            dtype=self.dtype_policy,
-            name="lm_head",
+        self.lm_head = self.head_layer(
+            LongformerLMHead, config.vocab_size, config.hidden_size, layer_norm_eps=config.layer_norm_eps, name="lm_head"
         )
 
     def weight_rows(self):

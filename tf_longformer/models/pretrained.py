@@ -312,8 +312,7 @@ def _build_from_checkpoint(model, source: files.WeightSource, source_name: str, 
     )
     reader = transfer.make_reader(source)
     if created is None:  # built the ordinary way: assign
-        for variable_id, (variable, _, _) in plan.values.items():
-            variable.assign(plan.value(reader, variable_id))
+        plan.assign(reader)
     else:
         for variable in created:
             if id(variable) in plan.values:

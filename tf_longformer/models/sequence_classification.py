@@ -43,12 +43,11 @@ class LongformerForSequenceClassification(LongformerTaskModel):
     )
 
     def create_head(self, config):
-        self.classifier = LongformerClassificationHead(
+        self.classifier = self.head_layer(
+            LongformerClassificationHead,
             config.hidden_size,
             config.num_labels,
             dropout=config.hidden_dropout_prob,
-            initializer_range=config.initializer_range,
-            dtype=self.dtype_policy,
             name="classifier",
         )
 

@@ -16,6 +16,7 @@ import keras
 import tensorflow as tf
 
 from tf_longformer.config import LongformerConfig
+from tf_longformer.layers.layer_config import reference_dense
 from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models import labels as label_checks
 from tf_longformer.models.keras_training import TaskTrainingMixin
@@ -91,10 +92,15 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
     def create_head(self, config: LongformerConfig) -> None:
         """Creates the head's layers (subclasses; `self.dtype_policy` is set)."""
 
+    def head_layer(self, layer_class: type, *args: Any, name: str, **kwargs: Any) -> keras.layers.Layer:
+        """A `layer_class(*args, **kwargs)` with the config's `initializer_range` and the model's dtype policy."""
+        return layer_class(
+            *args, initializer_range=self.config.initializer_range, dtype=self.dtype_policy, name=name, **kwargs
+        )
+
     def reference_dense(self, units: int, name: str) -> keras.layers.Dense:
         """A dense layer initialised as the reference's linear layers (truncated normal, `initializer_range`)."""
-        initializer = keras.initializers.TruncatedNormal(stddev=self.config.initializer_range)
-        return keras.layers.Dense(units, kernel_initializer=initializer, dtype=self.dtype_policy, name=name)
+        return reference_dense(units, self.config.initializer_range, self.dtype_policy, name)
 
     def build(self, input_shape=None):
         self.longformer.build(None)

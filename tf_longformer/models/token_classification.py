@@ -14,12 +14,7 @@ from tf_longformer.outputs import LongformerTokenClassifierOutput
 class LongformerForTokenClassification(LongformerTaskModel):
     """Longformer with dropout and a dense `classifier` over every token, as the reference.
 
-    Args:
-        config: the model's `LongformerConfig` (`num_labels` outputs per token).
-        max_global_tokens, query_block_size: passed to the backbone (see `LongformerModel`).
-
-    Call arguments:
-        The inputs of `LongformerModel` (keywords or one dict), and
+    Args and call arguments: as `LongformerTaskModel` (`config.num_labels` outputs per token); its labels:
         labels: optional [batch, length] class ids; -100 marks positions left out of the loss.
 
     Returns:
