@@ -7,6 +7,8 @@ class as a tree node (keys sorted, as for plain dicts) fixes that.
 
 from __future__ import annotations
 
+from tf_longformer import _compat
+
 
 def register_dict_structure(cls: type) -> type:
     """Class decorator for a `dict` subclass constructible from (key, value) pairs.
@@ -31,8 +33,4 @@ def register_dict_structure(cls: type) -> type:
 
     cls.tree_flatten = tree_flatten
     cls.tree_unflatten = classmethod(tree_unflatten)
-    try:  # Keras' registration hook is not public API; without it the class is still a dict.
-        from keras.src.tree.tree_api import register_tree_node_class
-    except ImportError:  # pragma: no cover - other Keras layouts
-        return cls
-    return register_tree_node_class(cls)
+    return _compat.register_tree_node_class(cls)  # not public API; without it the class is still a dict

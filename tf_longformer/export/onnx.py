@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tf_longformer import _compat
 from tf_longformer.export import atomic
 from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError, serving_functions
 
@@ -54,15 +55,15 @@ def _convert(tf2onnx, function, opset: int):
     """`tf2onnx.convert.from_function` for a traced function, without its `continue_on_error`
     (an unsupported op must fail, not leave an invalid model) and without the reshape optimizer."""
     import tensorflow as tf
-    from tf2onnx import optimizer, tf_loader
-    from tf2onnx.convert import _convert_common, tensor_names_from_structed
+    from tf2onnx import tf_loader
+    from tf2onnx.convert import tensor_names_from_structed
 
     input_names = [t.name for t in function.inputs if t.dtype != tf.dtypes.resource]
     output_names = [t.name for t in function.outputs if t.dtype != tf.dtypes.resource]
-    optimizers = {k: v for k, v in optimizer._get_optimizers().items() if k not in _SKIPPED_OPTIMIZERS}
+    optimizers = {k: v for k, v in _compat.onnx_optimizers().items() if k not in _SKIPPED_OPTIMIZERS}
     with tf.device("/cpu:0"):
         frozen = tf_loader.from_function(function, input_names, output_names)
-        proto, _ = _convert_common(
+        proto, _ = _compat.onnx_convert_common()(
             frozen,
             name=function.name,
             continue_on_error=False,

@@ -9,6 +9,7 @@ from typing import Any, Iterator, Sequence
 import keras
 import tensorflow as tf
 
+from tf_longformer import _compat
 from tf_longformer.layers import layer_functions
 from tf_longformer.layers.attention_options import AttentionOptions
 from tf_longformer.layers.checkpointing import checkpointed_call
@@ -44,7 +45,7 @@ def traced_with(model: keras.layers.Layer, **options: Any) -> Iterator[None]:
     The options belong to the model's encoders, not to a thread: a call of the same model
     from another thread meanwhile traces with them too (outputs are the same either way).
     """
-    encoders = [layer for layer in model._flatten_layers() if isinstance(layer, LongformerEncoder)]
+    encoders = [layer for layer in _compat.flatten_layers(model) if isinstance(layer, LongformerEncoder)]
     previous = [encoder.trace_options for encoder in encoders]
     for encoder in encoders:
         encoder.trace_options = dataclasses.replace(encoder.trace_options, **options)
@@ -137,6 +138,7 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
         self.built = True
 
     def _trackable_children(self, save_type="checkpoint", **kwargs):
+        """TensorFlow hook (private; listed in `tf_longformer._compat`): this layer's tracked children."""
         # Keras keeps `self.layers` in a list that TensorFlow's object graph does not see, so
         # `tf.train.Checkpoint(model=model)` would silently skip every transformer layer.
         children = super()._trackable_children(save_type, **kwargs)

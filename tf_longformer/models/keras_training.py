@@ -123,6 +123,7 @@ class TaskTrainingMixin:
         return loss + tf.add_n(extra) if extra else loss
 
     def _symbolic_build(self, iterator=None, data_batch=None):
+        """Keras hook (private; listed in `tf_longformer._compat`): builds metrics and optimizer before `fit`."""
         # Keras 3.15 under a tf.distribute strategy reduces a sample batch with MEAN before this
         # symbolic build (to create the compiled metrics), which turns integer ids into floats
         # that the model rightly refuses; give the id inputs back their integer dtype.

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import keras
 
+from tf_longformer import _compat
 from tf_longformer.checkpoints import files, hub, transfer, weight_map, writer
 from tf_longformer.config import LongformerConfig
 from tf_longformer.layers.encoder import traced_with
@@ -122,6 +123,7 @@ class LongformerPreTrainedModel(keras.Model):
 
     @property
     def _default_save_signature(self):
+        """TensorFlow hook (private; listed in `tf_longformer._compat`): the default SavedModel signature."""
         # TensorFlow serves this attribute when `tf.saved_model.save(model, dir)` gets no
         # `signatures=`; Keras' own derives float inputs from the build shapes. Ours: the
         # int32 `serving_default` of `tfl.export`.
@@ -130,6 +132,7 @@ class LongformerPreTrainedModel(keras.Model):
         return serving_functions(self, [DEFAULT_SIGNATURE])[DEFAULT_SIGNATURE]
 
     def _trackable_children(self, save_type="checkpoint", **kwargs):
+        """TensorFlow hook (private; listed in `tf_longformer._compat`): what a checkpoint or SavedModel tracks."""
         if save_type != "savedmodel":
             return super()._trackable_children(save_type, **kwargs)
         # A SavedModel of the model (`tf.saved_model.save`, `ExportArchive.track`, the TFLite
@@ -247,23 +250,6 @@ class LongformerPreTrainedModel(keras.Model):
 # -- building straight from a checkpoint ---------------------------------------------------------
 
 
-def _uninitialized_variables() -> list | None:
-    """Keras' list of variables created in a stateless scope and not initialised yet (None
-    where this Keras keeps no such list)."""
-    try:
-        from keras.src.backend.common import global_state
-    except ImportError:  # pragma: no cover
-        return None
-    variables = global_state.get_global_attribute("uninitialized_variables")
-    return list(variables) if variables is not None else []
-
-
-def _set_uninitialized_variables(variables: list) -> None:
-    from keras.src.backend.common import global_state
-
-    global_state.set_global_attribute("uninitialized_variables", variables)
-
-
 def _build_deferred(model: keras.Model) -> list | None:
     """Builds `model` with variables that have a shape, dtype and initialiser but no value.
 
@@ -273,10 +259,8 @@ def _build_deferred(model: keras.Model) -> list | None:
     model built the ordinary way, where this Keras does not defer (then nothing was wasted
     but the initialisers' work).
     """
-    from keras.src.backend.common.stateless_scope import in_stateless_scope
-
-    before = _uninitialized_variables()
-    if before is None or keras.backend.backend() != "tensorflow" or in_stateless_scope():
+    before = _compat.uninitialized_variables()
+    if before is None or keras.backend.backend() != "tensorflow" or _compat.in_stateless_scope():
         model._ensure_built()
         return None
     known = {id(v) for v in before}
@@ -284,14 +268,14 @@ def _build_deferred(model: keras.Model) -> list | None:
         with keras.StatelessScope(initialize_variables=False):
             model.build(None)
     finally:
-        after = _uninitialized_variables() or []
-        _set_uninitialized_variables(before)
+        after = _compat.uninitialized_variables() or []
+        _compat.set_uninitialized_variables(before)
     created = [v for v in after if id(v) not in known]
-    deferred = all(getattr(v, "_value", 0) is None and hasattr(v, "_initializer") for v in created)
-    if not deferred or any(getattr(v, "_value", 0) is None and all(v is not c for c in created) for v in model.variables):
+    deferred = all(_compat.has_no_value(v) and _compat.defers_initializer(v) for v in created)
+    if not deferred or any(_compat.has_no_value(v) and all(v is not c for c in created) for v in model.variables):
         for variable in created:  # not the Keras this was written for: initialise them the ordinary way
-            if getattr(variable, "_value", 0) is None:
-                variable._deferred_initialize()
+            if _compat.has_no_value(variable):
+                _compat.deferred_initialize(variable)
         return None
     return created
 
@@ -317,8 +301,8 @@ def _build_from_checkpoint(model, source: files.WeightSource, source_name: str, 
         for variable in created:
             if id(variable) in plan.values:
                 value = plan.value(reader, id(variable))
-                variable._initializer = lambda shape, dtype=None, value=value: value
+                _compat.set_initial_value(variable, value)
                 del value
-            variable._deferred_initialize()  # the `tf.Variable` keeps the value's buffer as its own
+            _compat.deferred_initialize(variable)  # the `tf.Variable` keeps the value's buffer as its own
     plan.warn(stacklevel=3)
     return plan.info
