@@ -1,4 +1,4 @@
-"""Tiny models and input batches shared by the export tests (tests/test_export_*.py)."""
+"""Tiny models and input batches shared by the export tests (tests/export/test_export_*.py)."""
 
 import json
 import os

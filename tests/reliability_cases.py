@@ -1,4 +1,4 @@
-"""Tiny models and seeded inputs shared by the reliability tests (tests/test_reliability_*.py)."""
+"""Tiny models and seeded inputs shared by the reliability tests (tests/reliability/test_reliability_*.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Training run for tests/test_reliability_faults.py (a subprocess, so it can be SIGKILLed).
+"""Training run for tests/reliability/test_reliability_faults.py (a subprocess, so it can be SIGKILLed).
 
     python reliability_train_worker.py BACKUP_DIR OUT.npz --kill-at-step N   # dies at step N
     python reliability_train_worker.py BACKUP_DIR OUT.npz --reference         # uninterrupted too

@@ -16,7 +16,7 @@ the reference computes their loss from labels passed to the call. Keras trains o
 
 Variable-length batches do not retrace every step: Keras' train function is a
 `tf.function(reduce_retracing=True)`, so after the second distinct length it is traced
-once more with an unknown length and reused (`tests/test_training.py` counts the traces).
+once more with an unknown length and reused (`tests/training/test_training.py` counts the traces).
 """
 
 from __future__ import annotations

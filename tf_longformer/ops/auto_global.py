@@ -8,7 +8,7 @@ answer side, the final `</s>` included), sequence classification on token 0.
 `_rule` states each kind once, as comparisons that TF tensors and NumPy arrays both
 understand; `global_mask` (branch-free TF: traces with unknown shapes, compiles under XLA)
 and `numpy_global_mask` (the tokenizer and other host-side code) only find the first
-separator their own way. `tests/test_auto_global.py` checks that the two agree.
+separator their own way. `tests/ops/test_auto_global.py` checks that the two agree.
 
 The reference asserts that every row holds exactly three separators and then uses only the
 first one (reading garbage when the count per row differs but the batch total is right).

@@ -12,8 +12,9 @@ import tensorflow as tf
 import tf_longformer as tfl
 from tf_longformer.checkpoints import transfer
 from tf_longformer.ops import auto_global
+import locations
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "reference")
+FIXTURES = os.path.join(locations.FIXTURES, "reference")
 HEAD_FIXTURES = sorted(p for p in glob.glob(os.path.join(FIXTURES, "*.npz")) if not os.path.basename(p).startswith("base_"))
 TOLERANCE = 1e-5
 

@@ -9,8 +9,8 @@
 - determinism: eager twice (bitwise), `tf.function` with unknown shapes and XLA
   (`max_global_tokens` set) against eager.
 
-SavedModel and TFLite outputs against Keras, per head, are in tests/test_export_saved_model.py
-and tests/test_export_tflite.py.
+SavedModel and TFLite outputs against Keras, per head, are in tests/export/test_export_saved_model.py
+and tests/export/test_export_tflite.py.
 """
 
 from __future__ import annotations

@@ -20,8 +20,9 @@ from tf_longformer.tokenization import (
     classification_global_attention_mask,
     question_answering_global_attention_mask,
 )
+import locations
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "tokenizer")
+FIXTURES = os.path.join(locations.FIXTURES, "tokenizer")
 VOCAB_DIR = os.path.join(FIXTURES, "vocab")
 with open(os.path.join(FIXTURES, "reference_outputs.json"), encoding="utf-8") as _f:
     REFERENCE = json.load(_f)

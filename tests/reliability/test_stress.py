@@ -2,7 +2,7 @@
 through forward and backward of every model in turn, with no crash, no NaN or Inf, and flat
 memory after warm-up (resident set size read from /proc/self/status).
 
-    python -m pytest -m slow tests/test_stress.py -s    # prints the counts and memory
+    python -m pytest -m slow tests/reliability/test_stress.py -s    # prints the counts and memory
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
+from locations import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = {
     "fine_tune_classifier.py": "held-out loss",
     "long_document_qa.py": "exact match",

@@ -13,8 +13,8 @@ import tf_longformer as tfl
 from head_inputs import IDS, inputs_for
 from tf_longformer.checkpoints import files
 from tf_longformer.models import pretrained
+from locations import FIXTURES, ROOT
 
-HERE = os.path.dirname(__file__)
 CONFIG = dict(vocab_size=40, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16,
               attention_window=4, max_position_embeddings=40, num_labels=2)
 HEADS = [
@@ -134,7 +134,7 @@ def test_corrupt_safetensors_is_reported(tmp_path, damage):
 def test_tf_model_h5_of_the_removed_classes_loads():
     """Fixtures written by transformers' TFLongformer* (tools/make_tf_h5_fixtures.py)."""
     for case in ("base", "mlm", "seqcls"):
-        directory = os.path.join(HERE, "fixtures", "tf_h5", case)
+        directory = os.path.join(FIXTURES, "tf_h5", case)
         data = np.load(os.path.join(directory, "expected.npz"))
         cls = getattr(tfl, str(data["model_class"])[len("TF"):])
         model, info = cls.from_pretrained(directory, output_loading_info=True)
@@ -145,7 +145,7 @@ def test_tf_model_h5_of_the_removed_classes_loads():
 
 
 def test_truncated_h5_is_reported(tmp_path):
-    source = os.path.join(HERE, "fixtures", "tf_h5", "base")
+    source = os.path.join(FIXTURES, "tf_h5", "base")
     (tmp_path / "ckpt").mkdir()
     (tmp_path / "ckpt" / "config.json").write_bytes(open(os.path.join(source, "config.json"), "rb").read())
     data = open(os.path.join(source, "tf_model.h5"), "rb").read()
@@ -221,7 +221,7 @@ REFERENCE_AVAILABLE = all(importlib.util.find_spec(name) for name in ("torch", "
 @pytest.mark.skipif(not REFERENCE_AVAILABLE, reason="needs torch and transformers (the PyTorch reference); "
                     "run tools/check_pytorch_loads_our_save.py with an environment that has them")
 def test_pytorch_reference_loads_our_save(tmp_path):
-    tool = os.path.join(HERE, "..", "tools", "check_pytorch_loads_our_save.py")
+    tool = os.path.join(ROOT, "tools", "check_pytorch_loads_our_save.py")
     subprocess.run([sys.executable, tool, "save", str(tmp_path)], check=True)
     result = subprocess.run([sys.executable, tool, "check", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

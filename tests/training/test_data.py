@@ -10,8 +10,9 @@ import tensorflow as tf
 
 from tf_longformer.tokenization import LongformerTokenizer
 from tf_longformer.training.data import array_dataset, default_bucket_boundaries, make_dataset
+from locations import FIXTURES
 
-VOCAB_DIR = os.path.join(os.path.dirname(__file__), "fixtures", "tokenizer", "vocab")
+VOCAB_DIR = os.path.join(FIXTURES, "tokenizer", "vocab")
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import pytest
 import tf_longformer as tfl
 from tf_longformer.demo import paths, synthetic
 from tf_longformer.demo.run import PREFIX_TOKENS
+from locations import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_duty_documents_are_balanced_and_labelled_by_both_ends():

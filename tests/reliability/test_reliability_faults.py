@@ -1,7 +1,7 @@
 """Faults (issue 9, item 3): a training run SIGKILLed mid-epoch resumes with
 `BackupAndRestore` to the same weights; corrupt or truncated weight files are reported and
 never leave a half-loaded model. (Interrupted `save_pretrained` and exports: see
-tests/test_pretrained.py and tests/test_export_saved_model.py.)
+tests/models/test_pretrained.py and tests/export/test_export_saved_model.py.)
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import pytest
 import reliability_cases as rc
 import tf_longformer as tfl
 from tf_longformer.checkpoints import files, transfer
+from locations import TESTS
 
-WORKER = os.path.join(os.path.dirname(__file__), "reliability_train_worker.py")
+WORKER = os.path.join(TESTS, "reliability_train_worker.py")
 
 
 def _worker(*args):

@@ -11,8 +11,9 @@ import sys
 
 import numpy as np
 import pytest
+from locations import TESTS
 
-WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "distributed_worker.py")
+WORKER = os.path.join(TESTS, "distributed_worker.py")
 STEPS = 4
 
 
