@@ -48,6 +48,8 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     import tf_longformer  # first: it turns oneDNN on before TensorFlow loads
 
+    # isort: split
+
     import numpy as np
     import tensorflow as tf
 

@@ -188,9 +188,9 @@ def render(results: Results, stem: str) -> str:
             ours_rec = results.get("ours", workload, length)
             ours_gb = _gb(ours_rec) if ours_rec and ours_rec.get("ok") else None
 
-            def rss_ratio(impl):
-                rec = results.get(impl, workload, length)
-                return ratio(_gb(rec), ours_gb) if rec and rec.get("ok") else None
+            def rss_ratio(impl):  # called within this iteration only
+                rec = results.get(impl, workload, length)  # noqa: B023
+                return ratio(_gb(rec), ours_gb) if rec and rec.get("ok") else None  # noqa: B023
 
             tflop = f"{count / 1e12:.3g}" if count else "–"
             if workload == "forward":

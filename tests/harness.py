@@ -1,8 +1,9 @@
 """One shared contract check for every layer and model (keras-hub style).
 
-`check_layer` runs: `compute_output_shape` and `count_params` against a real call, config round trip, same outputs from a clone with copied weights,
-a functional (`keras.Input`) model around the layer, one `fit` step, `.keras` save/load
-with identical outputs, and a mixed-precision call that stays finite.
+`check_layer` runs: `compute_output_shape` and `count_params` against a real call, config
+round trip, same outputs from a clone with copied weights, a functional (`keras.Input`)
+model around the layer, one `fit` step, `.keras` save/load with identical outputs, and a
+mixed-precision call that stays finite.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ absolute difference per output. Exit status 1 when anything is off (tolerance 1e
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 

@@ -34,7 +34,6 @@ import zipfile
 
 import numpy as np
 import torch
-
 import transformers
 from transformers import (
     LongformerConfig,

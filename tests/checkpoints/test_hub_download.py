@@ -12,18 +12,17 @@ import json
 import os
 import tempfile
 
+# A test dependency (the `dev` extra), not an optional one: these tests run in CI.
+import huggingface_hub  # noqa: E402
 import numpy as np
 import pytest
+from huggingface_hub.utils import _http as hf_http  # noqa: E402
+from safetensors.numpy import load_file, save_file  # noqa: E402
 
 import tf_longformer as tfl
 from head_inputs import inputs_for
 from hub_server import FakeHub
 from locations import ROOT
-
-# A test dependency (the `dev` extra), not an optional one: these tests run in CI.
-import huggingface_hub  # noqa: E402
-from huggingface_hub.utils import _http as hf_http  # noqa: E402
-from safetensors.numpy import load_file, save_file  # noqa: E402
 
 DEFAULT_DIR = os.path.join(ROOT, "saved_models", "default")
 CONFIG = dict(vocab_size=40, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16,

@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 import tf_longformer as tfl
+from locations import ROOT
 from tf_longformer.demo import paths, synthetic
 from tf_longformer.demo.run import PREFIX_TOKENS
-from locations import ROOT
-
 
 
 def test_duty_documents_are_balanced_and_labelled_by_both_ends():

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-import tf_longformer as tfl
 import export_cases as cases_lib
+import tf_longformer as tfl
 
 onnx_lib = importlib.import_module("tf_longformer.export.onnx")  # the module; tfl.export.onnx is the function
 TOLERANCE = 1e-5

@@ -8,11 +8,11 @@ import shutil
 import subprocess
 import sys
 
-import export_cases as cases_lib
 import numpy as np
 import pytest
 import tensorflow as tf
 
+import export_cases as cases_lib
 import tf_longformer as tfl
 
 saved_model_module = importlib.import_module("tf_longformer.export.saved_model")
@@ -31,7 +31,7 @@ def exported(tmp_path_factory):
 
 
 def test_layout_is_tf_serving(exported):
-    for task, (model, path) in exported.items():
+    for task, (_model, path) in exported.items():
         assert path.endswith(os.path.join(task, "1"))
         assert os.path.isfile(os.path.join(path, "saved_model.pb"))
         assert os.path.isdir(os.path.join(path, "variables"))
@@ -56,7 +56,7 @@ def test_loaded_without_tf_longformer_matches_keras(exported, tmp_path):
             calls[key] = (path, f"signature:{signature}", inputs)
             expected[key] = (signature, length, batch, cases_lib.keras_outputs(model, inputs, names))
     got, signatures = cases_lib.run_with_plain_tensorflow(calls, tmp_path)
-    for task, (model, path) in exported.items():
+    for task, (_model, path) in exported.items():
         want = ["serving_auto_global", "serving_default"] if task in cases_lib.AUTO_GLOBAL_HEADS else ["serving_default"]
         assert signatures[path] == want, task
     for key, (signature, length, batch, outputs) in expected.items():

@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
-import tf_longformer as tfl
 import export_cases as cases_lib
+import tf_longformer as tfl
 
 litert = pytest.importorskip("ai_edge_litert.interpreter", reason="ai-edge-litert (the dev extra) is not installed")
 TOLERANCE = 1e-4

@@ -6,7 +6,6 @@ import numpy as np
 import tf_longformer as tfl
 from training_utils import head_batch, tiny_config
 
-
 NAMES = ("input_ids", "attention_mask")
 
 

@@ -4,15 +4,15 @@ import glob
 import json
 import os
 
+import keras
 import numpy as np
 import pytest
-import keras
 import tensorflow as tf
 
+import locations
 import tf_longformer as tfl
 from tf_longformer.checkpoints import transfer
 from tf_longformer.ops import auto_global
-import locations
 
 FIXTURES = os.path.join(locations.FIXTURES, "reference")
 HEAD_FIXTURES = sorted(p for p in glob.glob(os.path.join(FIXTURES, "*.npz")) if not os.path.basename(p).startswith("base_"))

@@ -2,12 +2,12 @@
 `count_params`, `build(shape)`, `model.export`, `keras.export.ExportArchive` and
 `tf.saved_model.save`, each export served by TensorFlow alone (issue 15)."""
 
-import export_cases as cases_lib
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+import export_cases as cases_lib
 import tf_longformer as tfl
 
 TASKS = list(cases_lib.HEADS)

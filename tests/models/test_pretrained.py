@@ -11,9 +11,9 @@ import pytest
 
 import tf_longformer as tfl
 from head_inputs import IDS, inputs_for
+from locations import FIXTURES, ROOT
 from tf_longformer.checkpoints import files
 from tf_longformer.models import pretrained
-from locations import FIXTURES, ROOT
 
 CONFIG = dict(vocab_size=40, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16,
               attention_window=4, max_position_embeddings=40, num_labels=2)
@@ -241,7 +241,7 @@ def _initializer_calls(monkeypatch) -> list:
         if "__call__" in vars(klass) and klass not in seen:
             seen.add(klass)
 
-            def recording(self, shape, *args, _original=vars(klass)["__call__"], **kwargs):
+            def recording(self, shape, *args, _original=vars(klass)["__call__"], **kwargs):  # noqa: B008 (bound now)
                 calls.append((type(self).__name__, tuple(shape)))
                 return _original(self, shape, *args, **kwargs)
 

@@ -7,11 +7,10 @@ import re
 import numpy as np
 import pytest
 
+import export_cases as cases_lib
 import tf_longformer as tfl
 from tf_longformer.export.saved_model import exported_task
 from tf_longformer.models import registry
-
-import export_cases as cases_lib
 
 PACKAGE = os.path.dirname(tfl.__file__)
 

@@ -18,8 +18,8 @@ import pytest
 
 import reliability_cases as rc
 import tf_longformer as tfl
-from tf_longformer.checkpoints import files, transfer
 from locations import TESTS
+from tf_longformer.checkpoints import files, transfer
 
 WORKER = os.path.join(TESTS, "reliability_train_worker.py")
 

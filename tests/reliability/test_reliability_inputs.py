@@ -223,7 +223,7 @@ def test_graph_mode_raises_the_same_messages(models, task):
 
     run(_graph_inputs(task, valid_inputs(task)))
     tried = 0
-    for case_task, case_id, make, message, when in CASES:
+    for case_task, _case_id, make, message, when in CASES:
         if case_task != task or when != RUNTIME:
             continue
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):
@@ -246,7 +246,7 @@ def _graph_inputs(task, inputs):
 @pytest.mark.parametrize("task", rc.TASKS)
 def test_static_errors_while_tracing_are_the_eager_value_errors(models, task):
     model = models[task]
-    for case_task, case_id, make, message, when in CASES:
+    for case_task, _case_id, make, message, when in CASES:
         if case_task == task and when == STATIC:
             inputs = make(task, valid_inputs(task))
             with pytest.raises(ValueError, match=message):
@@ -267,7 +267,7 @@ def test_a_failing_eager_training_step_changes_nothing(task):
     model.train_on_batch(inputs)  # builds the optimizer: one good step
     state = model.variables + model.optimizer.variables
     before = [v.numpy() for v in state]
-    for _, case_id, make, message, when in _training_cases(task):
+    for _, _case_id, make, message, _when in _training_cases(task):
         with pytest.raises(ValueError, match=message):
             model.train_on_batch(make(task, inputs))
     assert int(model.optimizer.iterations) == 1
@@ -285,7 +285,7 @@ def test_a_failing_compiled_training_step_moves_no_weight():
     state = [v for v in model.variables + model.optimizer.variables if v is not model.optimizer.iterations]
     before = [v.numpy() for v in state]
     failing = [case for case in _training_cases(task) if case[1] in ("ids_above_vocab", "labels_out_of_range")]
-    for _, case_id, make, message, when in failing:
+    for _, _case_id, make, message, _when in failing:
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):
             model.train_on_batch(make(task, inputs))
     for variable, value in zip(state, before):

@@ -14,13 +14,13 @@ import tensorflow as tf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import locations
 from tf_longformer.tokenization import (
     LongformerTokenizer,
     LongformerTokenizerFast,
     classification_global_attention_mask,
     question_answering_global_attention_mask,
 )
-import locations
 
 FIXTURES = os.path.join(locations.FIXTURES, "tokenizer")
 VOCAB_DIR = os.path.join(FIXTURES, "vocab")

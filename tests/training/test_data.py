@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from locations import FIXTURES
 from tf_longformer.tokenization import LongformerTokenizer
 from tf_longformer.training.data import array_dataset, default_bucket_boundaries, make_dataset
-from locations import FIXTURES
 
 VOCAB_DIR = os.path.join(FIXTURES, "tokenizer", "vocab")
 

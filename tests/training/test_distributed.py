@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 import pytest
+
 from locations import TESTS
 
 WORKER = os.path.join(TESTS, "distributed_worker.py")

@@ -186,7 +186,7 @@ class _HubRepository:
             raise self.unreachable
         utils = hub.utils
         local_not_found = getattr(utils, "LocalEntryNotFoundError", ())
-        remote_not_found = getattr(utils, "RemoteEntryNotFoundError", None) or getattr(utils, "EntryNotFoundError")
+        remote_not_found = getattr(utils, "RemoteEntryNotFoundError", None) or utils.EntryNotFoundError
         try:
             path = hub.hf_hub_download(
                 self.repo_id,

@@ -4,10 +4,10 @@ The encoder, each `LongformerLayer`, its `LongformerAttention` and that block's
 `LongformerSelfAttention` all need the same attention hyperparameters. They travel down as
 this one value instead of being stored, forwarded and re-serialised as loose arguments at
 every level: the encoder holds one without a window and gives each layer a copy with its
-window; the self-attention holds that copy, and the blocks above it read it from there. The layers' public constructors and their
-`get_config` keep the loose arguments (user code and saved `.keras` files use them); the
-value is built from them once, at the level the user constructs, and `get_config` reads
-its fields back (`layer_config.ArgumentsConfig`).
+window; the self-attention holds that copy, and the blocks above it read it from there. The
+layers' public constructors and their `get_config` keep the loose arguments (user code and
+saved `.keras` files use them); the value is built from them once, at the level the user
+constructs, and `get_config` reads its fields back (`layer_config.ArgumentsConfig`).
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 A head is a subclass that declares its `spec` (a `TaskSpec`) and fills in a few methods:
 `create_head` (its layers), `head_outputs` (predictions from the backbone's outputs),
 `label_rules` (the label checks), `weight_rows` (its reference weight names) and, when its
-loss is not cross entropy on `logits`, `task_loss`. Everything else (the call, label keywords, automatic global attention,
-Keras training, output shapes, export) follows from the spec.
+loss is not cross entropy on `logits`, `task_loss`. Everything else (the call, label keywords,
+automatic global attention, Keras training, output shapes, export) follows from the spec.
 """
 
 from __future__ import annotations

@@ -23,10 +23,9 @@ from typing import NamedTuple
 
 import tensorflow as tf
 
-from tf_longformer.ops import global_attention, global_tokens
-from tf_longformer.ops.dropout import stateless_dropout
+from tf_longformer.ops import global_attention, global_tokens, sliding_window
 from tf_longformer.ops import masks as mask_ops
-from tf_longformer.ops import sliding_window
+from tf_longformer.ops.dropout import stateless_dropout
 
 _MASKED = tf.float32.min  # the reference's fill value; exp(min - max) is exactly 0
 

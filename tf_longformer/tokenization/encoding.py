@@ -110,7 +110,10 @@ def resolve_options(
         )
     if pad_to_multiple_of is not None:
         if not isinstance(pad_to_multiple_of, (int, np.integer)) or isinstance(pad_to_multiple_of, bool) or pad_to_multiple_of < 1:
-            raise ValueError(f"pad_to_multiple_of must be a positive int or None. Received: pad_to_multiple_of={pad_to_multiple_of!r}")
+            raise ValueError(
+                "pad_to_multiple_of must be a positive int or None. "
+                f"Received: pad_to_multiple_of={pad_to_multiple_of!r}"
+            )
         if truncation != "do_not_truncate" and padding != "do_not_pad" and max_length % pad_to_multiple_of:
             raise ValueError(
                 f"max_length={max_length} must be a multiple of pad_to_multiple_of={pad_to_multiple_of} "

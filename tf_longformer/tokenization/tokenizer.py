@@ -272,8 +272,9 @@ class LongformerTokenizer:
                     raise
                 raise ValueError(
                     f"tokenizers could not apply truncation={options.truncation!r}, max_length={options.max_length}, "
-                    f"stride={options.stride}: {str(error).splitlines()[0]} (with only_second, max_length must leave room "
-                    "for the first text, the special tokens and the stride)."
+                    f"stride={options.stride}: {str(error).splitlines()[0]} "
+                    "(with only_second, max_length must leave room for the first text, the special tokens "
+                    "and the stride)."
                 ) from None
             finally:
                 tok.no_truncation()
