@@ -71,8 +71,12 @@ def main(argv=None) -> int:
     signature = [tf.TensorSpec([None, None], tf.int32)] * 3
 
     def forward(input_ids, attention_mask, global_attention_mask):
-        outputs = model(input_ids=input_ids, attention_mask=attention_mask,
-                        global_attention_mask=global_attention_mask, training=False)
+        outputs = model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            global_attention_mask=global_attention_mask,
+            training=False,
+        )
         return outputs["last_hidden_state"]
 
     def first_call(function):
@@ -122,8 +126,15 @@ def keras_door(args) -> int:
     from benchmarks import worker
     from benchmarks.run import model_for
 
-    spec = dict(impl="ours", workload=args.workload, length=args.length, model=model_for(args.model, args.length),
-                global_tokens=1, repeats=args.repeats, seed=0)
+    spec = dict(
+        impl="ours",
+        workload=args.workload,
+        length=args.length,
+        model=model_for(args.model, args.length),
+        global_tokens=1,
+        repeats=args.repeats,
+        seed=0,
+    )
     result: dict = {}
     worker.bench_ours(spec, result)
     print(f"# {args.workload}, {args.model} config, length {args.length}: {result.get('mode')}")

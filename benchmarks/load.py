@@ -56,9 +56,18 @@ IMPLS = {
 }
 # allenai/longformer-base-4096's config (`LongformerConfig()`'s defaults are BERT-sized: vocab 30522, 512 positions).
 BASE_4096 = dict(
-    vocab_size=50265, hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
-    attention_window=512, max_position_embeddings=4098, type_vocab_size=1, pad_token_id=1, bos_token_id=0,
-    eos_token_id=2, layer_norm_eps=1e-5,
+    vocab_size=50265,
+    hidden_size=768,
+    num_hidden_layers=12,
+    num_attention_heads=12,
+    intermediate_size=3072,
+    attention_window=512,
+    max_position_embeddings=4098,
+    type_vocab_size=1,
+    pad_token_id=1,
+    bos_token_id=0,
+    eos_token_id=2,
+    layer_norm_eps=1e-5,
 )
 TIME_TARGET = 0.5
 RSS_TARGET = 1.3
@@ -178,7 +187,11 @@ def _run_one(impl: str, directory: Path, tmp: Path, index: int, time_limit: floa
     try:
         completed = subprocess.run(
             [str(python), "-m", "benchmarks.load", "--worker", impl, str(directory), str(result_path)],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=time_limit,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=time_limit,
         )
     except subprocess.TimeoutExpired:
         return dict(impl=impl, ok=False, error=f"timed out after {time_limit:.0f} s")
@@ -209,12 +222,20 @@ def _table(runs: list[dict], checkpoint_mb: float) -> tuple[str, dict]:
             f"{run['above_baseline_mb'] / checkpoint_mb:.2f} | {run['loadavg_before']} → {run['loadavg_after']} |"
         )
     summary: dict = {}
-    lines += ["", "| implementation | load s (median, range) | peak RSS above import, MB (median, range) | × checkpoint size |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "| implementation | load s (median, range) | peak RSS above import, MB (median, range) | × checkpoint size |",
+        "|---|---|---|---|",
+    ]
     for impl, items in by_impl.items():
         times = [r["load_s"] for r in items]
         rss = [r["above_baseline_mb"] for r in items]
-        summary[impl] = dict(load_s=statistics.median(times), load_s_range=[min(times), max(times)],
-                             above_baseline_mb=statistics.median(rss), above_baseline_mb_range=[min(rss), max(rss)])
+        summary[impl] = dict(
+            load_s=statistics.median(times),
+            load_s_range=[min(times), max(times)],
+            above_baseline_mb=statistics.median(rss),
+            above_baseline_mb_range=[min(rss), max(rss)],
+        )
         lines.append(
             f"| {impl} | {statistics.median(times):.2f} ({min(times):.2f}-{max(times):.2f}) | "
             f"{statistics.median(rss):.0f} ({min(rss):.0f}-{max(rss):.0f}) | "
@@ -246,8 +267,10 @@ def _table(runs: list[dict], checkpoint_mb: float) -> tuple[str, dict]:
         )
         checks = {r["check_sum"] for r in runs if r.get("ok")}
         agree = max(checks) - min(checks) <= 1e-6 * max(1.0, abs(max(checks)))
-        lines.append(f"- the loaded `qa_outputs` weights agree across implementations (sum {min(checks):.6f}): "
-                     f"{'yes' if agree else 'NO'}")
+        lines.append(
+            f"- the loaded `qa_outputs` weights agree across implementations (sum {min(checks):.6f}): "
+            f"{'yes' if agree else 'NO'}"
+        )
     return "\n".join(lines), summary
 
 
@@ -280,7 +303,11 @@ def main(argv: list[str] | None = None) -> None:
             result = _run_one(impl, args.checkpoint, tmp, round_index, args.time_limit)
             result["round"] = round_index
             runs.append(result)
-            shown = f"{result['load_s']:.2f} s, {result['above_baseline_mb']:.0f} MB above import" if result.get("ok") else result["error"]
+            shown = (
+                f"{result['load_s']:.2f} s, {result['above_baseline_mb']:.0f} MB above import"
+                if result.get("ok")
+                else result["error"]
+            )
             print(f"[load] round {round_index} {impl}: {shown}", flush=True)
 
     table, summary = _table(runs, checkpoint_mb)
@@ -297,8 +324,12 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"{date}-{args.tag}"
     stem.with_suffix(".md").write_text(header + table + "\n")
-    stem.with_suffix(".json").write_text(json.dumps(dict(date=date, cpu=_cpu(), checkpoint_mb=checkpoint_mb,
-                                                         rounds=args.rounds, runs=runs, summary=summary), indent=1))
+    stem.with_suffix(".json").write_text(
+        json.dumps(
+            dict(date=date, cpu=_cpu(), checkpoint_mb=checkpoint_mb, rounds=args.rounds, runs=runs, summary=summary),
+            indent=1,
+        )
+    )
     print(header + table)
     print(f"\n[load] wrote {stem}.md and .json")
 

@@ -59,7 +59,12 @@ def main(argv=None) -> int:
 
     cfg = model_for(args.model, args.length)
     n = flops.padded_length(args.length, cfg["attention_window"])
-    h, inter, w, heads = cfg["hidden_size"], cfg["intermediate_size"], cfg["attention_window"], cfg["num_attention_heads"]
+    h, inter, w, heads = (
+        cfg["hidden_size"],
+        cfg["intermediate_size"],
+        cfg["attention_window"],
+        cfg["num_attention_heads"],
+    )
     keras.utils.set_random_seed(0)
     layer = tf_longformer.LongformerLayer(h, heads, inter, w)
     layer.build((None, None, h))
@@ -106,8 +111,10 @@ def main(argv=None) -> int:
     weight = tf.random.normal((h, h))
     part("matmul n×h×h (plain)", lambda: tf.matmul(x2, weight), proj)
 
-    print(f"# one LongformerLayer, {args.model} config, n={n}, hidden {h}, window {w}; "
-          f"tf.matmul float32 {rate / 1e9:.0f} GFLOP/s")
+    print(
+        f"# one LongformerLayer, {args.model} config, n={n}, hidden {h}, window {w}; "
+        f"tf.matmul float32 {rate / 1e9:.0f} GFLOP/s"
+    )
     print(f"{'part':<28} {'ms':>9} {'GFLOP':>8} {'floor ms':>9} {'x floor':>8}")
     out = []
     for name, seconds, count in rows:

@@ -95,7 +95,11 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 def _model_flops(results: Results, workload: str, length: int, impl: str = "ours") -> int | None:
     record = results.get(impl, workload, length) or next(
-        (r for r in results.records if r["workload"] == workload and r["length"] == length and r["impl"] != "dense-keras"),
+        (
+            r
+            for r in results.records
+            if r["workload"] == workload and r["length"] == length and r["impl"] != "dense-keras"
+        ),
         None,
     )
     return job_flops(record) if record else None
@@ -118,7 +122,8 @@ def render(results: Results, stem: str) -> str:
     cfg = next((r["spec"]["model"] for r in results.records if r.get("spec", {}).get("model")), None)
     if cfg:
         out.append(
-            "Model: " + ", ".join(f"{k} {v}" for k, v in cfg.items())
+            "Model: "
+            + ", ".join(f"{k} {v}" for k, v in cfg.items())
             + " (position table n + 2 beyond 4096); batch 1, one global token (token 0), random weights.  "
         )
     out.append("")
@@ -355,7 +360,13 @@ def _targets(results: Results) -> list[str]:
         add("forward 4096: first call (trace + run)", f"{rec['first_call_s']:.2f} s", "≤ 5 s", rec["first_call_s"] <= 5)
     if not rows or results.run.get("model") != "base":
         return []
-    return ["## Issue 7 targets (figures from this file)\n", "| target | measured | goal | |", "|---|---:|---:|---|", *rows, ""]
+    return [
+        "## Issue 7 targets (figures from this file)\n",
+        "| target | measured | goal | |",
+        "|---|---:|---:|---|",
+        *rows,
+        "",
+    ]
 
 
 def plot(results: Results, path_stem: Path) -> list[Path]:
@@ -401,7 +412,10 @@ def plot(results: Results, path_stem: Path) -> list[Path]:
             ax.yaxis.set_minor_formatter(ticker.FormatStrFormatter("%g"))
         if ax_time.get_legend_handles_labels()[0]:
             ax_time.legend(fontsize=8)
-        fig.suptitle(f"{title}, {results.run['model']} config, {results.run['date']} ({results.run.get('machine', '')[:60]})", fontsize=9)
+        fig.suptitle(
+            f"{title}, {results.run['model']} config, {results.run['date']} ({results.run.get('machine', '')[:60]})",
+            fontsize=9,
+        )
         fig.tight_layout()
         path = path_stem.parent / f"{path_stem.name}-{workload}.png"
         fig.savefig(path, dpi=110)

@@ -121,7 +121,9 @@ def interpreter(key: str) -> Path | None:
 def model_for(name: str, length: int) -> dict:
     cfg = dict(MODELS[name])
     # Longer than the position table: a bigger table (the reference needs n + 2 positions).
-    cfg["max_position_embeddings"] = max(cfg["max_position_embeddings"], flops.padded_length(length, cfg["attention_window"]) + 2)
+    cfg["max_position_embeddings"] = max(
+        cfg["max_position_embeddings"], flops.padded_length(length, cfg["attention_window"]) + 2
+    )
     return cfg
 
 
@@ -181,7 +183,9 @@ def plan_jobs(args) -> list[dict]:
                 if wanted_work is not None and workload not in wanted_work:
                     continue
                 for length in sorted(train_lengths if workload in ("train", "fit") else lengths):
-                    if (impl, workload, length) not in listed and impl not in suite.get("keras" if workload in KERAS_WORKLOADS else workload, []):
+                    if (impl, workload, length) not in listed and impl not in suite.get(
+                        "keras" if workload in KERAS_WORKLOADS else workload, []
+                    ):
                         jobs.append(dict(impl=impl, workload=workload, length=length))
     # Matmul first, then short before long so a partial run still covers the small lengths.
     jobs.sort(key=lambda j: (j["workload"] != "matmul", j["length"], j["workload"] != "forward"))
@@ -207,7 +211,10 @@ def run_job(job: dict, args, scratch: Path) -> dict:
     if impl == "dense-keras":
         need = flops.dense_predicted_peak_gb(length, cfg)
         if need > args.mem_limit_gb:
-            record.update(ok=False, error=f"n×n attention needs ~{need:.0f} GB (predicted) > {args.mem_limit_gb:g} GB limit; not run")
+            record.update(
+                ok=False,
+                error=f"n×n attention needs ~{need:.0f} GB (predicted) > {args.mem_limit_gb:g} GB limit; not run",
+            )
             return record
     warmup, repeats = repeats_for(args.suite, workload, length)
     if args.repeats:
@@ -246,7 +253,9 @@ def run_job(job: dict, args, scratch: Path) -> dict:
     observed_peak_kb = 0.0
     reason = None
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         while proc.poll() is None:
             time.sleep(0.2)
             rss_kb = _rss_kb(proc.pid)
@@ -272,7 +281,11 @@ def run_job(job: dict, args, scratch: Path) -> dict:
         tail = _log_tail(log_path)
         if proc.returncode and proc.returncode < 0:
             sig = -proc.returncode
-            why = "killed (SIGKILL: likely the kernel's out-of-memory killer)" if sig == signal.SIGKILL else f"killed by signal {sig}"
+            why = (
+                "killed (SIGKILL: likely the kernel's out-of-memory killer)"
+                if sig == signal.SIGKILL
+                else f"killed by signal {sig}"
+            )
         else:
             why = f"exited {proc.returncode} without a result"
         record.update(ok=False, error=f"{why}; {tail}"[:200])
@@ -324,22 +337,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     parser.add_argument("--suite", choices=sorted(SUITES), default="quick")
     parser.add_argument("--lengths", type=int, nargs="+", help="sequence lengths (default: the suite's)")
-    parser.add_argument("--train-lengths", type=int, nargs="+", help="training-step lengths (default: the suite's, or --lengths)")
+    parser.add_argument(
+        "--train-lengths", type=int, nargs="+", help="training-step lengths (default: the suite's, or --lengths)"
+    )
     parser.add_argument("--impls", nargs="+", choices=sorted(IMPLS) + ["matmul"], help="only these implementations")
     parser.add_argument(
         "--workloads", nargs="+", choices=["matmul", "forward", "train", *KERAS_WORKLOADS], help="only these workloads"
     )
-    parser.add_argument("--model", choices=sorted(MODELS), default="base", help="base = base-4096 config; tiny for developing")
+    parser.add_argument(
+        "--model", choices=sorted(MODELS), default="base", help="base = base-4096 config; tiny for developing"
+    )
     parser.add_argument("--repeats", type=int, help="timed runs per figure (default: the suite's schedule)")
     parser.add_argument("--matmul-size", type=int, help="square matmul size for the rate (default: the suite's)")
     parser.add_argument("--time-limit", type=float, help="seconds per worker (default: quick 300, full 900)")
-    parser.add_argument("--budget-min", type=float, help="skip the workers left after this many minutes (default: quick 15, full 45)")
-    parser.add_argument("--optimizer", choices=["adam", "fused-adam"], default="adam",
-                        help="our training steps: keras.optimizers.Adam (default) or tf_longformer.training.FusedAdam")
+    parser.add_argument(
+        "--budget-min", type=float, help="skip the workers left after this many minutes (default: quick 15, full 45)"
+    )
+    parser.add_argument(
+        "--optimizer",
+        choices=["adam", "fused-adam"],
+        default="adam",
+        help="our training steps: keras.optimizers.Adam (default) or tf_longformer.training.FusedAdam",
+    )
     parser.add_argument("--mem-limit-gb", type=float, default=20.0, help="kill a worker whose RSS passes this")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--tag", help="results file name suffix: <date>-<tag>.md")
-    parser.add_argument("--merge", action="store_true", help="add to (replace matching entries of) today's results file")
+    parser.add_argument(
+        "--merge", action="store_true", help="add to (replace matching entries of) today's results file"
+    )
     parser.add_argument("--update-readme", action="store_true", help="put the summary into benchmarks/README.md")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and exit")
     args = parser.parse_args(argv)
@@ -360,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
         date=date,
         suite=args.suite,
         model=args.model,
-        command="python -m benchmarks.run " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
+        command="python -m benchmarks.run "
+        + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:])),
         machine=machine_description(),
         uptime_start=_uptime(),
     )
@@ -368,14 +394,21 @@ def main(argv: list[str] | None = None) -> int:
     if previous:
         run_info["uptime_start"] = previous.get("run", {}).get("uptime_start", run_info["uptime_start"])
         records.update({job_key(r): r for r in previous.get("records", [])})
-        run_info["merged_commands"] = previous.get("run", {}).get("merged_commands", [previous.get("run", {}).get("command")])
+        run_info["merged_commands"] = previous.get("run", {}).get(
+            "merged_commands", [previous.get("run", {}).get("command")]
+        )
     print(f"[bench] {len(jobs)} workers; {run_info['machine']}; load {load_average()}", flush=True)
     budget_s = 60 * (args.budget_min or SUITES[args.suite]["budget_min"])
     run_start = time.perf_counter()
     for index, job in enumerate(jobs, 1):
         print(f"[bench] ({index}/{len(jobs)}) {job_key(job)} ...", flush=True)
         if time.perf_counter() - run_start > budget_s:
-            record = dict(job, ok=False, error=f"skipped: the run's {budget_s / 60:g} min budget was spent", load_before=load_average())
+            record = dict(
+                job,
+                ok=False,
+                error=f"skipped: the run's {budget_s / 60:g} min budget was spent",
+                load_before=load_average(),
+            )
         else:
             record = run_job(job, args, scratch)
         record["run_command"] = run_info["command"]

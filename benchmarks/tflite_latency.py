@@ -52,9 +52,9 @@ def main() -> None:
         print(f"# export: {time.perf_counter() - start:.1f} s, {os.path.getsize(path) / 1e6:.0f} MB")
         runner = Interpreter(model_path=path).get_signature_runner("serving_default")
         forward = tf.function(
-            lambda ids, mask, global_mask: model(
-                input_ids=ids, attention_mask=mask, global_attention_mask=global_mask
-            ).last_hidden_state
+            lambda ids, mask, global_mask: (
+                model(input_ids=ids, attention_mask=mask, global_attention_mask=global_mask).last_hidden_state
+            )
         )
         print(f"# load average {os.getloadavg()[0]:.2f}; TF threads: default")
         print("| length | TF graph s | LiteRT s | LiteRT / TF | max abs diff |")
@@ -73,7 +73,10 @@ def main() -> None:
 
             lite_seconds = median_seconds(lite, args.repeats)
             difference = np.abs(lite()["last_hidden_state"] - forward(ids, mask, global_mask).numpy()).max()
-            print(f"| {length} | {tf_seconds:.2f} | {lite_seconds:.2f} | {lite_seconds / tf_seconds:.2f} | {difference:.1e} |", flush=True)
+            print(
+                f"| {length} | {tf_seconds:.2f} | {lite_seconds:.2f} | {lite_seconds / tf_seconds:.2f} | {difference:.1e} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

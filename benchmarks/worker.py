@@ -524,8 +524,11 @@ def bench_ref_tf(spec: dict, result: dict) -> None:
         def train_step(ids, attention, global_mask, labels):
             with tf.GradientTape() as tape:
                 out = model(
-                    input_ids=ids, attention_mask=attention, global_attention_mask=global_mask,
-                    labels=labels, training=True,
+                    input_ids=ids,
+                    attention_mask=attention,
+                    global_attention_mask=global_mask,
+                    labels=labels,
+                    training=True,
                 )
                 loss = tf.reduce_mean(out.loss)
             grads = tape.gradient(loss, model.trainable_variables)

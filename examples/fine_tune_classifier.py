@@ -32,16 +32,26 @@ def main(argv=None) -> None:
 
     def dataset(rows, shuffle):
         return make_dataset(
-            list(questions[rows]), tokenizer, labels[rows], text_pairs=list(documents[rows]), max_length=4096, batch_size=8,
-            pad_to_multiple_of=64, global_attention="question_answering", truncation="only_second",
-            shuffle_buffer_size=64 if shuffle else None, seed=0)
+            list(questions[rows]),
+            tokenizer,
+            labels[rows],
+            text_pairs=list(documents[rows]),
+            max_length=4096,
+            batch_size=8,
+            pad_to_multiple_of=64,
+            global_attention="question_answering",
+            truncation="only_second",
+            shuffle_buffer_size=64 if shuffle else None,
+            seed=0,
+        )
 
     questions, documents = np.array(questions, dtype=object), np.array(documents, dtype=object)
     train, test = dataset(slice(0, train_count), True), dataset(slice(train_count, None), False)
 
     keras.utils.set_random_seed(0)
     model = tfl.LongformerForSequenceClassification.from_pretrained(
-        model_dir, num_labels=2, id2label={0: "red", 1: "blue"})
+        model_dir, num_labels=2, id2label={0: "red", 1: "blue"}
+    )
     # No loss: the head's own (the reference's cross entropy). Metrics see the logits.
     model.compile(optimizer=keras.optimizers.Adam(1e-3), metrics=["accuracy"], run_eagerly=args.smoke)
     model.fit(train, validation_data=test, epochs=epochs, verbose=2)

@@ -44,16 +44,28 @@ def main(argv=None) -> None:
     model_dir = paths.default_model_dir()
     tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
     questions, documents, labels = synthetic.long_range_documents(count, sentences=sentences, seed=2)
-    batch = tokenizer(questions, documents, truncation="only_second", max_length=4096, padding=True,
-                      pad_to_multiple_of=64, global_attention="question_answering", return_tensors="np")
+    batch = tokenizer(
+        questions,
+        documents,
+        truncation="only_second",
+        max_length=4096,
+        padding=True,
+        pad_to_multiple_of=64,
+        global_attention="question_answering",
+        return_tensors="np",
+    )
     x = {k: batch[k].astype(np.int32) for k in ("input_ids", "attention_mask", "global_attention_mask")}
 
     keras.utils.set_random_seed(0)
     backbone = tfl.LongformerModel.from_pretrained(model_dir)  # the MLM head's weights are left out
     model = build(backbone)
     model.summary(line_length=100)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"], run_eagerly=args.smoke)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        run_eagerly=args.smoke,
+    )
     model.fit(x, labels, batch_size=8, epochs=epochs, verbose=2)
 
     path = os.path.join(tempfile.mkdtemp(), "composed.keras")

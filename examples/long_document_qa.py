@@ -55,7 +55,7 @@ def best_answer(windows, outputs, contexts, sample):
                     best, best_score = (row, i, j), start[i] + end[j]
     row, i, j = best
     offsets = np.asarray(windows["offset_mapping"][row])
-    return contexts[sample][offsets[i][0]:offsets[j][1]], float(best_score)
+    return contexts[sample][offsets[i][0] : offsets[j][1]], float(best_score)
 
 
 def main(argv=None) -> None:
@@ -70,24 +70,29 @@ def main(argv=None) -> None:
     asked = [q.split()[4] for q in questions]  # "what colour does the <person> wear ?"
     spans = answer_spans(tokenizer, contexts, zip(asked, [synthetic.COLOURS[i] for i in labels]))
 
-    windows = tokenizer.encode_qa_windows(questions, contexts, max_length=max_length, stride=128,
-                                          pad_to_multiple_of=64, return_tensors="np")
+    windows = tokenizer.encode_qa_windows(
+        questions, contexts, max_length=max_length, stride=128, pad_to_multiple_of=64, return_tensors="np"
+    )
     starts, ends = token_positions(windows, spans)
     rows = len(starts)
-    print(f"{count} documents of ~{15 * sentences} tokens -> {rows} windows of <= {max_length} tokens "
-          f"({int((starts > 0).sum())} windows hold the answer)")
+    print(
+        f"{count} documents of ~{15 * sentences} tokens -> {rows} windows of <= {max_length} tokens "
+        f"({int((starts > 0).sum())} windows hold the answer)"
+    )
     features = {k: windows[k] for k in ("input_ids", "attention_mask", "global_attention_mask")}
 
     keras.utils.set_random_seed(0)
     model = tfl.LongformerForQuestionAnswering.from_pretrained(model_dir)
-    model.compile(optimizer=keras.optimizers.Adam(2e-3), run_eagerly=args.smoke)  # the head's own loss (start + end cross entropy)
+    model.compile(
+        optimizer=keras.optimizers.Adam(2e-3), run_eagerly=args.smoke
+    )  # the head's own loss (start + end cross entropy)
     model.fit(features, {"start_positions": starts, "end_positions": ends}, batch_size=8, epochs=epochs, verbose=2)
 
     outputs = model.predict(features, batch_size=8, verbose=0)
     correct = 0
     for sample in range(min(count, 8)):
         text, score = best_answer(windows, outputs, contexts, sample)
-        truth = contexts[sample][spans[sample][0]:spans[sample][1]]
+        truth = contexts[sample][spans[sample][0] : spans[sample][1]]
         correct += text.strip() == truth
         print(f"  {questions[sample]:<38} -> {text!r:<10} (truth {truth!r}, score {score:.1f})")
     print(f"exact match on the {min(count, 8)} shown: {correct}")

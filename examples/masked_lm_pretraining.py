@@ -40,7 +40,9 @@ def main(argv=None) -> None:
     model_dir = paths.default_model_dir()
     tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
     documents = synthetic.pretraining_documents(count, sentences=(sentences, sentences + 1), seed=7)
-    batch = tokenizer(documents, truncation=True, max_length=2048, padding=True, pad_to_multiple_of=64, return_tensors="np")
+    batch = tokenizer(
+        documents, truncation=True, max_length=2048, padding=True, pad_to_multiple_of=64, return_tensors="np"
+    )
     rng = np.random.default_rng(0)
     inputs, labels = mask_tokens(batch["input_ids"], batch["attention_mask"], tokenizer, rng)
     features = {"input_ids": inputs.astype(np.int32), "attention_mask": batch["attention_mask"].astype(np.int32)}
@@ -49,7 +51,9 @@ def main(argv=None) -> None:
     keras.utils.set_random_seed(0)
     model = tfl.LongformerForMaskedLM.from_pretrained(model_dir)
     before = float(model(features, labels=labels).loss)
-    model.compile(optimizer=keras.optimizers.AdamW(5e-4), run_eagerly=args.smoke)  # no loss: the head's own (-100 ignored)
+    model.compile(
+        optimizer=keras.optimizers.AdamW(5e-4), run_eagerly=args.smoke
+    )  # no loss: the head's own (-100 ignored)
     model.fit(features, labels, batch_size=4, epochs=epochs, verbose=2)
     after = float(model(features, labels=labels).loss)
     print(f"masked-LM loss on these documents: {before:.3f} -> {after:.3f}")

@@ -41,8 +41,16 @@ def worker(args) -> None:
     model_dir = paths.default_model_dir()
     tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
     questions, documents, labels = synthetic.long_range_documents(32, sentences=args.sentences, seed=3)
-    batch = tokenizer(questions, documents, truncation="only_second", max_length=4096, padding=True,
-                      pad_to_multiple_of=64, global_attention="question_answering", return_tensors="np")
+    batch = tokenizer(
+        questions,
+        documents,
+        truncation="only_second",
+        max_length=4096,
+        padding=True,
+        pad_to_multiple_of=64,
+        global_attention="question_answering",
+        return_tensors="np",
+    )
     x = {k: batch[k].astype(np.int32) for k in ("input_ids", "attention_mask", "global_attention_mask")}
     examples = tf.data.Dataset.from_tensor_slices((x, labels))  # unbatched; the trainer makes global batches
 
@@ -50,14 +58,27 @@ def worker(args) -> None:
         keras.utils.set_random_seed(0)  # the same initial head on every worker
         return tfl.LongformerForSequenceClassification.from_pretrained(model_dir, num_labels=2)
 
-    trainer = DistributedTrainer(strategy, build_model=build_model,
-                                 build_optimizer=lambda: keras.optimizers.Adam(1e-3),
-                                 checkpoint_dir=args.checkpoint_dir, checkpoint_every=10)
+    trainer = DistributedTrainer(
+        strategy,
+        build_model=build_model,
+        build_optimizer=lambda: keras.optimizers.Adam(1e-3),
+        checkpoint_dir=args.checkpoint_dir,
+        checkpoint_every=10,
+    )
     losses = trainer.fit(examples, global_batch_size=8, steps=args.steps)
     if trainer.is_chief:
         trainer.model.save_pretrained(os.path.join(args.checkpoint_dir, "final"))
-        print(json.dumps({"replicas": strategy.num_replicas_in_sync, "first_loss": float(losses[0]) if losses else None,
-                          "last_loss": float(losses[-1]) if losses else None, "steps": len(losses)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "replicas": strategy.num_replicas_in_sync,
+                    "first_loss": float(losses[0]) if losses else None,
+                    "last_loss": float(losses[-1]) if losses else None,
+                    "steps": len(losses),
+                }
+            ),
+            flush=True,
+        )
 
 
 def launch(args) -> None:
@@ -65,12 +86,27 @@ def launch(args) -> None:
     checkpoint_dir = args.checkpoint_dir or tempfile.mkdtemp(prefix="multi-worker-")
     processes = []
     for index in range(2):
-        environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_CONFIG=json.dumps(
-            {"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]}, "task": {"type": "worker", "index": index}}))
-        command = [sys.executable, os.path.abspath(__file__), "--worker", "--steps", str(args.steps),
-                   "--sentences", str(args.sentences), "--checkpoint-dir", checkpoint_dir]
-        processes.append(subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                          text=True))
+        environment = dict(
+            os.environ,
+            TF_CPP_MIN_LOG_LEVEL="2",
+            TF_CONFIG=json.dumps(
+                {"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]}, "task": {"type": "worker", "index": index}}
+            ),
+        )
+        command = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--worker",
+            "--steps",
+            str(args.steps),
+            "--sentences",
+            str(args.sentences),
+            "--checkpoint-dir",
+            checkpoint_dir,
+        ]
+        processes.append(
+            subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        )
     outputs = [p.communicate(timeout=600)[0] for p in processes]
     codes = [p.returncode for p in processes]
     chief = [line for line in outputs[0].splitlines() if line.startswith("{")]
@@ -79,9 +115,11 @@ def launch(args) -> None:
             print(f"--- worker {index} (exit {codes[index]}) ---\n{output[-3000:]}")
         raise SystemExit(1)
     result = json.loads(chief[-1])
-    print(f"2 workers x {result['replicas'] // 2} replica: {result['steps']} global steps, loss "
-          f"{result['first_loss']:.3f} -> {result['last_loss']:.3f}; model in {checkpoint_dir}/final "
-          f"(run again with --checkpoint-dir {checkpoint_dir} to resume)")
+    print(
+        f"2 workers x {result['replicas'] // 2} replica: {result['steps']} global steps, loss "
+        f"{result['first_loss']:.3f} -> {result['last_loss']:.3f}; model in {checkpoint_dir}/final "
+        f"(run again with --checkpoint-dir {checkpoint_dir} to resume)"
+    )
 
 
 def main(argv=None) -> None:

@@ -24,18 +24,27 @@ def main() -> None:
     corpus = make_corpus()
     tokenizer = tfl.LongformerTokenizer.train_new_from_iterator(corpus, vocab_size=400)
     config = tfl.LongformerConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
-        intermediate_size=128, attention_window=64, max_position_embeddings=4098,
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=128,
+        attention_window=64,
+        max_position_embeddings=4098,
     )
     model = tfl.LongformerModel(config)
     document = " ".join(corpus[:8])
-    encoded = tokenizer(document, truncation=True, max_length=4096, return_tensors="tf", global_attention="classification")
+    encoded = tokenizer(
+        document, truncation=True, max_length=4096, return_tensors="tf", global_attention="classification"
+    )
     start = time.perf_counter()
     outputs = model(encoded)
     elapsed = time.perf_counter() - start
     length = encoded["input_ids"].shape[1]
-    print(f"tokens: {length}   last_hidden_state: {tuple(outputs.last_hidden_state.shape)}   "
-          f"pooler_output: {tuple(outputs.pooler_output.shape)}   forward: {elapsed:.2f} s")
+    print(
+        f"tokens: {length}   last_hidden_state: {tuple(outputs.last_hidden_state.shape)}   "
+        f"pooler_output: {tuple(outputs.pooler_output.shape)}   forward: {elapsed:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -30,8 +30,10 @@ from tf_longformer.demo import paths
 def request_body(tokenizer, texts, signature="serving_default") -> dict:
     """REST predict body, row format: one instance per text, padded to one length."""
     batch = tokenizer(texts, padding=True, truncation=True, max_length=4096, global_attention="classification")
-    instances = [{name: list(map(int, batch[name][i])) for name in ("input_ids", "attention_mask", "global_attention_mask")}
-                 for i in range(len(texts))]
+    instances = [
+        {name: list(map(int, batch[name][i])) for name in ("input_ids", "attention_mask", "global_attention_mask")}
+        for i in range(len(texts))
+    ]
     return {"signature_name": signature, "instances": instances}
 
 
@@ -60,14 +62,19 @@ def main(argv=None) -> None:
     version_dir = tfl.export.saved_model(model, base, model_name="colour", overwrite=True)
     print(f"exported {version_dir}  (TF Serving: mount {base}/colour at /models/colour, MODEL_NAME=colour)")
 
-    texts = ["what colour does the guard wear ? the guard wears red .",
-             "the old river crosses the bridge near the mill . the visitor wears blue ."]
+    texts = [
+        "what colour does the guard wear ? the guard wears red .",
+        "the old river crosses the bridge near the mill . the visitor wears blue .",
+    ]
     body = request_body(tokenizer, texts[:1] if args.smoke else texts)
     printable = json.dumps(body)
     print(f"POST /v1/models/colour:predict\n{printable[:300]}{' ...' if len(printable) > 300 else ''}")
     if args.server:
-        request = urllib.request.Request(f"{args.server.rstrip('/')}/v1/models/colour:predict",
-                                         data=printable.encode(), headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{args.server.rstrip('/')}/v1/models/colour:predict",
+            data=printable.encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             reply = json.load(response)
         print("server:", reply)
@@ -77,8 +84,10 @@ def main(argv=None) -> None:
     keras_logits = np.asarray(model(request_body_to_arrays(body))["logits"])
     served = np.array([p["logits"] for p in reply["predictions"]])
     print(json.dumps(reply)[:200])
-    print(f"max |served - Keras| = {np.max(np.abs(served - keras_logits)):.2e}  (the head is untrained: "
-          "fine-tune it first, see examples/fine_tune_classifier.py)")
+    print(
+        f"max |served - Keras| = {np.max(np.abs(served - keras_logits)):.2e}  (the head is untrained: "
+        "fine-tune it first, see examples/fine_tune_classifier.py)"
+    )
 
 
 def request_body_to_arrays(body: dict) -> dict:

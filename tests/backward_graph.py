@@ -22,13 +22,17 @@ def kept_for_backward(function, inputs: tf.Tensor) -> list[tf.Operation]:
     graph = step.get_concrete_function(tf.TensorSpec(inputs.shape, inputs.dtype), output_shape).graph
     backward = set()
     for op in graph.get_operations():  # in creation order, so inputs come first
-        if op.name == "upstream" or any(tensor.op in backward for tensor in op.inputs) or any(
-            control in backward for control in op.control_inputs
+        if (
+            op.name == "upstream"
+            or any(tensor.op in backward for tensor in op.inputs)
+            or any(control in backward for control in op.control_inputs)
         ):
             backward.add(op)
     size = inputs.shape.num_elements()
     return [
-        op for op in graph.get_operations() if op not in backward and op.type != "Placeholder"
+        op
+        for op in graph.get_operations()
+        if op not in backward and op.type != "Placeholder"
         for out in op.outputs
         if out.shape.num_elements() == size and any(consumer in backward for consumer in out.consumers())
     ]

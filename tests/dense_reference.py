@@ -4,7 +4,9 @@ global rows/columns. Written for the tests only, as the plainest statement of th
 import numpy as np
 
 
-def dense_longformer_attention(query, key, value, global_query, global_key, global_value, attention_mask, one_sided_window):
+def dense_longformer_attention(
+    query, key, value, global_query, global_key, global_value, attention_mask, one_sided_window
+):
     """All tensors [b, h, n, d] (queries pre-scaled; `global_query` given for every position).
 
     Returns the attention output [b, h, n, d] and the dense probabilities [b, h, n, n]

@@ -1,7 +1,7 @@
 """Worker process for tests/training/test_distributed.py (run as a script; never imported by pytest).
 
-    python distributed_worker.py multi_worker OUT.npz CKPT_DIR STEPS [--workers P1,P2 --index I] [--kill-after N]
-    python distributed_worker.py mirrored_fit OUT.npz
+python distributed_worker.py multi_worker OUT.npz CKPT_DIR STEPS [--workers P1,P2 --index I] [--kill-after N]
+python distributed_worker.py mirrored_fit OUT.npz
 """
 
 import argparse

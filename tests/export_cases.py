@@ -22,9 +22,16 @@ AUTO_GLOBAL_HEADS = tuple(task for task, cls in HEADS.items() if cls.spec.automa
 
 def tiny_config(task="base", **overrides):
     values = dict(
-        vocab_size=VOCAB, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
-        attention_window=WINDOW, max_position_embeddings=80, hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0, num_labels=2 if task == "question_answering" else 3,
+        vocab_size=VOCAB,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        attention_window=WINDOW,
+        max_position_embeddings=80,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        num_labels=2 if task == "question_answering" else 3,
     )
     values.update(overrides)
     return tfl.LongformerConfig(**values)
@@ -135,7 +142,11 @@ def run_with_plain_tensorflow(calls, work_dir):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     run = subprocess.run(
         [sys.executable, str(work_dir / "runner.py"), str(work_dir / "plan.json")],
-        capture_output=True, text=True, cwd=str(work_dir), env=env, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=str(work_dir),
+        env=env,
+        timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     # Serving graphs are traced with training=False, where no custom gradient is used.

@@ -124,7 +124,8 @@ class FakeHub:
     def requested(self, method: str | None = None, filename: str | None = None) -> list[Request]:
         """The recorded requests, optionally only one method's and one file's."""
         return [
-            r for r in list(self.requests)
+            r
+            for r in list(self.requests)
             if (method is None or r.method == method) and (filename is None or r.filename == filename)
         ]
 
@@ -234,7 +235,7 @@ def _handler(hub: FakeHub, role: str) -> type[BaseHTTPRequestHandler]:
             if len(parts) < at + 3:
                 return self._error(404, "EntryNotFound", record)
             revision = unquote(parts[at + 1])
-            filename = unquote("/".join(parts[at + 2:]))
+            filename = unquote("/".join(parts[at + 2 :]))
             record.update(repo_id=repo_id, revision=revision, filename=filename)
             error, commit = hub._resolve(repo_id, revision)
             if error:
@@ -246,13 +247,15 @@ def _handler(hub: FakeHub, role: str) -> type[BaseHTTPRequestHandler]:
             if filename.endswith(LFS_SUFFIXES):
                 location = f"{hub.cdn_url}/lfs/{file.sha256}/{quote(filename)}"
                 redirect = b"Found. Redirecting to " + location.encode()
-                headers.update({
-                    "Location": location,
-                    "ETag": f'"{file.git_sha1}"',  # the pointer file's, as on the Hub
-                    "X-Linked-Etag": f'"{file.sha256}"',
-                    "X-Linked-Size": str(len(file.data)),
-                    "Content-Type": "text/plain; charset=utf-8",
-                })
+                headers.update(
+                    {
+                        "Location": location,
+                        "ETag": f'"{file.git_sha1}"',  # the pointer file's, as on the Hub
+                        "X-Linked-Etag": f'"{file.sha256}"',
+                        "X-Linked-Size": str(len(file.data)),
+                        "Content-Type": "text/plain; charset=utf-8",
+                    }
+                )
                 record["status"] = 302
                 hub.requests.append(Request(**record))
                 return self._send(302, headers, redirect, body)
@@ -274,14 +277,14 @@ def _handler(hub: FakeHub, role: str) -> type[BaseHTTPRequestHandler]:
             data, status = file.data, 200
             requested = self.headers.get("Range")
             if requested and requested.startswith("bytes=") and "," not in requested:
-                first, _, last = requested[len("bytes="):].partition("-")
+                first, _, last = requested[len("bytes=") :].partition("-")
                 start = int(first) if first else max(len(data) - int(last), 0)
                 end = min(int(last), len(data) - 1) if first and last else len(data) - 1
                 if start >= len(data):
                     headers["Content-Range"] = f"bytes */{len(data)}"
                     return self._error(416, None, record, headers=headers)
                 headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
-                data, status = data[start:end + 1], 206
+                data, status = data[start : end + 1], 206
             headers.setdefault("Content-Type", "application/octet-stream")
             record["status"] = status
             hub.requests.append(Request(**record))
@@ -298,13 +301,24 @@ def _handler(hub: FakeHub, role: str) -> type[BaseHTTPRequestHandler]:
             except OSError:
                 pass
 
-        def _error(self, status: int, code: str | None, record: dict, *, commit: str | None = None,
-                   message: str | None = None, headers: dict | None = None) -> None:
+        def _error(
+            self,
+            status: int,
+            code: str | None,
+            record: dict,
+            *,
+            commit: str | None = None,
+            message: str | None = None,
+            headers: dict | None = None,
+        ) -> None:
             headers = dict(headers or {})
             if code:
                 headers["X-Error-Code"] = code
-            message = message or {"RepoNotFound": "Repository not found", "RevisionNotFound": "Invalid rev id",
-                                   "EntryNotFound": "Entry not found"}.get(code or "", "Error")
+            message = message or {
+                "RepoNotFound": "Repository not found",
+                "RevisionNotFound": "Invalid rev id",
+                "EntryNotFound": "Entry not found",
+            }.get(code or "", "Error")
             headers["X-Error-Message"] = message
             if commit:
                 headers["X-Repo-Commit"] = commit

@@ -42,8 +42,13 @@ def load_fixture(path: pathlib.Path) -> Fixture:
         for name, value in groups["outputs"].items()
     }
     return Fixture(
-        path.stem, str(data["model_class"]), json.loads(str(data["config"])),
-        groups["weights"], groups["inputs"], groups["kwargs"], outputs,
+        path.stem,
+        str(data["model_class"]),
+        json.loads(str(data["config"])),
+        groups["weights"],
+        groups["inputs"],
+        groups["kwargs"],
+        outputs,
     )
 
 
@@ -59,7 +64,9 @@ def assert_outputs_match(ours, fixture: Fixture, atol: float = 1e-5) -> None:
     for name, expected in fixture.outputs.items():
         got = ours[name]
         if isinstance(expected, list):
-            assert len(got) == len(expected), f"{fixture.name}: {name} has {len(got)} entries, reference {len(expected)}"
+            assert len(got) == len(expected), (
+                f"{fixture.name}: {name} has {len(got)} entries, reference {len(expected)}"
+            )
             pairs = [(f"{name}[{i}]", g, e) for i, (g, e) in enumerate(zip(got, expected))]
         else:
             pairs = [(name, got, expected)]

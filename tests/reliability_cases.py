@@ -29,15 +29,28 @@ TOKEN_OUTPUTS = {
     "token_classification": ["logits"],
     "question_answering": ["start_logits", "end_logits"],
 }
-OUTPUTS = {**TOKEN_OUTPUTS, "base": ["last_hidden_state", "pooler_output"],
-           "sequence_classification": ["logits"], "multiple_choice": ["logits"]}
+OUTPUTS = {
+    **TOKEN_OUTPUTS,
+    "base": ["last_hidden_state", "pooler_output"],
+    "sequence_classification": ["logits"],
+    "multiple_choice": ["logits"],
+}
 
 
 def tiny_config(task: str = "base", **overrides) -> tfl.LongformerConfig:
     values = dict(
-        vocab_size=VOCAB, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16,
-        attention_window=WINDOW, max_position_embeddings=MAX_POSITIONS, hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0, pad_token_id=PAD, bos_token_id=BOS, sep_token_id=SEP,
+        vocab_size=VOCAB,
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16,
+        attention_window=WINDOW,
+        max_position_embeddings=MAX_POSITIONS,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        pad_token_id=PAD,
+        bos_token_id=BOS,
+        sep_token_id=SEP,
         num_labels=2 if task == "question_answering" else NUM_LABELS,
     )
     values.update(overrides)
@@ -51,8 +64,15 @@ def make_model(task: str, seed: int = 0, model_kwargs=None, **overrides):
     return model
 
 
-def make_inputs(task: str, rng: np.random.Generator, batch: int, length: int, choices: int = 2,
-                global_rate: float = 0.2, padding: bool = True) -> dict[str, np.ndarray]:
+def make_inputs(
+    task: str,
+    rng: np.random.Generator,
+    batch: int,
+    length: int,
+    choices: int = 2,
+    global_rate: float = 0.2,
+    padding: bool = True,
+) -> dict[str, np.ndarray]:
     """Random ids with `<s>` first and a separator at min(2, length - 1) (so automatic global
     attention applies), right padding of random length on random rows, random global tokens."""
     shape = (batch, choices, length) if task == "multiple_choice" else (batch, length)

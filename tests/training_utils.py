@@ -12,9 +12,19 @@ SEP, BOS, PAD, VOCAB = 2, 0, 1, 40
 
 def tiny_config(**overrides) -> tfl.LongformerConfig:
     values = dict(
-        vocab_size=VOCAB, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,
-        attention_window=4, max_position_embeddings=80, num_labels=3, hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0, bos_token_id=BOS, pad_token_id=PAD, sep_token_id=SEP,
+        vocab_size=VOCAB,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        attention_window=4,
+        max_position_embeddings=80,
+        num_labels=3,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        bos_token_id=BOS,
+        pad_token_id=PAD,
+        sep_token_id=SEP,
     )
     values.update(overrides)
     return tfl.LongformerConfig(**values)

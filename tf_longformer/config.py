@@ -144,8 +144,13 @@ class LongformerConfig:
                 raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
 
         for name in (
-            "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-            "intermediate_size", "max_position_embeddings", "type_vocab_size",
+            "vocab_size",
+            "hidden_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "intermediate_size",
+            "max_position_embeddings",
+            "type_vocab_size",
         ):
             positive_int(name)
         windows = self.attention_window
@@ -198,9 +203,7 @@ class LongformerConfig:
     def to_dict(self) -> dict[str, Any]:
         """The reference `config.json` content (plus any kept `extra` keys)."""
         out = dict(self.extra)
-        out.update(
-            {key: copy.deepcopy(value) for key, value in vars(self).items() if key != "extra"}
-        )
+        out.update({key: copy.deepcopy(value) for key, value in vars(self).items() if key != "extra"})
         out["id2label"] = {str(k): v for k, v in self.id2label.items()}
         out["model_type"] = self.model_type
         return out

@@ -53,7 +53,6 @@ _COMMON_DOC = """
 """
 
 
-
 def _output_class(name: str, fields: tuple[str, ...], doc: str) -> type:
     """A `ModelOutput` class with `fields` then the common ones, documented by `doc` then theirs."""
     namespace = {"fields": fields + _COMMON, "__doc__": doc + _COMMON_DOC, "__module__": __name__}

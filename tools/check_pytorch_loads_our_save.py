@@ -68,8 +68,15 @@ def save(out: str) -> None:
     for index, class_name in enumerate(CLASSES):
         rng = np.random.default_rng(index)
         config = tfl.LongformerConfig(
-            vocab_size=60, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
-            attention_window=[4, 6], max_position_embeddings=40, layer_norm_eps=1e-5, num_labels=3 if "Question" not in class_name else 2,
+            vocab_size=60,
+            hidden_size=16,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=32,
+            attention_window=[4, 6],
+            max_position_embeddings=40,
+            layer_norm_eps=1e-5,
+            num_labels=3 if "Question" not in class_name else 2,
         )
         model = getattr(tfl, class_name)(config)
         model.build()
@@ -97,7 +104,11 @@ def check(out: str) -> int:
         model.eval()
         problems = {key: value for key, value in info.items() if value}
         data = np.load(os.path.join(directory, "ours.npz"))
-        inputs = {k[len("inputs/"):]: torch.from_numpy(data[k].astype("int64")) for k in data.files if k.startswith("inputs/")}
+        inputs = {
+            k[len("inputs/") :]: torch.from_numpy(data[k].astype("int64"))
+            for k in data.files
+            if k.startswith("inputs/")
+        }
         with torch.no_grad():
             reference = model(**inputs)
         report = []

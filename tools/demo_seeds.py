@@ -47,23 +47,38 @@ def run_demo(seed: int, onednn: str, output: str) -> dict:
     process = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True)
     wall = time.perf_counter() - started
     if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} (TF_ENABLE_ONEDNN_OPTS={onednn}) exited with "
-                           f"{process.returncode}:\n{process.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{' '.join(command)} (TF_ENABLE_ONEDNN_OPTS={onednn}) exited with "
+            f"{process.returncode}:\n{process.stderr[-3000:]}"
+        )
     with open(os.path.join(output, "summary.json"), encoding="utf-8") as f:
         summary = json.load(f)
     runs = summary["runs"]
     long_name, prefix_name = list(runs)
-    return {"seed": seed, "onednn": onednn, "long": runs[long_name]["test_accuracy"],
-            "prefix": runs[prefix_name]["test_accuracy"], "seconds": wall}
+    return {
+        "seed": seed,
+        "onednn": onednn,
+        "long": runs[long_name]["test_accuracy"],
+        "prefix": runs[prefix_name]["test_accuracy"],
+        "seconds": wall,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--onednn", nargs="+", choices=["1", "0"], default=["1", "0"],
-                        help="TF_ENABLE_ONEDNN_OPTS values to run (default: both)")
-    parser.add_argument("--output", default=os.path.join(REPO, "saved_models", "demo-seeds"),
-                        help="where each run's exports and summary go (overwritten run by run)")
+    parser.add_argument(
+        "--onednn",
+        nargs="+",
+        choices=["1", "0"],
+        default=["1", "0"],
+        help="TF_ENABLE_ONEDNN_OPTS values to run (default: both)",
+    )
+    parser.add_argument(
+        "--output",
+        default=os.path.join(REPO, "saved_models", "demo-seeds"),
+        help="where each run's exports and summary go (overwritten run by run)",
+    )
     args = parser.parse_args(argv)
     print(f"{time.strftime('%Y-%m-%d')}, {cpu_description()}, python {' '.join(sys.argv)}", flush=True)
     print("| seed | oneDNN | long (4096) | prefix (512) | demo time (s) |\n|---|---|---|---|---|", flush=True)
@@ -72,11 +87,16 @@ def main(argv: list[str] | None = None) -> int:
         for seed in args.seeds:
             row = run_demo(seed, onednn, args.output)
             rows.append(row)
-            print(f"| {seed} | {'on' if onednn == '1' else 'off'} | {row['long']:.3f} | {row['prefix']:.3f} | "
-                  f"{row['seconds']:.0f} |", flush=True)
+            print(
+                f"| {seed} | {'on' if onednn == '1' else 'off'} | {row['long']:.3f} | {row['prefix']:.3f} | "
+                f"{row['seconds']:.0f} |",
+                flush=True,
+            )
     longs, prefixes, times = ([row[key] for row in rows] for key in ("long", "prefix", "seconds"))
-    print(f"| all | | {min(longs):.3f}-{max(longs):.3f} | {min(prefixes):.3f}-{max(prefixes):.3f} | "
-          f"{min(times):.0f}-{max(times):.0f} |")
+    print(
+        f"| all | | {min(longs):.3f}-{max(longs):.3f} | {min(prefixes):.3f}-{max(prefixes):.3f} | "
+        f"{min(times):.0f}-{max(times):.0f} |"
+    )
     return 0
 
 

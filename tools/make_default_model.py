@@ -101,9 +101,15 @@ def main(argv=None) -> int:
     documents = synthetic.pretraining_documents(4000, seed=args.seed)
     tokenizer = tfl.LongformerTokenizer.train_new_from_iterator(documents, vocab_size=1000, model_max_length=4096)
     config = tfl.LongformerConfig(
-        vocab_size=len(tokenizer), hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
-        intermediate_size=256, attention_window=64, max_position_embeddings=4098,
-        hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=256,
+        attention_window=64,
+        max_position_embeddings=4098,
+        hidden_dropout_prob=0.1,
+        attention_probs_dropout_prob=0.1,
     )
     model = tfl.LongformerForMaskedLM(config)
     model.build(None)
@@ -117,13 +123,17 @@ def main(argv=None) -> int:
     def batches():
         while True:
             for start in range(0, len(train_rows) - batch + 1, batch):
-                inputs, labels = mask_tokens(train_rows[start:start + batch], tokenizer, rng)
+                inputs, labels = mask_tokens(train_rows[start : start + batch], tokenizer, rng)
                 yield {"input_ids": inputs, "attention_mask": np.ones_like(inputs)}, labels
 
-    spec = ({"input_ids": tf.TensorSpec([None, CHUNK], tf.int32), "attention_mask": tf.TensorSpec([None, CHUNK], tf.int32)},
-            tf.TensorSpec([None, CHUNK], tf.int32))
+    spec = (
+        {"input_ids": tf.TensorSpec([None, CHUNK], tf.int32), "attention_mask": tf.TensorSpec([None, CHUNK], tf.int32)},
+        tf.TensorSpec([None, CHUNK], tf.int32),
+    )
     data = tf.data.Dataset.from_generator(batches, output_signature=spec)
-    schedule = keras.optimizers.schedules.CosineDecay(1e-3, args.steps, warmup_target=3e-3, warmup_steps=args.steps // 10)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        1e-3, args.steps, warmup_target=3e-3, warmup_steps=args.steps // 10
+    )
     model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=0.01))
     history = model.fit(data, steps_per_epoch=max(1, args.steps // 10), epochs=10, verbose=2)
     copy_local_to_global_projections(model)
@@ -148,10 +158,13 @@ def main(argv=None) -> int:
 
     parameters = sum(int(np.prod(v.shape)) for v in model.weights)
     summary = {
-        "parameters": parameters, "vocab_size": len(tokenizer), "steps": args.steps,
+        "parameters": parameters,
+        "vocab_size": len(tokenizer),
+        "steps": args.steps,
         "final_train_loss": round(float(history.history["loss"][-1]), 4),
         "held_out_masked_token_accuracy": round(accuracy, 4),
-        "seconds": round(time.perf_counter() - started, 1), "seed": args.seed,
+        "seconds": round(time.perf_counter() - started, 1),
+        "seed": args.seed,
     }
     with open(os.path.join(args.output, "README.md"), "w", encoding="utf-8") as f:
         f.write(MODEL_CARD.format(summary=json.dumps(summary, indent=2)))

@@ -428,7 +428,10 @@ def cases():
             seed=14,
         )
 
-    @case("base_w4_len10_b2_padid_inside", "w=4, len 10, pad_token_id inside rows with attention_mask 1 (positions skip it)")
+    @case(
+        "base_w4_len10_b2_padid_inside",
+        "w=4, len 10, pad_token_id inside rows with attention_mask 1 (positions skip it)",
+    )
     def _():
         rng = np.random.default_rng(15)
         ids = rand_ids(rng, (2, 10))
@@ -450,9 +453,7 @@ def cases():
         ids = ids_with_padding(rng, [7, 4], 7)
         g = np.zeros((2, 7), dtype=np.int64)
         g[:, 0] = 1
-        return build_case(
-            "LongformerModel", small_config(4), {"input_ids": ids, "global_attention_mask": g}, seed=16
-        )
+        return build_case("LongformerModel", small_config(4), {"input_ids": ids, "global_attention_mask": g}, seed=16)
 
     @case("base_w4_len9_b2_embeds", "w=4, inputs_embeds (len 9 -> 12), attention_mask padding 0/2, one global")
     def _():
@@ -467,7 +468,9 @@ def cases():
             seed=17,
         )
 
-    @case("base_w4_len9_b3_allpad_globals", "w=4, len 9 -> 12, batch 3 where row 1 is all padding; globals in rows 0, 2")
+    @case(
+        "base_w4_len9_b3_allpad_globals", "w=4, len 9 -> 12, batch 3 where row 1 is all padding; globals in rows 0, 2"
+    )
     def _():
         rng = np.random.default_rng(18)
         lengths = [9, 0, 5]

@@ -42,9 +42,19 @@ def main() -> None:
         tf.random.set_seed(index)
         rng = np.random.default_rng(index)
         config = transformers.LongformerConfig(
-            vocab_size=60, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
-            attention_window=4, max_position_embeddings=40, layer_norm_eps=1e-5, pad_token_id=1,
-            bos_token_id=0, eos_token_id=2, sep_token_id=2, num_labels=3,
+            vocab_size=60,
+            hidden_size=16,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=32,
+            attention_window=4,
+            max_position_embeddings=40,
+            layer_norm_eps=1e-5,
+            pad_token_id=1,
+            bos_token_id=0,
+            eos_token_id=2,
+            sep_token_id=2,
+            num_labels=3,
         )
         model = getattr(transformers, class_name)(config)
         model(model.dummy_inputs)
@@ -57,7 +67,10 @@ def main() -> None:
         global_attention_mask = np.zeros_like(input_ids)
         global_attention_mask[:, 0] = 1
         outputs = model(
-            input_ids=input_ids, attention_mask=attention_mask, global_attention_mask=global_attention_mask, training=False
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            global_attention_mask=global_attention_mask,
+            training=False,
         )
         directory = os.path.join(args.out, case)
         shutil.rmtree(directory, ignore_errors=True)

@@ -85,24 +85,115 @@ PAIRS = [
 
 CASES = [
     {"name": "singles_plain", "text": SINGLES, "kwargs": {}},
-    {"name": "singles_offsets", "text": SINGLES, "kwargs": {"return_offsets_mapping": True, "return_special_tokens_mask": True}},
-    {"name": "singles_no_special", "text": SINGLES, "kwargs": {"add_special_tokens": False, "return_offsets_mapping": True}},
-    {"name": "singles_pad_longest", "text": SINGLES[:6], "kwargs": {"padding": "longest", "return_offsets_mapping": True}},
-    {"name": "singles_pad_max_length", "text": SINGLES[:3], "kwargs": {"padding": "max_length", "max_length": 24, "truncation": True}},
+    {
+        "name": "singles_offsets",
+        "text": SINGLES,
+        "kwargs": {"return_offsets_mapping": True, "return_special_tokens_mask": True},
+    },
+    {
+        "name": "singles_no_special",
+        "text": SINGLES,
+        "kwargs": {"add_special_tokens": False, "return_offsets_mapping": True},
+    },
+    {
+        "name": "singles_pad_longest",
+        "text": SINGLES[:6],
+        "kwargs": {"padding": "longest", "return_offsets_mapping": True},
+    },
+    {
+        "name": "singles_pad_max_length",
+        "text": SINGLES[:3],
+        "kwargs": {"padding": "max_length", "max_length": 24, "truncation": True},
+    },
     {"name": "singles_pad_multiple", "text": SINGLES[:5], "kwargs": {"padding": True, "pad_to_multiple_of": 8}},
-    {"name": "singles_truncate", "text": SINGLES, "kwargs": {"truncation": True, "max_length": 7, "return_offsets_mapping": True}},
-    {"name": "single_overflow_stride", "text": [SINGLES[13], SINGLES[11]], "kwargs": {"truncation": True, "max_length": 10, "stride": 3, "return_overflowing_tokens": True, "padding": True, "return_offsets_mapping": True}},
+    {
+        "name": "singles_truncate",
+        "text": SINGLES,
+        "kwargs": {"truncation": True, "max_length": 7, "return_offsets_mapping": True},
+    },
+    {
+        "name": "single_overflow_stride",
+        "text": [SINGLES[13], SINGLES[11]],
+        "kwargs": {
+            "truncation": True,
+            "max_length": 10,
+            "stride": 3,
+            "return_overflowing_tokens": True,
+            "padding": True,
+            "return_offsets_mapping": True,
+        },
+    },
     {"name": "one_string", "text": "Hello world, one string", "kwargs": {"return_offsets_mapping": True}},
-    {"name": "pairs_plain", "text": [p[0] for p in PAIRS], "text_pair": [p[1] for p in PAIRS], "kwargs": {"return_offsets_mapping": True, "return_special_tokens_mask": True}},
-    {"name": "pairs_longest_first", "text": [p[0] for p in PAIRS], "text_pair": [p[1] for p in PAIRS], "kwargs": {"truncation": "longest_first", "max_length": 12, "padding": "max_length"}},
-    {"name": "pairs_only_second", "text": [p[0] for p in PAIRS], "text_pair": [p[1] for p in PAIRS], "kwargs": {"truncation": "only_second", "max_length": 14, "padding": True, "return_offsets_mapping": True}},
-    {"name": "pairs_only_first", "text": [p[1] for p in PAIRS], "text_pair": [p[0] for p in PAIRS], "kwargs": {"truncation": "only_first", "max_length": 16}},
-    {"name": "pairs_qa_overflow", "text": [p[0] for p in PAIRS[:2]], "text_pair": [LONG_BASE[:600], PAIRS[1][1] * 6], "kwargs": {"truncation": "only_second", "max_length": 32, "stride": 8, "return_overflowing_tokens": True, "return_offsets_mapping": True, "padding": "max_length"}},
+    {
+        "name": "pairs_plain",
+        "text": [p[0] for p in PAIRS],
+        "text_pair": [p[1] for p in PAIRS],
+        "kwargs": {"return_offsets_mapping": True, "return_special_tokens_mask": True},
+    },
+    {
+        "name": "pairs_longest_first",
+        "text": [p[0] for p in PAIRS],
+        "text_pair": [p[1] for p in PAIRS],
+        "kwargs": {"truncation": "longest_first", "max_length": 12, "padding": "max_length"},
+    },
+    {
+        "name": "pairs_only_second",
+        "text": [p[0] for p in PAIRS],
+        "text_pair": [p[1] for p in PAIRS],
+        "kwargs": {"truncation": "only_second", "max_length": 14, "padding": True, "return_offsets_mapping": True},
+    },
+    {
+        "name": "pairs_only_first",
+        "text": [p[1] for p in PAIRS],
+        "text_pair": [p[0] for p in PAIRS],
+        "kwargs": {"truncation": "only_first", "max_length": 16},
+    },
+    {
+        "name": "pairs_qa_overflow",
+        "text": [p[0] for p in PAIRS[:2]],
+        "text_pair": [LONG_BASE[:600], PAIRS[1][1] * 6],
+        "kwargs": {
+            "truncation": "only_second",
+            "max_length": 32,
+            "stride": 8,
+            "return_overflowing_tokens": True,
+            "return_offsets_mapping": True,
+            "padding": "max_length",
+        },
+    },
     {"name": "long_document", "text": "@long", "kwargs": {"return_offsets_mapping": True}, "digest": True},
-    {"name": "long_document_4096", "text": ["@long"], "kwargs": {"truncation": True, "max_length": 4096, "padding": "max_length", "return_offsets_mapping": True}, "digest": True},
-    {"name": "long_document_qa_windows", "text": ["What is Longformer?"], "text_pair": ["@long"], "kwargs": {"truncation": "only_second", "max_length": 4096, "stride": 256, "return_overflowing_tokens": True, "padding": True, "return_offsets_mapping": True}, "digest": True},
-    {"name": "prefix_space", "options": {"add_prefix_space": True}, "text": SINGLES[:12], "kwargs": {"return_offsets_mapping": True}},
-    {"name": "no_trim_offsets", "options": {"trim_offsets": False}, "text": SINGLES[:12], "kwargs": {"return_offsets_mapping": True}},
+    {
+        "name": "long_document_4096",
+        "text": ["@long"],
+        "kwargs": {"truncation": True, "max_length": 4096, "padding": "max_length", "return_offsets_mapping": True},
+        "digest": True,
+    },
+    {
+        "name": "long_document_qa_windows",
+        "text": ["What is Longformer?"],
+        "text_pair": ["@long"],
+        "kwargs": {
+            "truncation": "only_second",
+            "max_length": 4096,
+            "stride": 256,
+            "return_overflowing_tokens": True,
+            "padding": True,
+            "return_offsets_mapping": True,
+        },
+        "digest": True,
+    },
+    {
+        "name": "prefix_space",
+        "options": {"add_prefix_space": True},
+        "text": SINGLES[:12],
+        "kwargs": {"return_offsets_mapping": True},
+    },
+    {
+        "name": "no_trim_offsets",
+        "options": {"trim_offsets": False},
+        "text": SINGLES[:12],
+        "kwargs": {"return_offsets_mapping": True},
+    },
 ]
 
 
@@ -169,7 +260,9 @@ def main() -> None:
         record = dict(case)
         if case.get("digest"):
             lengths = expected["input_ids"]
-            record["lengths"] = [len(x) for x in lengths] if lengths and isinstance(lengths[0], list) else [len(lengths)]
+            record["lengths"] = (
+                [len(x) for x in lengths] if lengths and isinstance(lengths[0], list) else [len(lengths)]
+            )
             expected = {key: digest(value) for key, value in expected.items()}
         record["expected"] = expected
         cases.append(record)
@@ -179,7 +272,9 @@ def main() -> None:
     decode_cases = []
     for text in SINGLES + [p[0] + " " + p[1] for p in PAIRS]:
         ids = ref(text)["input_ids"]
-        decode_cases.append({"ids": ids, "text": ref.decode(ids), "skip_special": ref.decode(ids, skip_special_tokens=True)})
+        decode_cases.append(
+            {"ids": ids, "text": ref.decode(ids), "skip_special": ref.decode(ids, skip_special_tokens=True)}
+        )
 
     # The reference model's automatic global attention for a QA batch (tokens before the first </s>).
     global_cases = {}
@@ -190,7 +285,9 @@ def main() -> None:
         batch = ref([p[0] for p in PAIRS], [p[1] for p in PAIRS], padding=True, return_tensors="pt")
         global_cases = {
             "input_ids": batch["input_ids"].tolist(),
-            "qa_global_attention_mask": _compute_global_attention_mask(batch["input_ids"], ref.sep_token_id).long().tolist(),
+            "qa_global_attention_mask": _compute_global_attention_mask(batch["input_ids"], ref.sep_token_id)
+            .long()
+            .tolist(),
         }
         del torch
     except ImportError:

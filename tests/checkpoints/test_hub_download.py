@@ -25,8 +25,16 @@ from hub_server import FakeHub
 from locations import ROOT
 
 DEFAULT_DIR = os.path.join(ROOT, "saved_models", "default")
-CONFIG = dict(vocab_size=40, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16,
-              attention_window=4, max_position_embeddings=40, num_labels=2)
+CONFIG = dict(
+    vocab_size=40,
+    hidden_size=8,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=16,
+    attention_window=4,
+    max_position_embeddings=40,
+    num_labels=2,
+)
 CLS = tfl.LongformerForSequenceClassification
 TEXTS = ["what colour does the guard wear ?", "the visitor wears white , and the guard wears red ."]
 
@@ -110,9 +118,13 @@ def test_model_from_the_hub_equals_the_saved_model(hub, saved, tmp_path):
     _assert_same_model(loaded, model)
     # What went over the wire: the config from the Hub, the weights through the LFS redirect.
     assert [(r.method, r.filename, r.status) for r in hub.requested(filename="config.json")] == [
-        ("HEAD", "config.json", 200), ("GET", "config.json", 200)]
+        ("HEAD", "config.json", 200),
+        ("GET", "config.json", 200),
+    ]
     assert [(r.server, r.method, r.status) for r in hub.requested(filename="model.safetensors")] == [
-        ("hub", "HEAD", 302), ("cdn", "GET", 200)]
+        ("hub", "HEAD", 302),
+        ("cdn", "GET", 200),
+    ]
     assert all(r.revision in (None, "main", commit) for r in hub.requests)
     # Into the cache HF_HUB_CACHE names, at the commit the Hub answered.
     snapshot = tmp_path / "hf-cache" / "models--org--tiny-classifier" / "snapshots" / commit
@@ -156,8 +168,10 @@ def _sharded_files(directory) -> dict:
     """config.json + model.safetensors.index.json + two shards, from a single-file checkpoint."""
     state = load_file(os.path.join(directory, "model.safetensors"))
     names = sorted(state)
-    halves = {"model-00001-of-00002.safetensors": names[: len(names) // 2],
-              "model-00002-of-00002.safetensors": names[len(names) // 2:]}
+    halves = {
+        "model-00001-of-00002.safetensors": names[: len(names) // 2],
+        "model-00002-of-00002.safetensors": names[len(names) // 2 :],
+    }
     files, weight_map = {}, {}
     with tempfile.TemporaryDirectory() as scratch:
         for shard, shard_names in halves.items():
@@ -179,7 +193,9 @@ def test_sharded_checkpoint_from_the_hub(hub, saved):
     loaded = CLS.from_pretrained("org/sharded")
     _assert_same_model(loaded, model)
     assert sorted(r.filename for r in hub.body_gets() if r.filename.endswith(".safetensors")) == [
-        "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
+        "model-00001-of-00002.safetensors",
+        "model-00002-of-00002.safetensors",
+    ]
     assert [r.status for r in hub.requested("HEAD", "model.safetensors")] == [404]  # looked for first, absent
 
     # Served from the cache with the Hub gone: the cache remembers that model.safetensors is absent.

@@ -11,10 +11,21 @@ from tf_longformer.checkpoints import files
 from tf_longformer.checkpoints.roberta import tile_position_table
 
 ROBERTA_CONFIG = {
-    "model_type": "roberta", "architectures": ["RobertaForMaskedLM"], "vocab_size": 50, "hidden_size": 16,
-    "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 32, "max_position_embeddings": 18,
-    "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2, "type_vocab_size": 1, "layer_norm_eps": 1e-5,
-    "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0,
+    "model_type": "roberta",
+    "architectures": ["RobertaForMaskedLM"],
+    "vocab_size": 50,
+    "hidden_size": 16,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 32,
+    "max_position_embeddings": 18,
+    "pad_token_id": 1,
+    "bos_token_id": 0,
+    "eos_token_id": 2,
+    "type_vocab_size": 1,
+    "layer_norm_eps": 1e-5,
+    "hidden_dropout_prob": 0.0,
+    "attention_probs_dropout_prob": 0.0,
 }
 
 
@@ -49,7 +60,9 @@ def test_position_table_keeps_reserved_rows_and_tiles_the_rest():
 
 def test_converted_checkpoint_loads_and_behaves_like_roberta(roberta_dir, tmp_path):
     source, state = roberta_dir
-    config = tfl.convert_roberta_to_longformer(source, tmp_path / "long", max_position_embeddings=64, attention_window=32)
+    config = tfl.convert_roberta_to_longformer(
+        source, tmp_path / "long", max_position_embeddings=64, attention_window=32
+    )
     assert config.max_position_embeddings == 66 and config.attention_windows == [32, 32]
     model = tfl.LongformerForMaskedLM.from_pretrained(tmp_path / "long")
     converted = files.read_safetensors(str(tmp_path / "long" / "model.safetensors"))

@@ -30,8 +30,15 @@ def test_help_of_every_subcommand(capsys, command):
 
 @pytest.mark.parametrize(
     "argv",
-    [["nope"], ["info"], ["train", DEFAULT], ["predict", DEFAULT, "--task", "bogus"], ["train", DEFAULT, "x.jsonl", "-o", "o", "--epochs", "0"],
-     ["demo", "--train", "-3"], ["convert"]],
+    [
+        ["nope"],
+        ["info"],
+        ["train", DEFAULT],
+        ["predict", DEFAULT, "--task", "bogus"],
+        ["train", DEFAULT, "x.jsonl", "-o", "o", "--epochs", "0"],
+        ["demo", "--train", "-3"],
+        ["convert"],
+    ],
 )
 def test_bad_command_lines_exit_2_with_one_line(capsys, argv):
     with pytest.raises(SystemExit) as exit:
@@ -109,8 +116,22 @@ def trained(tmp_path_factory):
             colour = ("red", "blue")[i % 2]
             f.write(json.dumps({"text": f"the river is old . the guard wears {colour} .", "label": colour}) + "\n")
     output = str(directory / "run")
-    code = cli.main(["train", DEFAULT, str(data), "-o", output, "--epochs", "1", "--max-length", "64",
-                     "--learning-rate", "1e-3", "--quiet"])
+    code = cli.main(
+        [
+            "train",
+            DEFAULT,
+            str(data),
+            "-o",
+            output,
+            "--epochs",
+            "1",
+            "--max-length",
+            "64",
+            "--learning-rate",
+            "1e-3",
+            "--quiet",
+        ]
+    )
     assert code == 0
     return output, str(data)
 
@@ -140,8 +161,11 @@ def test_predict_agrees_across_checkpoint_savedmodel_and_tflite(trained, capsys,
     code, _, _ = run(capsys, "export", output, str(tmp_path / "cls.tflite"), "--format", "tflite")
     assert code == 0
     results = {}
-    for name, model in (("checkpoint", output), ("saved_model", str(tmp_path / "exports" / "cls")),
-                        ("tflite", str(tmp_path / "cls.tflite"))):
+    for name, model in (
+        ("checkpoint", output),
+        ("saved_model", str(tmp_path / "exports" / "cls")),
+        ("tflite", str(tmp_path / "cls.tflite")),
+    ):
         code, out, _ = run(capsys, "predict", model, data, "--tokenizer", output)
         assert code == 0, name
         results[name] = [json.loads(line) for line in out.splitlines()]

@@ -35,8 +35,18 @@ def test_help_lists_the_export_subcommand(capsys):
     assert code == 0 and "export" in out
     code, out, _ = run_main(capsys, "export", "--help")
     assert code == 0
-    for option in ("--format", "--task", "--model-name", "--version", "--quantize", "--max-sequence-length",
-                   "--overwrite", "saved_model", "tflite", "onnx"):
+    for option in (
+        "--format",
+        "--task",
+        "--model-name",
+        "--version",
+        "--quantize",
+        "--max-sequence-length",
+        "--overwrite",
+        "saved_model",
+        "tflite",
+        "onnx",
+    ):
         assert option in out
 
 
@@ -82,7 +92,18 @@ def test_exports_saved_model_as_a_module_command(checkpoint, tmp_path):
     """`python -m tf_longformer export` in a fresh process; the task comes from config.json."""
     model, path = checkpoint
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    argv = [sys.executable, "-m", "tf_longformer", "export", path, str(tmp_path), "--model-name", "qa", "--version", "7"]
+    argv = [
+        sys.executable,
+        "-m",
+        "tf_longformer",
+        "export",
+        path,
+        str(tmp_path),
+        "--model-name",
+        "qa",
+        "--version",
+        "7",
+    ]
     run = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     version_dir = os.path.join(str(tmp_path), "qa", "7")
@@ -96,7 +117,9 @@ def test_exports_saved_model_as_a_module_command(checkpoint, tmp_path):
     # Our one message; TensorFlow's own start-up log lines (e.g. `E0000 ... cuInit` with the
     # GPU build on a machine without a GPU) are the runtime's, not ours.
     ours = [line for line in again.stderr.splitlines() if line.startswith("tf-longformer")]
-    assert len(ours) == 1 and ours[0].startswith("tf-longformer export: error:") and "already exists" in ours[0], again.stderr
+    assert len(ours) == 1 and ours[0].startswith("tf-longformer export: error:") and "already exists" in ours[0], (
+        again.stderr
+    )
 
 
 def test_exports_tflite(capsys, checkpoint, tmp_path):

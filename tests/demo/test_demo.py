@@ -23,8 +23,9 @@ def test_duty_documents_are_balanced_and_labelled_by_both_ends():
         duty, wears = synthetic.duty_sentence(person), synthetic.duty_colour_sentence(colour)
         assert document.count(duty) == 40 and document.count(wears) == 40
         assert not any(synthetic.duty_sentence(other) in document for other in synthetic.PEOPLE if other != person)
-        assert not any(synthetic.duty_colour_sentence(other) in document for other in synthetic.COLOURS
-                       if other != colour)
+        assert not any(
+            synthetic.duty_colour_sentence(other) in document for other in synthetic.COLOURS if other != colour
+        )
         assert document.rindex(duty) < document.index(wears)
 
 
@@ -54,8 +55,13 @@ def test_a_prefix_holds_who_is_on_duty_and_never_the_colour():
 
 def test_the_demo_runs_end_to_end_in_smoke_mode(tmp_path):
     """The README's first command, shrunk: both fine-tunes, both exports and their checks, the summary."""
-    process = subprocess.run([sys.executable, "-m", "tf_longformer.demo", "--smoke", "--output", str(tmp_path)],
-                             cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    process = subprocess.run(
+        [sys.executable, "-m", "tf_longformer.demo", "--smoke", "--output", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+    )
     assert process.returncode == 0, process.stderr[-3000:]
     assert "summary (smoke run" in process.stdout
     with open(tmp_path / "summary.json", encoding="utf-8") as f:

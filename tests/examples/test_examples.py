@@ -23,8 +23,14 @@ def runs():
     """Starts every example at once (they mostly wait on imports and tracing); yields the processes."""
     environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT)
     processes = {
-        name: subprocess.Popen([sys.executable, os.path.join(ROOT, "examples", name), "--smoke"], cwd=ROOT,
-                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        name: subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "examples", name), "--smoke"],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         for name in EXAMPLES
     }
     yield processes

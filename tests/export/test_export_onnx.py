@@ -30,8 +30,11 @@ def ort():
 
 @pytest.mark.parametrize(
     "task, signature",
-    [("base", "serving_default"), ("question_answering", "serving_default"),
-     ("multiple_choice", "serving_auto_global")],
+    [
+        ("base", "serving_default"),
+        ("question_answering", "serving_default"),
+        ("multiple_choice", "serving_auto_global"),
+    ],
 )
 def test_runs_in_onnxruntime_at_every_length(ort, tmp_path, task, signature):
     model = cases_lib.make_model(task)

@@ -19,6 +19,7 @@ saved_model_module = importlib.import_module("tf_longformer.export.saved_model")
 TOLERANCE = 1e-5
 SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli")
 
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     """{task: (model, version directory)} for every head, exported once for the module."""
@@ -57,7 +58,9 @@ def test_loaded_without_tf_longformer_matches_keras(exported, tmp_path):
             expected[key] = (signature, length, batch, cases_lib.keras_outputs(model, inputs, names))
     got, signatures = cases_lib.run_with_plain_tensorflow(calls, tmp_path)
     for task, (_model, path) in exported.items():
-        want = ["serving_auto_global", "serving_default"] if task in cases_lib.AUTO_GLOBAL_HEADS else ["serving_default"]
+        want = (
+            ["serving_auto_global", "serving_default"] if task in cases_lib.AUTO_GLOBAL_HEADS else ["serving_default"]
+        )
         assert signatures[path] == want, task
     for key, (signature, length, batch, outputs) in expected.items():
         for name, want in outputs.items():
@@ -71,11 +74,12 @@ def test_loaded_without_tf_longformer_matches_keras(exported, tmp_path):
 def test_saved_model_cli_show_and_run(exported, tmp_path):
     model, path = exported["question_answering"]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    show = subprocess.run([SAVED_MODEL_CLI, "show", "--dir", path, "--all"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    show = subprocess.run(
+        [SAVED_MODEL_CLI, "show", "--dir", path, "--all"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert show.returncode == 0, show.stderr[-2000:]
     text = show.stdout
-    default = text[text.index("signature_def['serving_default']"):]
+    default = text[text.index("signature_def['serving_default']") :]
     for name in ("input_ids", "attention_mask", "global_attention_mask"):
         block = re.search(rf"inputs\['{name}'\] tensor_info:\s+dtype: (\S+)\s+shape: (\([^)]*\))", default)
         assert block and block.groups() == ("DT_INT32", "(-1, -1)"), (name, default[:800])
@@ -88,9 +92,25 @@ def test_saved_model_cli_show_and_run(exported, tmp_path):
         np.save(tmp_path / f"{name}.npy", value)
     spec = ";".join(f"{name}={tmp_path / name}.npy" for name in inputs)
     run = subprocess.run(
-        [SAVED_MODEL_CLI, "run", "--dir", path, "--tag_set", "serve", "--signature_def", "serving_default",
-         "--inputs", spec, "--outdir", str(tmp_path / "out"), "--overwrite"],
-        capture_output=True, text=True, env=env, timeout=120,
+        [
+            SAVED_MODEL_CLI,
+            "run",
+            "--dir",
+            path,
+            "--tag_set",
+            "serve",
+            "--signature_def",
+            "serving_default",
+            "--inputs",
+            spec,
+            "--outdir",
+            str(tmp_path / "out"),
+            "--overwrite",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     want = cases_lib.keras_outputs(model, inputs, ("start_logits", "end_logits"))
@@ -169,6 +189,8 @@ def test_custom_signature_is_exported_beside_the_builtin_ones(tmp_path):
     loaded = tf.saved_model.load(path)
     assert sorted(loaded.signatures) == ["labels", "serving_default"]
     ids = cases_lib.make_inputs("token_classification", 9, 2)["input_ids"]
-    np.testing.assert_array_equal(loaded.signatures["labels"](input_ids=tf.constant(ids))["labels"],
-                                  np.argmax(model(input_ids=ids).logits, axis=-1))
+    np.testing.assert_array_equal(
+        loaded.signatures["labels"](input_ids=tf.constant(ids))["labels"],
+        np.argmax(model(input_ids=ids).logits, axis=-1),
+    )
     shutil.rmtree(path)

@@ -51,7 +51,7 @@ def test_resize_tensor_input_interface(converted):
     (as the README shows). Tensors are named "serving_default_<input>:0"."""
     model, path = converted["token_classification"]
     interpreter = litert.Interpreter(model_path=path)
-    index = {d["name"][len("serving_default_"):-2]: d["index"] for d in interpreter.get_input_details()}
+    index = {d["name"][len("serving_default_") : -2]: d["index"] for d in interpreter.get_input_details()}
     assert sorted(index) == ["attention_mask", "global_attention_mask", "input_ids"]
     for length in (5, 3 * cases_lib.WINDOW, 2):
         inputs = cases_lib.make_inputs("token_classification", length, 3)

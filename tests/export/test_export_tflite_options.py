@@ -23,8 +23,9 @@ QUANTIZED = {None: 1e-4, "float16": 5e-3, "dynamic_int8": 5e-2}
 
 @pytest.fixture(scope="module")
 def model():
-    return cases_lib.make_model("base", hidden_size=64, intermediate_size=128, num_attention_heads=4,
-                                num_hidden_layers=2, vocab_size=512)
+    return cases_lib.make_model(
+        "base", hidden_size=64, intermediate_size=128, num_attention_heads=4, num_hidden_layers=2, vocab_size=512
+    )
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +57,9 @@ def test_quantized_files_are_smaller_and_close(model, files):
 
 
 def test_fixed_length_with_padding_matches_dynamic(model, tmp_path):
-    path = tfl.export.tflite(model, str(tmp_path / "fixed.tflite"), max_sequence_length=16,
-                             signatures=["serving_default"])
+    path = tfl.export.tflite(
+        model, str(tmp_path / "fixed.tflite"), max_sequence_length=16, signatures=["serving_default"]
+    )
     runner = litert.Interpreter(model_path=path).get_signature_runner()
     inputs = cases_lib.make_inputs("base", 11, 2)
     padded = {name: np.pad(value, [(0, 0), (0, 5)]) for name, value in inputs.items()}

@@ -9,9 +9,16 @@ import tf_longformer as tfl
 from tf_longformer.layers.checkpointing import checkpointed_call
 
 CONFIG = dict(
-    vocab_size=40, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
-    attention_window=4, max_position_embeddings=64, num_labels=3,
-    hidden_dropout_prob=0.3, attention_probs_dropout_prob=0.3,
+    vocab_size=40,
+    hidden_size=16,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=32,
+    attention_window=4,
+    max_position_embeddings=64,
+    num_labels=3,
+    hidden_dropout_prob=0.3,
+    attention_probs_dropout_prob=0.3,
 )
 
 
@@ -36,7 +43,11 @@ def _gradients(model, inputs, labels, checkpointing, state, compiled):
         return loss, tape.gradient(loss, model.trainable_variables)
 
     loss, grads = (tf.function(step) if compiled else step)()
-    return float(loss), [np.asarray(tf.convert_to_tensor(g)) for g in grads], [np.asarray(v.value) for v in model.non_trainable_variables]
+    return (
+        float(loss),
+        [np.asarray(tf.convert_to_tensor(g)) for g in grads],
+        [np.asarray(v.value) for v in model.non_trainable_variables],
+    )
 
 
 @pytest.mark.parametrize("compiled", [False, True], ids=["eager", "tf_function"])

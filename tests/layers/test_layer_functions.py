@@ -35,8 +35,11 @@ def _inputs(batch=2, length=20):
 
 def _direct(self, layer, hidden_states, attention_mask, layout, training, return_attention_probs):
     return layer(
-        hidden_states, attention_mask, training=training,
-        return_attention_probs=return_attention_probs, attention_layout=layout,
+        hidden_states,
+        attention_mask,
+        training=training,
+        return_attention_probs=return_attention_probs,
+        attention_layout=layout,
     )
 
 
@@ -55,7 +58,10 @@ def direct_layers(monkeypatch):
 
 
 def _traces(model):
-    return {key[1:]: function.experimental_get_tracing_count() for key, function in model.encoder._layer_functions._functions.items()}
+    return {
+        key[1:]: function.experimental_get_tracing_count()
+        for key, function in model.encoder._layer_functions._functions.items()
+    }
 
 
 def test_one_trace_per_configuration_for_identical_layers():
@@ -88,7 +94,9 @@ def test_graph_size_does_not_grow_with_the_layer_count():
 def test_distinct_windows_get_their_own_function():
     model = tf_longformer.LongformerModel(_config(layers=3, window=[8, 16, 8]))
     ids, global_mask = _inputs()
-    tf.function(lambda ids, mask: model(input_ids=ids, global_attention_mask=mask)["last_hidden_state"])(ids, global_mask)
+    tf.function(lambda ids, mask: model(input_ids=ids, global_attention_mask=mask)["last_hidden_state"])(
+        ids, global_mask
+    )
     keys = list(model.encoder._layer_functions._functions)
     assert len(keys) == 2 and {'"attention_window": 8' in key[0] for key in keys} == {True, False}
 
@@ -114,7 +122,9 @@ def test_outputs_and_gradients_match_direct_layer_calls(direct_layers, graph):
     for grad, expected in zip(grads, expected_grads):
         assert (grad is None) == (expected is None)
         if grad is not None:
-            np.testing.assert_allclose(tf.convert_to_tensor(grad).numpy(), tf.convert_to_tensor(expected).numpy(), rtol=1e-4, atol=1e-5)
+            np.testing.assert_allclose(
+                tf.convert_to_tensor(grad).numpy(), tf.convert_to_tensor(expected).numpy(), rtol=1e-4, atol=1e-5
+            )
 
 
 @pytest.mark.parametrize("checkpointing", [False, True])
@@ -130,7 +140,11 @@ def test_dropout_draws_each_layers_own_masks_as_direct_calls_do(direct_layers, c
         with tf.GradientTape() as tape:
             hidden = model(input_ids=ids, global_attention_mask=global_mask, training=True)["last_hidden_state"]
             loss = tf.reduce_sum(hidden**2)
-        return hidden.numpy(), [variable.numpy() for variable in model.non_trainable_variables], tape.gradient(loss, model.trainable_variables)
+        return (
+            hidden.numpy(),
+            [variable.numpy() for variable in model.non_trainable_variables],
+            tape.gradient(loss, model.trainable_variables),
+        )
 
     hidden, new_state, grads = run()
     for variable, value in zip(model.non_trainable_variables, state):
@@ -143,7 +157,9 @@ def test_dropout_draws_each_layers_own_masks_as_direct_calls_do(direct_layers, c
     assert any(not np.array_equal(a, b) for a, b in zip(new_state, state))  # the seeds advanced
     for grad, expected in zip(grads, expected_grads):
         if grad is not None:
-            np.testing.assert_allclose(tf.convert_to_tensor(grad).numpy(), tf.convert_to_tensor(expected).numpy(), rtol=1e-4, atol=1e-5)
+            np.testing.assert_allclose(
+                tf.convert_to_tensor(grad).numpy(), tf.convert_to_tensor(expected).numpy(), rtol=1e-4, atol=1e-5
+            )
 
 
 def test_predict_on_a_new_model_traces_once_and_creates_no_variable_in_the_trace():
@@ -195,14 +211,22 @@ def test_only_keras_predict_and_evaluate_graphs_keep_layer_calls_uninlined():
     def noinline_calls(graph_def):
         separate = {f.signature.name for f in graph_def.library.function if "_noinline" in f.attr}
         nodes = [*graph_def.node, *(n for f in graph_def.library.function for n in f.node_def)]
-        return [n for n in nodes if n.op in ("PartitionedCall", "StatefulPartitionedCall") and n.attr["f"].func.name in separate]
+        return [
+            n
+            for n in nodes
+            if n.op in ("PartitionedCall", "StatefulPartitionedCall") and n.attr["f"].func.name in separate
+        ]
 
-    user = tf.function(lambda ids: model(input_ids=ids).logits).get_concrete_function(tf.TensorSpec([None, None], tf.int32))
+    user = tf.function(lambda ids: model(input_ids=ids).logits).get_concrete_function(
+        tf.TensorSpec([None, None], tf.int32)
+    )
     assert not noinline_calls(user.graph.as_graph_def())
     model.compile(optimizer="adam")
     model.evaluate({"input_ids": ids.numpy()}, np.array([0, 1]), verbose=0)
     model.predict({"input_ids": ids.numpy()}, verbose=0)
     for function in (model.predict_function,):
-        graph = function.get_concrete_function(*function._list_all_concrete_functions()[0].structured_input_signature[0]).graph
+        graph = function.get_concrete_function(
+            *function._list_all_concrete_functions()[0].structured_input_signature[0]
+        ).graph
         assert len(noinline_calls(graph.as_graph_def())) == 2  # one call per layer, not inlined
     assert _traces(model.longformer) == {(False, False, False): 1, (False, False, True): 1}

@@ -64,7 +64,9 @@ def test_self_attention_rejects_bad_arguments():
 
 
 def test_layers_take_attention_options_as_one_value_and_serialise_them_loose():
-    options = AttentionOptions(num_attention_heads=HEADS, attention_window=WINDOW, max_global_tokens=3, query_block_size=4)
+    options = AttentionOptions(
+        num_attention_heads=HEADS, attention_window=WINDOW, max_global_tokens=3, query_block_size=4
+    )
     hidden, mask = _hidden_and_mask()
     from_value = tfl.LongformerLayer(intermediate_size=16, attention_options=options)
     loose = tfl.LongformerLayer(HIDDEN, HEADS, 16, WINDOW, max_global_tokens=3, query_block_size=4)
@@ -98,8 +100,13 @@ def test_residual_projection_fused_forms_match_its_plain_call(training):
 def test_trace_options_apply_only_within_traced_with():
     model = tfl.LongformerModel(
         tfl.LongformerConfig(
-            vocab_size=30, hidden_size=HIDDEN, num_hidden_layers=1, num_attention_heads=HEADS,
-            intermediate_size=16, attention_window=WINDOW, max_position_embeddings=40,
+            vocab_size=30,
+            hidden_size=HIDDEN,
+            num_hidden_layers=1,
+            num_attention_heads=HEADS,
+            intermediate_size=16,
+            attention_window=WINDOW,
+            max_position_embeddings=40,
         )
     )
     ids = np.full((1, 6), 5, "int32")
@@ -114,7 +121,9 @@ def test_trace_options_apply_only_within_traced_with():
 
 def test_classification_head_meets_the_contract(tmp_path):
     hidden, _ = _hidden_and_mask()
-    check_layer(lambda **kw: tfl.layers.heads.LongformerClassificationHead(HIDDEN, 3, dropout=0.0, **kw), [hidden], tmp_path)
+    check_layer(
+        lambda **kw: tfl.layers.heads.LongformerClassificationHead(HIDDEN, 3, dropout=0.0, **kw), [hidden], tmp_path
+    )
 
 
 def test_lm_head_meets_the_contract(tmp_path):

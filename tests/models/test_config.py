@@ -8,11 +8,24 @@ from reference_fixtures import fixture_paths, load_fixture
 from tf_longformer import LongformerConfig
 
 REFERENCE_DEFAULTS = {  # transformers 4.57 LongformerConfig()
-    "attention_window": 512, "sep_token_id": 2, "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2,
-    "vocab_size": 30522, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
-    "intermediate_size": 3072, "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
-    "attention_probs_dropout_prob": 0.1, "max_position_embeddings": 512, "type_vocab_size": 2,
-    "initializer_range": 0.02, "layer_norm_eps": 1e-12, "onnx_export": False,
+    "attention_window": 512,
+    "sep_token_id": 2,
+    "pad_token_id": 1,
+    "bos_token_id": 0,
+    "eos_token_id": 2,
+    "vocab_size": 30522,
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+    "hidden_act": "gelu",
+    "hidden_dropout_prob": 0.1,
+    "attention_probs_dropout_prob": 0.1,
+    "max_position_embeddings": 512,
+    "type_vocab_size": 2,
+    "initializer_range": 0.02,
+    "layer_norm_eps": 1e-12,
+    "onnx_export": False,
 }
 
 
@@ -39,7 +52,9 @@ def test_reads_reference_config_json_and_writes_it_back(path, tmp_path):
 
 def test_unknown_and_legacy_keys_are_kept(tmp_path):
     path = tmp_path / "config.json"
-    path.write_text(json.dumps({"attention_mode": "longformer", "ignore_attention_mask": False, "num_hidden_layers": 2}))
+    path.write_text(
+        json.dumps({"attention_mode": "longformer", "ignore_attention_mask": False, "num_hidden_layers": 2})
+    )
     config = LongformerConfig.from_json_file(path)
     assert config.extra["attention_mode"] == "longformer"
     assert config.to_dict()["attention_mode"] == "longformer"

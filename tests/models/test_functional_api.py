@@ -14,7 +14,9 @@ def _inputs(prefix=""):
 
 
 def _fit_save_reload(model, x, y, tmp_path):
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     history = model.fit(x, y, epochs=2, batch_size=4, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
     path = str(tmp_path / "model.keras")
@@ -40,8 +42,10 @@ def test_two_longformer_encoders_in_one_model(tmp_path):
     encoder_a = tfl.LongformerModel(tiny_config(), name="encoder_a")
     encoder_b = tfl.LongformerModel(tiny_config(attention_window=8), name="encoder_b")
     pooled = keras.layers.Concatenate()(
-        [encoder_a(dict(zip(NAMES, first.values())))["pooler_output"],
-         encoder_b(dict(zip(NAMES, second.values())))["pooler_output"]]
+        [
+            encoder_a(dict(zip(NAMES, first.values())))["pooler_output"],
+            encoder_b(dict(zip(NAMES, second.values())))["pooler_output"],
+        ]
     )
     model = keras.Model({**first, **second}, keras.layers.Dense(2)(pooled))
 

@@ -15,7 +15,9 @@ from tf_longformer.checkpoints import transfer
 from tf_longformer.ops import auto_global
 
 FIXTURES = os.path.join(locations.FIXTURES, "reference")
-HEAD_FIXTURES = sorted(p for p in glob.glob(os.path.join(FIXTURES, "*.npz")) if not os.path.basename(p).startswith("base_"))
+HEAD_FIXTURES = sorted(
+    p for p in glob.glob(os.path.join(FIXTURES, "*.npz")) if not os.path.basename(p).startswith("base_")
+)
 TOLERANCE = 1e-5
 
 
@@ -25,16 +27,16 @@ def load_fixture(path):
     config = tfl.LongformerConfig.from_dict(json.loads(str(data["config"])))
     model = getattr(tfl, str(data["model_class"]))(config)
     model.build()
-    state = {k[len("weights/"):]: data[k] for k in data.files if k.startswith("weights/")}
+    state = {k[len("weights/") :]: data[k] for k in data.files if k.startswith("weights/")}
     info = transfer.load_state(model.weight_rows(), state)
     assert not info.missing_keys and not info.unexpected_keys, info
-    inputs = {k[len("inputs/"):]: data[k] for k in data.files if k.startswith("inputs/")}
+    inputs = {k[len("inputs/") :]: data[k] for k in data.files if k.startswith("inputs/")}
     kwargs = {
         name: bool(data[f"kwargs/{name}"])
         for name in ("output_attentions", "output_hidden_states")
         if f"kwargs/{name}" in data.files
     }
-    outputs = {k[len("outputs/"):]: data[k] for k in data.files if k.startswith("outputs/")}
+    outputs = {k[len("outputs/") :]: data[k] for k in data.files if k.startswith("outputs/")}
     return model, inputs, kwargs, outputs
 
 
@@ -94,8 +96,15 @@ def test_dict_input_with_labels_equals_keywords():
 
 
 def _tiny_config(**overrides):
-    values = dict(vocab_size=40, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16,
-                  attention_window=4, max_position_embeddings=40)
+    values = dict(
+        vocab_size=40,
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16,
+        attention_window=4,
+        max_position_embeddings=40,
+    )
     values.update(overrides)
     return tfl.LongformerConfig(**values)
 
@@ -120,7 +129,9 @@ def test_multiple_choice_and_classification_auto_global_masks():
         auto_global.multiple_choice_global_mask(ids, 2),
         [[0, 0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 1, 1, 1, 1, 1]],
     )
-    np.testing.assert_array_equal(auto_global.classification_global_mask(ids), tfl.classification_global_attention_mask(QA_IDS))
+    np.testing.assert_array_equal(
+        auto_global.classification_global_mask(ids), tfl.classification_global_attention_mask(QA_IDS)
+    )
 
 
 @pytest.mark.parametrize("cls", [tfl.LongformerForQuestionAnswering, tfl.LongformerForMultipleChoice])
@@ -156,8 +167,14 @@ def test_question_answering_needs_two_labels():
 
 
 def test_tf_aliases_and_outputs_are_exported():
-    for name in ("Model", "ForMaskedLM", "ForSequenceClassification", "ForTokenClassification",
-                 "ForQuestionAnswering", "ForMultipleChoice"):
+    for name in (
+        "Model",
+        "ForMaskedLM",
+        "ForSequenceClassification",
+        "ForTokenClassification",
+        "ForQuestionAnswering",
+        "ForMultipleChoice",
+    ):
         assert getattr(tfl, "TFLongformer" + name) is getattr(tfl, "Longformer" + name)
     assert tfl.TFLongformerQuestionAnsweringModelOutput is tfl.LongformerQuestionAnsweringModelOutput
 

@@ -16,8 +16,14 @@ VOCAB = 40
 
 def tiny_config(**overrides):
     values = dict(
-        vocab_size=VOCAB, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
-        attention_window=[4, 8], max_position_embeddings=80, hidden_dropout_prob=0.0,
+        vocab_size=VOCAB,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        attention_window=[4, 8],
+        max_position_embeddings=80,
+        hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0,
     )
     values.update(overrides)
@@ -46,8 +52,11 @@ def test_keyword_dict_and_positional_inputs_agree(model):
     inputs = batch()
     by_keyword = model(**inputs)
     by_dict = model(inputs)
-    positional = model(inputs["input_ids"], attention_mask=inputs["attention_mask"],
-                       global_attention_mask=inputs["global_attention_mask"])
+    positional = model(
+        inputs["input_ids"],
+        attention_mask=inputs["attention_mask"],
+        global_attention_mask=inputs["global_attention_mask"],
+    )
     for other in (by_dict, positional):
         np.testing.assert_array_equal(by_keyword.last_hidden_state, other["last_hidden_state"])
     assert by_keyword.last_hidden_state.shape == (3, 11, 16)
@@ -77,8 +86,8 @@ def test_padding_and_batch_invariance(model):
     inputs = batch(seed=1)
     full = model(**inputs).last_hidden_state.numpy()
     for row in range(3):
-        alone = model(**{k: v[row:row + 1] for k, v in inputs.items()}).last_hidden_state.numpy()
-        np.testing.assert_allclose(alone, full[row:row + 1], atol=1e-5)
+        alone = model(**{k: v[row : row + 1] for k, v in inputs.items()}).last_hidden_state.numpy()
+        np.testing.assert_allclose(alone, full[row : row + 1], atol=1e-5)
     padded = {
         "input_ids": np.pad(inputs["input_ids"], [[0, 0], [0, 9]], constant_values=1),
         "attention_mask": np.pad(inputs["attention_mask"], [[0, 0], [0, 9]]),
@@ -151,7 +160,11 @@ def test_no_tensor_is_quadratic_in_the_length():
     model = tfl.LongformerModel(tiny_config(attention_window=8, max_position_embeddings=2100))
     length = 2048
     spec = tf.TensorSpec([1, length], tf.int32)
-    graph = tf.function(lambda ids, g: model(input_ids=ids, global_attention_mask=g).last_hidden_state).get_concrete_function(spec, spec).graph
+    graph = (
+        tf.function(lambda ids, g: model(input_ids=ids, global_attention_mask=g).last_hidden_state)
+        .get_concrete_function(spec, spec)
+        .graph
+    )
     for op in graph.get_operations():
         for output in op.outputs:
             dims = [d for d in output.shape.as_list() or [] if d is not None]
@@ -207,7 +220,9 @@ def test_other_keras_backends_are_refused_clearly():
 
 def test_a_tokenizer_batch_goes_straight_in(model):
     batch_encoding = tfl.BatchEncoding({"input_ids": batch()["input_ids"], "attention_mask": batch()["attention_mask"]})
-    np.testing.assert_array_equal(model(batch_encoding).last_hidden_state, model(dict(batch_encoding)).last_hidden_state)
+    np.testing.assert_array_equal(
+        model(batch_encoding).last_hidden_state, model(dict(batch_encoding)).last_hidden_state
+    )
 
 
 def test_converts_to_tflite_builtins_with_dynamic_length(model):
@@ -218,8 +233,9 @@ def test_converts_to_tflite_builtins_with_dynamic_length(model):
 
     @tf.function(input_signature=[spec, spec, spec])
     def serve(input_ids, attention_mask, global_attention_mask):
-        return model(input_ids=input_ids, attention_mask=attention_mask,
-                     global_attention_mask=global_attention_mask).last_hidden_state
+        return model(
+            input_ids=input_ids, attention_mask=attention_mask, global_attention_mask=global_attention_mask
+        ).last_hidden_state
 
     # With the model as the trackable, the converter goes through a SavedModel of it (the
     # model's own serving signature must not get in the way) and names inputs by signature.

@@ -7,8 +7,16 @@ import pytest
 import tf_longformer as tfl
 from head_inputs import inputs_for
 
-CONFIG = dict(vocab_size=40, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16,
-              attention_window=[4, 6], max_position_embeddings=40, num_labels=2)
+CONFIG = dict(
+    vocab_size=40,
+    hidden_size=8,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=16,
+    attention_window=[4, 6],
+    max_position_embeddings=40,
+    num_labels=2,
+)
 MODELS = [
     tfl.LongformerModel,
     tfl.LongformerForMaskedLM,

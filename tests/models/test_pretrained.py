@@ -15,8 +15,16 @@ from locations import FIXTURES, ROOT
 from tf_longformer.checkpoints import files
 from tf_longformer.models import pretrained
 
-CONFIG = dict(vocab_size=40, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16,
-              attention_window=4, max_position_embeddings=40, num_labels=2)
+CONFIG = dict(
+    vocab_size=40,
+    hidden_size=8,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=16,
+    attention_window=4,
+    max_position_embeddings=40,
+    num_labels=2,
+)
 HEADS = [
     tfl.LongformerForMaskedLM,
     tfl.LongformerForSequenceClassification,
@@ -67,7 +75,9 @@ def test_config_overrides_and_model_arguments(tmp_path):
 
 def test_base_checkpoint_into_a_head_warns_about_the_head(tmp_path):
     _saved(tfl.LongformerModel, tmp_path / "base")
-    with pytest.warns(tfl.LongformerLoadWarning, match=r"newly initialised: \['qa_outputs.weight', 'qa_outputs.bias'\]"):
+    with pytest.warns(
+        tfl.LongformerLoadWarning, match=r"newly initialised: \['qa_outputs.weight', 'qa_outputs.bias'\]"
+    ):
         model, info = tfl.LongformerForQuestionAnswering.from_pretrained(tmp_path / "base", output_loading_info=True)
     assert info.missing_keys == ["qa_outputs.weight", "qa_outputs.bias"] and info.unexpected_keys == []
     with pytest.warns(tfl.LongformerLoadWarning, match="classifier.weight"):
@@ -100,7 +110,9 @@ def test_wrong_shape_and_missing_backbone_weights_are_errors(tmp_path):
     state = files.read_safetensors(path)
     state["encoder.layer.0.attention.self.key_global.weight"] = np.zeros((8, 4), "float32")
     files.write_safetensors(path, state)
-    with pytest.raises(tfl.CheckpointError, match=r"encoder.layer.0.attention.self.key_global.weight: checkpoint \(8, 4\)"):
+    with pytest.raises(
+        tfl.CheckpointError, match=r"encoder.layer.0.attention.self.key_global.weight: checkpoint \(8, 4\)"
+    ):
         tfl.LongformerModel.from_pretrained(tmp_path / "ckpt")
     del state["encoder.layer.0.attention.self.key_global.weight"]
     files.write_safetensors(path, state)
@@ -136,12 +148,14 @@ def test_tf_model_h5_of_the_removed_classes_loads():
     for case in ("base", "mlm", "seqcls"):
         directory = os.path.join(FIXTURES, "tf_h5", case)
         data = np.load(os.path.join(directory, "expected.npz"))
-        cls = getattr(tfl, str(data["model_class"])[len("TF"):])
+        cls = getattr(tfl, str(data["model_class"])[len("TF") :])
         model, info = cls.from_pretrained(directory, output_loading_info=True)
         assert not (info.missing_keys or info.unexpected_keys), (case, info)
-        out = model(**{k[len("inputs/"):]: data[k] for k in data.files if k.startswith("inputs/")})
+        out = model(**{k[len("inputs/") :]: data[k] for k in data.files if k.startswith("inputs/")})
         for key in (k for k in data.files if k.startswith("outputs/")):
-            np.testing.assert_allclose(np.asarray(out[key[len("outputs/"):]]), data[key], atol=1e-5, err_msg=(case, key))
+            np.testing.assert_allclose(
+                np.asarray(out[key[len("outputs/") :]]), data[key], atol=1e-5, err_msg=(case, key)
+            )
 
 
 def test_truncated_h5_is_reported(tmp_path):
@@ -218,8 +232,11 @@ def test_interrupted_save_never_leaves_a_loadable_wrong_directory(tmp_path, monk
 REFERENCE_AVAILABLE = all(importlib.util.find_spec(name) for name in ("torch", "transformers"))
 
 
-@pytest.mark.skipif(not REFERENCE_AVAILABLE, reason="needs torch and transformers (the PyTorch reference); "
-                    "run tools/check_pytorch_loads_our_save.py with an environment that has them")
+@pytest.mark.skipif(
+    not REFERENCE_AVAILABLE,
+    reason="needs torch and transformers (the PyTorch reference); "
+    "run tools/check_pytorch_loads_our_save.py with an environment that has them",
+)
 def test_pytorch_reference_loads_our_save(tmp_path):
     tool = os.path.join(ROOT, "tools", "check_pytorch_loads_our_save.py")
     subprocess.run([sys.executable, tool, "save", str(tmp_path)], check=True)
@@ -259,8 +276,11 @@ def _assert_same_weights(got, want, dtype="float32"):
         np.testing.assert_array_equal(np.asarray(tf.cast(row.variable.value, "float32")), expected, err_msg=row.name)
 
 
-@pytest.mark.parametrize("cls", [tfl.LongformerModel, tfl.LongformerForMaskedLM, tfl.LongformerForQuestionAnswering],
-                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "cls",
+    [tfl.LongformerModel, tfl.LongformerForMaskedLM, tfl.LongformerForQuestionAnswering],
+    ids=lambda c: c.__name__,
+)
 def test_from_pretrained_runs_no_initializer_of_a_loaded_weight(cls, tmp_path, monkeypatch):
     source = _saved(cls, tmp_path / "ckpt")
     calls = _initializer_calls(monkeypatch)

@@ -17,8 +17,14 @@ PACKAGE = os.path.dirname(tfl.__file__)
 
 def test_every_registered_model_is_public_and_found_by_task_and_name():
     tasks = registry.tasks()
-    assert tasks[:6] == ("base", "masked_lm", "sequence_classification", "token_classification",
-                         "question_answering", "multiple_choice")
+    assert tasks[:6] == (
+        "base",
+        "masked_lm",
+        "sequence_classification",
+        "token_classification",
+        "question_answering",
+        "multiple_choice",
+    )
     for task in tasks:
         cls = registry.model_class(task)
         assert cls.spec.task == task and getattr(tfl, cls.__name__) is cls
@@ -62,12 +68,23 @@ def test_saved_model_records_its_task(tmp_path):
 def test_library_packages_do_not_import_the_top_level_package():
     importing = re.compile(r"^\s*(import tf_longformer\b(?!\.)|from tf_longformer import )", re.M)
     offenders = []
-    for folder in ("checkpoints", "config.py", "export", "inference", "layers", "models", "ops", "tokenization",
-                   "training"):
+    for folder in (
+        "checkpoints",
+        "config.py",
+        "export",
+        "inference",
+        "layers",
+        "models",
+        "ops",
+        "tokenization",
+        "training",
+    ):
         root = os.path.join(PACKAGE, folder)
-        paths = [root] if root.endswith(".py") else [
-            os.path.join(d, f) for d, _, names in os.walk(root) for f in names if f.endswith(".py")
-        ]
+        paths = (
+            [root]
+            if root.endswith(".py")
+            else [os.path.join(d, f) for d, _, names in os.walk(root) for f in names if f.endswith(".py")]
+        )
         for path in paths:
             with open(path, encoding="utf-8") as stream:
                 if importing.search(stream.read()):

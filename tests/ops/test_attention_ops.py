@@ -15,7 +15,7 @@ def _random_case(rng, max_length=300, max_window=64):
     mask = np.ones((batch, length), np.int32)
     for row in range(batch):
         if rng.random() < 0.5:
-            mask[row, length - int(rng.integers(0, length + 1)):] = 0  # may pad the whole row
+            mask[row, length - int(rng.integers(0, length + 1)) :] = 0  # may pad the whole row
         fraction = rng.choice([0.0, 0.02, 0.2])
         chosen = rng.random(length) < fraction
         mask[row] = np.where((mask[row] == 1) & chosen, 2, mask[row])
@@ -32,8 +32,10 @@ def _random_case(rng, max_length=300, max_window=64):
 def _projected(global_key_value):
     """The global keys and values [b, h, n, d] as the reference computes them."""
     hidden_states, key_kernel, key_bias, value_kernel, value_bias = global_key_value
-    return [np.einsum("bnx,xhd->bhnd", hidden_states, kernel) + bias[None, :, None]
-            for kernel, bias in ((key_kernel, key_bias), (value_kernel, value_bias))]
+    return [
+        np.einsum("bnx,xhd->bhnd", hidden_states, kernel) + bias[None, :, None]
+        for kernel, bias in ((key_kernel, key_bias), (value_kernel, value_bias))
+    ]
 
 
 def _dense(tensors, mask, one_sided):
@@ -49,15 +51,22 @@ def _run(tensors, mask, one_sided, block, trace=False):
     def attend(*args):
         layout = attention.attention_layout(args[9], one_sided, block_size=block)
         return attention.longformer_attention(
-            *args[:4], global_attention.GlobalKeyValue(*args[4:9]), layout, one_sided, block_size=block,
+            *args[:4],
+            global_attention.GlobalKeyValue(*args[4:9]),
+            layout,
+            one_sided,
+            block_size=block,
             return_probs=True,
         )
 
     if trace:  # unknown shapes: the folded/projected choice is made at run time (tf.cond)
-        attend = tf.function(attend, input_signature=[
-            tf.TensorSpec([None] * (t.shape.rank - 1) + [t.shape[-1] if t.dtype.is_floating else None], t.dtype)
-            for t in (query, key, value, global_query, *global_key_value, tf.constant(mask))
-        ])
+        attend = tf.function(
+            attend,
+            input_signature=[
+                tf.TensorSpec([None] * (t.shape.rank - 1) + [t.shape[-1] if t.dtype.is_floating else None], t.dtype)
+                for t in (query, key, value, global_query, *global_key_value, tf.constant(mask))
+            ],
+        )
     result = attend(query, key, value, global_query, *global_key_value, tf.constant(mask))
     return result, positions.numpy(), valid.numpy()
 
@@ -92,8 +101,10 @@ def test_matches_dense_attention_on_random_cases():
         context = f"length={mask.shape[1]} w={one_sided} block={block} mask={mask.tolist()}"
         np.testing.assert_allclose(result.output.numpy(), expected, atol=2e-5, err_msg=context)
         np.testing.assert_allclose(
-            result.local_probs.numpy(), _expected_local_probs(dense_probs, mask, positions, valid, one_sided),
-            atol=2e-6, err_msg=context,
+            result.local_probs.numpy(),
+            _expected_local_probs(dense_probs, mask, positions, valid, one_sided),
+            atol=2e-6,
+            err_msg=context,
         )
         global_rows = result.global_probs.numpy()
         for b in range(mask.shape[0]):
@@ -148,7 +159,7 @@ def test_blocks_to_band_reads_the_diagonal_band():
     values = np.arange(block * (block + 2 * one_sided)).reshape(1, block, block + 2 * one_sided)
     band = sliding_window.blocks_to_band(tf.constant(values), one_sided).numpy()[0]
     for row in range(block):
-        assert band[row].tolist() == values[0, row, row:row + 2 * one_sided + 1].tolist()
+        assert band[row].tolist() == values[0, row, row : row + 2 * one_sided + 1].tolist()
 
 
 def test_band_mask_is_the_exact_window():

@@ -37,9 +37,12 @@ def test_keeps_only_the_pre_activation_for_the_backward_pass():
     kernel, bias = tf.random.normal((64, 4)), tf.zeros((4,))
 
     # `+ 1.0`: the input is a tensor of the forward pass, not a placeholder the caller holds anyway.
-    kept = [op.name for op in kept_for_backward(
-        lambda x: activation_then_projection(x + 1.0, kernel, bias, ACTIVATIONS["gelu"]), pre_activation
-    )]
+    kept = [
+        op.name
+        for op in kept_for_backward(
+            lambda x: activation_then_projection(x + 1.0, kernel, bias, ACTIVATIONS["gelu"]), pre_activation
+        )
+    ]
     # Only (a view of) the input reaches the backward pass: no GELU internals, and the
     # recomputation does not run early (it waits for the upstream gradient).
     assert kept == ["Reshape"], kept

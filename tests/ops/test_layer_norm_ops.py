@@ -29,7 +29,9 @@ def test_values_and_gradients_equal_keras(epsilon):
         with tf.GradientTape() as tape:
             tape.watch(inputs)
             output = fn(inputs)
-        return [output] + tape.gradient(output, [inputs, layer.gamma.value, layer.beta.value], output_gradients=upstream)
+        return [output] + tape.gradient(
+            output, [inputs, layer.gamma.value, layer.beta.value], output_gradients=upstream
+        )
 
     def lean(x):
         return lean_layer_normalization(x, layer.gamma.value, layer.beta.value, epsilon)

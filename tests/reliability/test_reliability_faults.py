@@ -26,7 +26,9 @@ WORKER = os.path.join(TESTS, "reliability_train_worker.py")
 
 def _worker(*args):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"}
-    return subprocess.run([sys.executable, WORKER, *map(str, args)], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, WORKER, *map(str, args)], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 @pytest.mark.slow  # three short trainings in two subprocesses: ~40 s on 2 cores
@@ -127,7 +129,9 @@ def test_checkpoint_that_does_not_fit_loads_nothing(trained, damage):
     model, directory = trained
     state = files.read_weights(str(directory / "pretrained" / "model.safetensors"))
     state = {k: v + 1.0 for k, v in state.items()}
-    last = sorted(state)[-1] if damage == "late_weight_wrong_shape" else "longformer.encoder.layer.0.output.dense.weight"
+    last = (
+        sorted(state)[-1] if damage == "late_weight_wrong_shape" else "longformer.encoder.layer.0.output.dense.weight"
+    )
     if damage == "late_weight_wrong_shape":
         state[last] = np.zeros(state[last].shape + (1,), np.float32)
     else:

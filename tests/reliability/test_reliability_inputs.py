@@ -45,52 +45,152 @@ def _set(index, value):
         array = array.copy()
         array[index] = value
         return array
+
     return make
 
 
 # (id, tasks or None for all, make bad inputs from valid ones, message, when it can be known)
 INPUT_CASES = [
-    ("ids_above_vocab", None, _replace("input_ids", _set((..., -1), rc.VOCAB)),
-     r"`input_ids` must be token ids in \[0, 40\)", RUNTIME),
-    ("ids_negative", None, _replace("input_ids", _set((..., 1), -3)), r"`input_ids` must be token ids in \[0, 40\)", RUNTIME),
-    ("ids_float", None, _replace("input_ids", lambda t, a: a.astype(np.float32)), "`input_ids` must hold integers", STATIC),
-    ("ids_string", None, _replace("input_ids", lambda t, a: a.astype(str)), "`input_ids` must hold integers", EAGER_ONLY),
-    ("too_long", None, lambda t, x: _length(x, rc.MAX_LENGTH + 1), "`input_ids` is longer than the model allows", RUNTIME),
-    ("mask_shorter", None, _replace("attention_mask", lambda t, a: a[..., :-1]),
-     r"`attention_mask` must have the same \[batch, length\] as `input_ids`", RUNTIME),
-    ("global_mask_more_rows", None,
-     _replace("global_attention_mask", lambda t, a: np.concatenate([a, a[:1]])),
-     r"`global_attention_mask` must have the same \[batch, length\] as `input_ids`", RUNTIME),
+    (
+        "ids_above_vocab",
+        None,
+        _replace("input_ids", _set((..., -1), rc.VOCAB)),
+        r"`input_ids` must be token ids in \[0, 40\)",
+        RUNTIME,
+    ),
+    (
+        "ids_negative",
+        None,
+        _replace("input_ids", _set((..., 1), -3)),
+        r"`input_ids` must be token ids in \[0, 40\)",
+        RUNTIME,
+    ),
+    (
+        "ids_float",
+        None,
+        _replace("input_ids", lambda t, a: a.astype(np.float32)),
+        "`input_ids` must hold integers",
+        STATIC,
+    ),
+    (
+        "ids_string",
+        None,
+        _replace("input_ids", lambda t, a: a.astype(str)),
+        "`input_ids` must hold integers",
+        EAGER_ONLY,
+    ),
+    (
+        "too_long",
+        None,
+        lambda t, x: _length(x, rc.MAX_LENGTH + 1),
+        "`input_ids` is longer than the model allows",
+        RUNTIME,
+    ),
+    (
+        "mask_shorter",
+        None,
+        _replace("attention_mask", lambda t, a: a[..., :-1]),
+        r"`attention_mask` must have the same \[batch, length\] as `input_ids`",
+        RUNTIME,
+    ),
+    (
+        "global_mask_more_rows",
+        None,
+        _replace("global_attention_mask", lambda t, a: np.concatenate([a, a[:1]])),
+        r"`global_attention_mask` must have the same \[batch, length\] as `input_ids`",
+        RUNTIME,
+    ),
     # [batch=3, choices=2] against [2, 3]: flattened, both have 6 rows.
-    ("mc_mask_axes_swapped", [MC], _replace("attention_mask", lambda t, a: a.reshape(2, 3, -1)),
-     r"`attention_mask` must have the same \[batch, num_choices\] as `input_ids`", RUNTIME),
-    ("mask_value_2", None, _replace("attention_mask", lambda t, a: a * 2), "`attention_mask` must hold only 0", RUNTIME),
-    ("mask_float_half", None, _replace("attention_mask", lambda t, a: a.astype(np.float32) * 0.5),
-     "`attention_mask` must hold only 0", EAGER_ONLY),
-    ("global_mask_negative", None, _replace("global_attention_mask", lambda t, a: a - 1),
-     "`global_attention_mask` must hold only 0", RUNTIME),
-    ("token_type_out_of_range", None, lambda t, x: {**x, "token_type_ids": np.full_like(x["input_ids"], 2)},
-     r"`token_type_ids` must be in \[0, 2\)", RUNTIME),
-    ("position_out_of_range", None, lambda t, x: {**x, "position_ids": np.full_like(x["input_ids"], rc.MAX_POSITIONS)},
-     r"`position_ids` must be in \[0, 40\)", RUNTIME),
+    (
+        "mc_mask_axes_swapped",
+        [MC],
+        _replace("attention_mask", lambda t, a: a.reshape(2, 3, -1)),
+        r"`attention_mask` must have the same \[batch, num_choices\] as `input_ids`",
+        RUNTIME,
+    ),
+    (
+        "mask_value_2",
+        None,
+        _replace("attention_mask", lambda t, a: a * 2),
+        "`attention_mask` must hold only 0",
+        RUNTIME,
+    ),
+    (
+        "mask_float_half",
+        None,
+        _replace("attention_mask", lambda t, a: a.astype(np.float32) * 0.5),
+        "`attention_mask` must hold only 0",
+        EAGER_ONLY,
+    ),
+    (
+        "global_mask_negative",
+        None,
+        _replace("global_attention_mask", lambda t, a: a - 1),
+        "`global_attention_mask` must hold only 0",
+        RUNTIME,
+    ),
+    (
+        "token_type_out_of_range",
+        None,
+        lambda t, x: {**x, "token_type_ids": np.full_like(x["input_ids"], 2)},
+        r"`token_type_ids` must be in \[0, 2\)",
+        RUNTIME,
+    ),
+    (
+        "position_out_of_range",
+        None,
+        lambda t, x: {**x, "position_ids": np.full_like(x["input_ids"], rc.MAX_POSITIONS)},
+        r"`position_ids` must be in \[0, 40\)",
+        RUNTIME,
+    ),
     ("ids_rank_high", None, _replace("input_ids", lambda t, a: a[..., None]), None, STATIC),
     ("ids_rank_low", None, _replace("input_ids", lambda t, a: a[0]), None, STATIC),
     ("mask_rank_low", None, _replace("attention_mask", lambda t, a: a[0]), None, STATIC),
-    ("mc_all_rank_2", [MC], _everywhere(lambda t, a: a[:, 0]),
-     r"`input_ids` of LongformerForMultipleChoice must have shape \[batch, num_choices, length\]", STATIC),
+    (
+        "mc_all_rank_2",
+        [MC],
+        _everywhere(lambda t, a: a[:, 0]),
+        r"`input_ids` of LongformerForMultipleChoice must have shape \[batch, num_choices, length\]",
+        STATIC,
+    ),
     ("empty_batch", None, _everywhere(lambda t, a: a[:0]), "`input_ids` is empty", RUNTIME),
     ("empty_length", None, _everywhere(lambda t, a: a[..., :0]), "`input_ids` is empty", RUNTIME),
     ("mc_no_choices", [MC], _everywhere(lambda t, a: a[:, :0]), "`input_ids` is empty", RUNTIME),
-    ("ids_and_embeds", None, lambda t, x: {**x, "inputs_embeds": np.zeros(x["input_ids"].shape + (8,), np.float32)},
-     "not both", STATIC),
-    ("neither_ids_nor_embeds", None, lambda t, x: {k: v for k, v in x.items() if k != "input_ids"},
-     "Pass `input_ids`", STATIC),
-    ("embeds_wrong_hidden", None,
-     lambda t, x: {"inputs_embeds": np.zeros(x["input_ids"].shape + (7,), np.float32)}, "`inputs_embeds` must have shape", STATIC),
-    ("embeds_integer", None,
-     lambda t, x: {"inputs_embeds": np.zeros(x["input_ids"].shape + (8,), np.int32)}, "`inputs_embeds` must be floating", STATIC),
-    ("unknown_input_name", None, lambda t, x: {**x, "global_mask": x["global_attention_mask"]},
-     r"Unknown model inputs \['global_mask'\]", STATIC),
+    (
+        "ids_and_embeds",
+        None,
+        lambda t, x: {**x, "inputs_embeds": np.zeros(x["input_ids"].shape + (8,), np.float32)},
+        "not both",
+        STATIC,
+    ),
+    (
+        "neither_ids_nor_embeds",
+        None,
+        lambda t, x: {k: v for k, v in x.items() if k != "input_ids"},
+        "Pass `input_ids`",
+        STATIC,
+    ),
+    (
+        "embeds_wrong_hidden",
+        None,
+        lambda t, x: {"inputs_embeds": np.zeros(x["input_ids"].shape + (7,), np.float32)},
+        "`inputs_embeds` must have shape",
+        STATIC,
+    ),
+    (
+        "embeds_integer",
+        None,
+        lambda t, x: {"inputs_embeds": np.zeros(x["input_ids"].shape + (8,), np.int32)},
+        "`inputs_embeds` must be floating",
+        STATIC,
+    ),
+    (
+        "unknown_input_name",
+        None,
+        lambda t, x: {**x, "global_mask": x["global_attention_mask"]},
+        r"Unknown model inputs \['global_mask'\]",
+        STATIC,
+    ),
 ]
 
 
@@ -104,41 +204,104 @@ def _rank_message(task, case_id):
 def _labels_of(task):
     name = _head(task)
     tokens = [
-        ("labels_float", _replace("labels", lambda t, a: a.astype(np.float32)), f"`labels` of {name} must hold integer class ids", STATIC),
-        ("labels_rank_1", _replace("labels", lambda t, a: a[:, 0]), rf"`labels` of {name} must have shape \[batch, length\]", STATIC),
-        ("labels_shorter", _replace("labels", lambda t, a: a[:, :-1]), rf"`labels` of {name} must have shape \[batch, length\]", RUNTIME),
-        ("labels_out_of_range", _replace("labels", _set((0, 0), rc.VOCAB if task == "masked_lm" else rc.NUM_LABELS)),
-         rf"`labels` of {name} must hold class ids in \[0, number of classes\) or -100", RUNTIME),
+        (
+            "labels_float",
+            _replace("labels", lambda t, a: a.astype(np.float32)),
+            f"`labels` of {name} must hold integer class ids",
+            STATIC,
+        ),
+        (
+            "labels_rank_1",
+            _replace("labels", lambda t, a: a[:, 0]),
+            rf"`labels` of {name} must have shape \[batch, length\]",
+            STATIC,
+        ),
+        (
+            "labels_shorter",
+            _replace("labels", lambda t, a: a[:, :-1]),
+            rf"`labels` of {name} must have shape \[batch, length\]",
+            RUNTIME,
+        ),
+        (
+            "labels_out_of_range",
+            _replace("labels", _set((0, 0), rc.VOCAB if task == "masked_lm" else rc.NUM_LABELS)),
+            rf"`labels` of {name} must hold class ids in \[0, number of classes\) or -100",
+            RUNTIME,
+        ),
     ]
     per_row = rf"`labels` of {name} must have shape \[batch\] or \[batch, 1\]"
     cases = {
         "masked_lm": tokens,
         "token_classification": tokens,
         "sequence_classification": [
-            ("labels_string", _replace("labels", lambda t, a: a.astype(str)), f"`labels` of {name} must hold", EAGER_ONLY),
+            (
+                "labels_string",
+                _replace("labels", lambda t, a: a.astype(str)),
+                f"`labels` of {name} must hold",
+                EAGER_ONLY,
+            ),
             ("labels_wide", _replace("labels", lambda t, a: np.stack([a, a], -1)), per_row, RUNTIME),
             ("labels_rank_3", _replace("labels", lambda t, a: a[:, None, None]), per_row, STATIC),
             ("labels_fewer_rows", _replace("labels", lambda t, a: a[:-1]), per_row, RUNTIME),
-            ("labels_out_of_range", _replace("labels", _set(0, rc.NUM_LABELS)), f"`labels` of {name} must hold class ids", RUNTIME),
+            (
+                "labels_out_of_range",
+                _replace("labels", _set(0, rc.NUM_LABELS)),
+                f"`labels` of {name} must hold class ids",
+                RUNTIME,
+            ),
             # float labels with num_labels=3 mean multi-label: one multi-hot row per sequence
-            ("labels_float_per_row", _replace("labels", lambda t, a: a.astype(np.float32)),
-             rf"`labels` of {name} must have shape \[batch, 3\]", STATIC),
+            (
+                "labels_float_per_row",
+                _replace("labels", lambda t, a: a.astype(np.float32)),
+                rf"`labels` of {name} must have shape \[batch, 3\]",
+                STATIC,
+            ),
         ],
         "question_answering": [
-            ("start_float", _replace("start_positions", lambda t, a: a.astype(np.float32)),
-             f"`start_positions` of {name} must hold integer", STATIC),
-            ("start_wide", _replace("start_positions", lambda t, a: np.stack([a, a], -1)),
-             rf"`start_positions` of {name} must have shape \[batch\] or \[batch, 1\]", RUNTIME),
-            ("end_fewer_rows", _replace("end_positions", lambda t, a: a[:-1]),
-             rf"`end_positions` of {name} must have shape \[batch\]", RUNTIME),
-            ("end_rank_3", _replace("end_positions", lambda t, a: a[:, None, None]),
-             rf"`end_positions` of {name} must have shape", STATIC),
+            (
+                "start_float",
+                _replace("start_positions", lambda t, a: a.astype(np.float32)),
+                f"`start_positions` of {name} must hold integer",
+                STATIC,
+            ),
+            (
+                "start_wide",
+                _replace("start_positions", lambda t, a: np.stack([a, a], -1)),
+                rf"`start_positions` of {name} must have shape \[batch\] or \[batch, 1\]",
+                RUNTIME,
+            ),
+            (
+                "end_fewer_rows",
+                _replace("end_positions", lambda t, a: a[:-1]),
+                rf"`end_positions` of {name} must have shape \[batch\]",
+                RUNTIME,
+            ),
+            (
+                "end_rank_3",
+                _replace("end_positions", lambda t, a: a[:, None, None]),
+                rf"`end_positions` of {name} must have shape",
+                STATIC,
+            ),
         ],
         MC: [
-            ("labels_float", _replace("labels", lambda t, a: a.astype(np.float32)), f"`labels` of {name} must hold integer", STATIC),
-            ("labels_per_choice", _replace("labels", lambda t, a: np.zeros((a.shape[0], 2), np.int32)),
-             rf"`labels` of {name} must have shape \[batch\]", STATIC),
-            ("labels_fewer_rows", _replace("labels", lambda t, a: a[:-1]), rf"`labels` of {name} must have shape \[batch\]", RUNTIME),
+            (
+                "labels_float",
+                _replace("labels", lambda t, a: a.astype(np.float32)),
+                f"`labels` of {name} must hold integer",
+                STATIC,
+            ),
+            (
+                "labels_per_choice",
+                _replace("labels", lambda t, a: np.zeros((a.shape[0], 2), np.int32)),
+                rf"`labels` of {name} must have shape \[batch\]",
+                STATIC,
+            ),
+            (
+                "labels_fewer_rows",
+                _replace("labels", lambda t, a: a[:-1]),
+                rf"`labels` of {name} must have shape \[batch\]",
+                RUNTIME,
+            ),
             ("labels_not_a_choice", _replace("labels", _set(0, 2)), f"`labels` of {name} must hold class ids", RUNTIME),
         ],
     }
@@ -178,10 +341,13 @@ def embeddings_of(model):
 @pytest.fixture
 def no_computation(monkeypatch):
     """Makes the embeddings (the first computation of every model) fail loudly if reached."""
+
     def watch(model):
         def reached(*args, **kwargs):
             raise AssertionError("the model started computing before rejecting the input")
+
         monkeypatch.setattr(embeddings_of(model), "call", reached)
+
     return watch
 
 
@@ -254,8 +420,11 @@ def test_static_errors_while_tracing_are_the_eager_value_errors(models, task):
 
 
 def _training_cases(task):
-    return [case for case in CASES
-            if case[0] == task and case[4] != EAGER_ONLY and case[1].startswith(("labels", "start", "end", "ids_above"))]
+    return [
+        case
+        for case in CASES
+        if case[0] == task and case[4] != EAGER_ONLY and case[1].startswith(("labels", "start", "end", "ids_above"))
+    ]
 
 
 @pytest.mark.parametrize("task", rc.HEAD_TASKS)
@@ -307,7 +476,9 @@ def _finite_cases(task, rng):
     """Seeded shapes and masks, with all-padding rows, no / some / every token global."""
     for index in range(FINITE_CASES_PER_MODEL):
         batch = int(rng.integers(1, 4))
-        length = int(rng.choice([1, 2, 3, rc.WINDOW, rc.WINDOW + 1, int(rng.integers(1, rc.MAX_LENGTH + 1)), rc.MAX_LENGTH]))
+        length = int(
+            rng.choice([1, 2, 3, rc.WINDOW, rc.WINDOW + 1, int(rng.integers(1, rc.MAX_LENGTH + 1)), rc.MAX_LENGTH])
+        )
         rate = [0.0, 0.2, 1.0][index % 3]
         inputs = rc.make_inputs(task, rng, batch, length, choices=int(rng.integers(1, 4)), global_rate=rate)
         if index % 4 == 1:  # an all-padding row (every choice of it for multiple choice)
@@ -329,7 +500,12 @@ def test_no_nan_or_inf_for_any_valid_input(models, task):
         out = model(**inputs, **labels, **extras)
         for name, value in dict(out).items():
             for array in tf.nest.flatten(value):
-                assert np.all(np.isfinite(np.asarray(array))), (task, index, name, {k: v.shape for k, v in inputs.items()})
+                assert np.all(np.isfinite(np.asarray(array))), (
+                    task,
+                    index,
+                    name,
+                    {k: v.shape for k, v in inputs.items()},
+                )
         tried += 1
     assert tried == FINITE_CASES_PER_MODEL
 
@@ -341,7 +517,10 @@ def test_inputs_embeds_with_padding_rows_are_finite(models, task):
     inputs = rc.make_inputs(task, rng, 2, 9, global_rate=0.3)
     inputs["attention_mask"][1] = 0
     embeds = rng.normal(size=inputs["input_ids"].shape + (8,)).astype(np.float32)
-    out = model(inputs_embeds=embeds, attention_mask=inputs["attention_mask"],
-                global_attention_mask=inputs["global_attention_mask"])
+    out = model(
+        inputs_embeds=embeds,
+        attention_mask=inputs["attention_mask"],
+        global_attention_mask=inputs["global_attention_mask"],
+    )
     for name in rc.OUTPUTS[task]:
         assert np.all(np.isfinite(np.asarray(out[name]))), name

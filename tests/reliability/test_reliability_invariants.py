@@ -32,8 +32,9 @@ def models():
 
 def _pad(inputs, extra):
     values = {"input_ids": rc.PAD, "attention_mask": 0, "global_attention_mask": 0}
-    return {k: np.concatenate([v, np.full(v.shape[:-1] + (extra,), values[k], v.dtype)], axis=-1)
-            for k, v in inputs.items()}
+    return {
+        k: np.concatenate([v, np.full(v.shape[:-1] + (extra,), values[k], v.dtype)], axis=-1) for k, v in inputs.items()
+    }
 
 
 def _token_prefix(task, outputs, length):
@@ -74,8 +75,10 @@ def test_batch_invariance(models, task):
         inputs = rc.make_inputs(task, rng, batch=3, length=int(rng.integers(1, 25)))
         together = rc.outputs_of(model, task, inputs)
         for row in range(3):
-            alone = rc.outputs_of(model, task, {k: v[row:row + 1] for k, v in inputs.items()})
-            _assert_close(alone, {k: v[row:row + 1] for k, v in together.items()}, context=f"{task} seed={seed} row={row}")
+            alone = rc.outputs_of(model, task, {k: v[row : row + 1] for k, v in inputs.items()})
+            _assert_close(
+                alone, {k: v[row : row + 1] for k, v in together.items()}, context=f"{task} seed={seed} row={row}"
+            )
 
 
 @pytest.mark.parametrize("task", rc.TASKS)
@@ -101,8 +104,10 @@ def name_is_encoder_output(task):
 @pytest.fixture(scope="module")
 def two_layer_models():
     """Windows 4 then 8: a token sees 2 + 4 = 6 tokens to its right."""
-    return {task: rc.make_model(task, num_hidden_layers=2, attention_window=[4, 8])
-            for task in ("base", "masked_lm", "token_classification")}
+    return {
+        task: rc.make_model(task, num_hidden_layers=2, attention_window=[4, 8])
+        for task in ("base", "masked_lm", "token_classification")
+    }
 
 
 @pytest.mark.parametrize("task", ["base", "masked_lm", "token_classification"])
@@ -115,7 +120,7 @@ def test_tokens_beyond_the_windows_do_not_see_a_longer_sequence(two_layer_models
         for length in (reach + 1, 13) if seed == 0 else (22,):
             prefix = {k: v[:, :length] for k, v in full.items()}
             short = rc.outputs_of(model, task, prefix)[name]
-            long = rc.outputs_of(model, task, {k: v[:, :length + 9] for k, v in full.items()})[name][:, :length]
+            long = rc.outputs_of(model, task, {k: v[:, : length + 9] for k, v in full.items()})[name][:, :length]
             safe = length - reach
             np.testing.assert_allclose(long[:, :safe], short[:, :safe], atol=ATOL, rtol=0, err_msg=f"{task} {length}")
             # ... and the test can see a change: the last token's right-hand context grew.
@@ -137,8 +142,9 @@ def _bounded_inputs(task, rng):
 
 
 # XLA compiles take seconds each: two models in the default run, the other four under -m slow.
-@pytest.mark.parametrize("task", [t if t in ("base", "multiple_choice") else pytest.param(t, marks=pytest.mark.slow)
-                                  for t in rc.TASKS])
+@pytest.mark.parametrize(
+    "task", [t if t in ("base", "multiple_choice") else pytest.param(t, marks=pytest.mark.slow) for t in rc.TASKS]
+)
 def test_eager_graph_and_xla_agree(bounded_models, task):
     model = bounded_models[task]
     assert model.supports_jit

@@ -63,6 +63,8 @@ def test_random_shapes_forward_and_backward_stay_finite_with_flat_memory():
         if step + 1 >= WARM_UP and (step + 1) % 100 == 0:
             samples.append((step + 1, rss_mib()))
     growth = samples[-1][1] - samples[0][1]
-    print(f"\nstress: {counts}; RSS MiB after warm-up: {[(s, round(m, 1)) for s, m in samples]}; growth {growth:.1f} MiB")
+    print(
+        f"\nstress: {counts}; RSS MiB after warm-up: {[(s, round(m, 1)) for s, m in samples]}; growth {growth:.1f} MiB"
+    )
     assert counts["steps"] == STEPS
     assert growth < ALLOWED_GROWTH_MIB, samples

@@ -95,7 +95,13 @@ def test_training_reproduces_reference_trained_vocabulary(tmp_path):
 
 def test_special_tokens_and_vocabulary(tok):
     assert LongformerTokenizerFast is LongformerTokenizer
-    assert [tok.bos_token_id, tok.pad_token_id, tok.eos_token_id, tok.unk_token_id, tok.mask_token_id] == [0, 1, 2, 3, 4]
+    assert [tok.bos_token_id, tok.pad_token_id, tok.eos_token_id, tok.unk_token_id, tok.mask_token_id] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
     assert (tok.cls_token, tok.sep_token, tok.mask_token) == ("<s>", "</s>", "<mask>")
     assert tok.all_special_ids == [0, 2, 3, 1, 4]
     assert len(tok) == tok.vocab_size == 702
@@ -147,7 +153,9 @@ def test_padding_to_multiple_of_attention_window(tok):
 
 
 def test_global_attention_in_call(tok):
-    batch = tok(["What?", "Who is it?"], ["Longformer.", "A model."], padding=True, global_attention="qa", return_tensors="tf")
+    batch = tok(
+        ["What?", "Who is it?"], ["Longformer.", "A model."], padding=True, global_attention="qa", return_tensors="tf"
+    )
     expected = question_answering_global_attention_mask(batch["input_ids"])
     assert batch["global_attention_mask"].dtype == tf.int32
     np.testing.assert_array_equal(batch["global_attention_mask"].numpy(), expected.numpy())
@@ -157,7 +165,9 @@ def test_global_attention_in_call(tok):
         assert mask[:first_sep].all() and not mask[first_sep:].any()
     cls = tok(["a", "b c"], global_attention="classification")["global_attention_mask"]
     assert cls == [[1, 0, 0], [1, 0, 0, 0]]
-    np.testing.assert_array_equal(classification_global_attention_mask(np.zeros((2, 3), np.int64)), [[1, 0, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(
+        classification_global_attention_mask(np.zeros((2, 3), np.int64)), [[1, 0, 0], [1, 0, 0]]
+    )
 
 
 def test_qa_windows_cover_a_long_context(tok):
@@ -167,7 +177,9 @@ def test_qa_windows_cover_a_long_context(tok):
     assert batch["input_ids"].shape[1] == 64 and batch["input_ids"].shape[0] > 1
     assert set(batch["overflow_to_sample_mapping"].tolist()) == {0}
     found = False
-    for ids, offsets, context_mask, gmask in zip(batch["input_ids"], batch["offset_mapping"], batch["context_mask"], batch["global_attention_mask"]):
+    for ids, offsets, context_mask, gmask in zip(
+        batch["input_ids"], batch["offset_mapping"], batch["context_mask"], batch["global_attention_mask"]
+    ):
         first_sep = list(ids).index(tok.sep_token_id)
         assert gmask[:first_sep].all() and not gmask[first_sep:].any()
         spans = [context[s:e] for (s, e), m in zip(offsets, context_mask) if m]
@@ -277,7 +289,9 @@ def test_live_reference_from_vocab_files(name):
     transformers = _reference()
     case = CASES[name]
     ref = transformers.RobertaTokenizerFast(
-        vocab_file=os.path.join(VOCAB_DIR, "vocab.json"), merges_file=os.path.join(VOCAB_DIR, "merges.txt"), **case.get("options", {})
+        vocab_file=os.path.join(VOCAB_DIR, "vocab.json"),
+        merges_file=os.path.join(VOCAB_DIR, "merges.txt"),
+        **case.get("options", {}),
     )
     ours = LongformerTokenizer.from_pretrained(VOCAB_DIR, **case.get("options", {}))
     assert _outputs(ours, case) == _outputs(ref, case)
@@ -291,12 +305,21 @@ def test_live_reference_loads_our_save_pretrained(tmp_path):
     ours.save_pretrained(tmp_path)
     texts = ["  Hello <mask> world ", "长文档 🤗\n\ttabs", "", "x" * 9]
     pairs = ["What?", "Who?", "", "y " * 80]
-    kwargs = dict(truncation="only_second", max_length=32, stride=4, return_overflowing_tokens=True,
-                  padding=True, return_offsets_mapping=True, return_special_tokens_mask=True)
+    kwargs = dict(
+        truncation="only_second",
+        max_length=32,
+        stride=4,
+        return_overflowing_tokens=True,
+        padding=True,
+        return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+    )
     for cls in (transformers.RobertaTokenizerFast, transformers.LongformerTokenizerFast, transformers.AutoTokenizer):
         ref = cls.from_pretrained(str(tmp_path))
         assert ref.model_max_length == 64 and ref.mask_token_id == ours.mask_token_id
-        assert {k: _plain(v) for k, v in ref(texts, pairs, **kwargs).items()} == {k: _plain(v) for k, v in ours(texts, pairs, **kwargs).items()}
+        assert {k: _plain(v) for k, v in ref(texts, pairs, **kwargs).items()} == {
+            k: _plain(v) for k, v in ours(texts, pairs, **kwargs).items()
+        }
         ids = ours(texts[0])["input_ids"]
         assert ref.decode(ids) == ours.decode(ids)
     slow = transformers.LongformerTokenizer.from_pretrained(str(tmp_path))
@@ -311,7 +334,9 @@ def test_live_reference_random_pairs(text, pair):
     ref = _live_ref(transformers)
     ours = LongformerTokenizer.from_pretrained(VOCAB_DIR)
     kwargs = dict(return_offsets_mapping=True, truncation="longest_first", max_length=24)
-    assert {k: _plain(v) for k, v in ours(text, pair, **kwargs).items()} == {k: _plain(v) for k, v in ref(text, pair, **kwargs).items()}
+    assert {k: _plain(v) for k, v in ours(text, pair, **kwargs).items()} == {
+        k: _plain(v) for k, v in ref(text, pair, **kwargs).items()
+    }
 
 
 _LIVE = {}

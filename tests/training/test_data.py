@@ -43,8 +43,10 @@ def test_rows_match_the_tokenizer_and_labels_follow(tok):
 
 def test_bucketing_wastes_less_padding_than_plain_batches(tok):
     texts = _texts(200, seed=1)
+
     def padding(dataset):
         return sum(int(tf.size(x["attention_mask"]) - tf.reduce_sum(x["attention_mask"])) for x in dataset)
+
     bucketed = padding(make_dataset(texts, tok, batch_size=8, max_length=512, bucket_boundaries=[16, 32, 64, 128, 256]))
     plain = padding(make_dataset(texts, tok, batch_size=8, max_length=512, bucket_boundaries=[]))
     assert bucketed < plain / 2
@@ -52,8 +54,15 @@ def test_bucketing_wastes_less_padding_than_plain_batches(tok):
 
 def test_tokens_per_batch_and_pad_to_multiple_of(tok):
     texts = _texts(60, seed=2)
-    for x in make_dataset(texts, tok, batch_size=None, tokens_per_batch=256, max_length=256, pad_to_multiple_of=32,
-                          bucket_boundaries=[32, 64, 128]):
+    for x in make_dataset(
+        texts,
+        tok,
+        batch_size=None,
+        tokens_per_batch=256,
+        max_length=256,
+        pad_to_multiple_of=32,
+        bucket_boundaries=[32, 64, 128],
+    ):
         batch, length = x["input_ids"].shape
         assert length % 32 == 0 and batch * length <= 256 + 32 * batch
 
@@ -74,7 +83,10 @@ def test_dataset_input_with_pairs_and_qa_global_attention(tok):
 def test_string_dataset_classification_global_attention(tok):
     ds = tf.data.Dataset.from_tensor_slices(["a b", "c d e f", "é 🤗"])
     batches = list(make_dataset(ds, tok, batch_size=8, global_attention="classification", max_length=32))
-    assert all((b["global_attention_mask"].numpy()[:, 0] == 1).all() and b["global_attention_mask"].numpy()[:, 1:].sum() == 0 for b in batches)
+    assert all(
+        (b["global_attention_mask"].numpy()[:, 0] == 1).all() and b["global_attention_mask"].numpy()[:, 1:].sum() == 0
+        for b in batches
+    )
     spec = make_dataset(ds, tok, batch_size=8).element_spec
     assert spec["input_ids"].shape.as_list() == [None, None]
 
@@ -107,8 +119,10 @@ def test_array_dataset_gives_keras_batches_for_arrays_without_autotuning():
     from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 
     n = 24
-    features = {"input_ids": np.arange(n, dtype=np.int32)[:, None] * np.ones([1, 8], np.int32),
-                "attention_mask": np.ones([n, 8], np.int32)}
+    features = {
+        "input_ids": np.arange(n, dtype=np.int32)[:, None] * np.ones([1, 8], np.int32),
+        "attention_mask": np.ones([n, 8], np.int32),
+    }
     labels = np.arange(n, dtype=np.int32) % 4
 
     def epochs(make, count=2):
@@ -153,7 +167,10 @@ def test_array_dataset_fit_and_predict_trace_their_step_once():
             return super().predict_step(data)
 
     rng = np.random.default_rng(0)
-    features = {"input_ids": rng.integers(3, VOCAB, [6, 32]).astype(np.int32), "attention_mask": np.ones([6, 32], np.int32)}
+    features = {
+        "input_ids": rng.integers(3, VOCAB, [6, 32]).astype(np.int32),
+        "attention_mask": np.ones([6, 32], np.int32),
+    }
     labels = rng.integers(0, 2, 6).astype(np.int32)
     model = Counting(tiny_config())
     model.compile(optimizer=keras.optimizers.Adam(1e-3))

@@ -50,7 +50,9 @@ def _free_ports(count):
 
 def _single_worker_run(directory, optimizer):
     """The reference: one process, one replica, the same global batches."""
-    code, output = _wait(_run("multi_worker", directory / "out.npz", directory / "ckpt", STEPS, "--optimizer", optimizer))
+    code, output = _wait(
+        _run("multi_worker", directory / "out.npz", directory / "ckpt", STEPS, "--optimizer", optimizer)
+    )
     assert code == 0, output
     return _weights(directory / "out.npz"), np.load(directory / "out.npz")["losses"]
 
@@ -72,8 +74,18 @@ def test_two_workers_equal_one_worker_over_the_same_global_batches(tmp_path, opt
     reference, reference_losses = _single_worker_run(tmp_path / "single", optimizer)
     ports = ",".join(map(str, _free_ports(2)))
     workers = [
-        _run("multi_worker", tmp_path / f"out{i}.npz", tmp_path / "ckpt", STEPS, "--workers", ports, "--index", i,
-             "--optimizer", optimizer)
+        _run(
+            "multi_worker",
+            tmp_path / f"out{i}.npz",
+            tmp_path / "ckpt",
+            STEPS,
+            "--workers",
+            ports,
+            "--index",
+            i,
+            "--optimizer",
+            optimizer,
+        )
         for i in range(2)
     ]
     for process in workers:

@@ -34,8 +34,11 @@ def _numpy_adam(steps, rows, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e
     rng = np.random.default_rng(0)
     table = rng.standard_normal((10, 4)).astype("float32").astype(np.float64)
     scale = rng.standard_normal((4,)).astype("float32").astype(np.float64)
-    params, moments, velocities = [table, scale], [np.zeros_like(table), np.zeros_like(scale)], [
-        np.zeros_like(table), np.zeros_like(scale)]
+    params, moments, velocities = (
+        [table, scale],
+        [np.zeros_like(table), np.zeros_like(scale)],
+        [np.zeros_like(table), np.zeros_like(scale)],
+    )
     for index in range(steps):
         factor = index + 1
         embedded = table[list(rows)]
@@ -77,15 +80,24 @@ def test_config_round_trip_and_fit():
     clone = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
     assert isinstance(clone, FusedAdam) and clone.get_config() == optimizer.get_config()
 
-    config = tfl.LongformerConfig(vocab_size=40, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                                  intermediate_size=32, attention_window=4, max_position_embeddings=40, num_labels=2)
+    config = tfl.LongformerConfig(
+        vocab_size=40,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        attention_window=4,
+        max_position_embeddings=40,
+        num_labels=2,
+    )
     keras.utils.set_random_seed(0)
     model = tfl.LongformerForSequenceClassification(config)
     model.compile(optimizer=FusedAdam(1e-2))
     ids = np.random.default_rng(0).integers(3, 40, (8, 12)).astype("int32")
     labels = (ids[:, 1] > 20).astype("int32")
-    history = model.fit({"input_ids": ids, "attention_mask": np.ones_like(ids)}, labels, epochs=3, batch_size=4,
-                        verbose=0)
+    history = model.fit(
+        {"input_ids": ids, "attention_mask": np.ones_like(ids)}, labels, epochs=3, batch_size=4, verbose=0
+    )
     assert history.history["loss"][-1] < history.history["loss"][0]
 
 

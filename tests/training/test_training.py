@@ -78,8 +78,11 @@ def test_variable_length_batches_do_not_retrace_every_step():
     def rows():
         for x, y in batches:
             yield x, y
-    spec = ({"input_ids": tf.TensorSpec([None, None], tf.int32), "attention_mask": tf.TensorSpec([None, None], tf.int32)},
-            tf.TensorSpec([None], tf.int32))
+
+    spec = (
+        {"input_ids": tf.TensorSpec([None, None], tf.int32), "attention_mask": tf.TensorSpec([None, None], tf.int32)},
+        tf.TensorSpec([None], tf.int32),
+    )
     data = tf.data.Dataset.from_generator(rows, output_signature=spec)
     model.fit(data, epochs=2, verbose=0)
     assert _CountingClassifier.traces <= 2  # the train function, traced once for all lengths

@@ -42,9 +42,11 @@ def test_mixed_precision_trains_without_nan_close_to_float32(global_policy, opti
     np.testing.assert_allclose(tf.cast(logits, tf.float32), reference(x).logits, atol=TOLERANCE[global_policy])
 
     # Every softmax of the graph (local and global attention) runs in float32.
-    graph = tf.function(lambda inputs: model(inputs).logits).get_concrete_function(
-        {k: tf.TensorSpec([None, None], tf.int32) for k in x}
-    ).graph
+    graph = (
+        tf.function(lambda inputs: model(inputs).logits)
+        .get_concrete_function({k: tf.TensorSpec([None, None], tf.int32) for k in x})
+        .graph
+    )
     definition = graph.as_graph_def()  # the layers run in traced functions: their ops are in the library
     nodes = [*definition.node, *(node for function in definition.library.function for node in function.node_def)]
     softmaxes = [node for node in nodes if node.op == "Softmax"]

@@ -34,7 +34,13 @@ PYTORCH_WEIGHTS_NAME = "pytorch_model.bin"
 PYTORCH_WEIGHTS_INDEX_NAME = "pytorch_model.bin.index.json"
 
 # In the order `find_weights_file` prefers them.
-WEIGHTS_NAMES = (SAFE_WEIGHTS_NAME, SAFE_WEIGHTS_INDEX_NAME, TF2_WEIGHTS_NAME, PYTORCH_WEIGHTS_NAME, PYTORCH_WEIGHTS_INDEX_NAME)
+WEIGHTS_NAMES = (
+    SAFE_WEIGHTS_NAME,
+    SAFE_WEIGHTS_INDEX_NAME,
+    TF2_WEIGHTS_NAME,
+    PYTORCH_WEIGHTS_NAME,
+    PYTORCH_WEIGHTS_INDEX_NAME,
+)
 
 
 class CheckpointError(ValueError):
@@ -49,8 +55,7 @@ def find_weights_file(directory: str) -> str:
             return path
     present = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
     raise FileNotFoundError(
-        f"No weights file in {directory!r}: expected one of {list(WEIGHTS_NAMES)}. "
-        f"The directory holds {present[:20]}."
+        f"No weights file in {directory!r}: expected one of {list(WEIGHTS_NAMES)}. The directory holds {present[:20]}."
     )
 
 
@@ -144,8 +149,15 @@ class DictSource(WeightSource):
 
 def _safetensors_dtypes() -> dict[str, np.dtype]:
     dtypes = {
-        "F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32,
-        "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_,
+        "F64": np.float64,
+        "F32": np.float32,
+        "F16": np.float16,
+        "I64": np.int64,
+        "I32": np.int32,
+        "I16": np.int16,
+        "I8": np.int8,
+        "U8": np.uint8,
+        "BOOL": np.bool_,
     }
     try:
         import ml_dtypes  # a TensorFlow dependency
@@ -228,7 +240,9 @@ class SafetensorsSource(WeightSource):
         self._entries: dict[str, tuple[np.dtype, tuple[int, ...], int, int]] = {}
         for name, entry in sorted(header.items(), key=lambda item: item[1]["data_offsets"][0]):
             if entry["dtype"] not in dtypes:
-                raise CheckpointError(f"{path}: weight {name!r} has the dtype {entry['dtype']}, which is not supported.")
+                raise CheckpointError(
+                    f"{path}: weight {name!r} has the dtype {entry['dtype']}, which is not supported."
+                )
             dtype, shape = dtypes[entry["dtype"]], tuple(int(d) for d in entry["shape"])
             begin, end = (int(offset) for offset in entry["data_offsets"])
             if end - begin != math.prod(shape) * dtype.itemsize:
@@ -460,7 +474,9 @@ class PytorchBinSource(WeightSource):
             except RuntimeError:  # an old (non-zip) pickle cannot be mapped
                 state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as error:  # torch raises several types for corrupt pickles
-            raise CheckpointError(f"{path} is not a readable PyTorch checkpoint (corrupt or truncated?): {error}.") from None
+            raise CheckpointError(
+                f"{path} is not a readable PyTorch checkpoint (corrupt or truncated?): {error}."
+            ) from None
         self._state = state
         self.shapes = {name: tuple(value.shape) for name, value in state.items()}
 

@@ -212,8 +212,11 @@ class _HubRepository:
             gated = isinstance(error, getattr(utils, "GatedRepoError", ()))
             raise FileNotFoundError(
                 f"{self.repo_id!r} is neither a local directory nor a repository on the Hugging Face Hub "
-                + ("(it is gated: accept its terms on its page and log in with `hf auth login`)." if gated else
-                   "(or it is private: log in with `hf auth login`).")
+                + (
+                    "(it is gated: accept its terms on its page and log in with `hf auth login`)."
+                    if gated
+                    else "(or it is private: log in with `hf auth login`)."
+                )
             ) from None
         except utils.HFValidationError as error:
             raise FileNotFoundError(

@@ -64,7 +64,12 @@ def convert_roberta_to_longformer(
     if "roberta" not in str(model_type):
         raise ValueError(f"{config_path} is a {model_type!r} config, not RoBERTa.")
     source = LongformerConfig.from_json_file(config_path)
-    if isinstance(attention_window, bool) or not isinstance(attention_window, int) or attention_window <= 0 or attention_window % 2:
+    if (
+        isinstance(attention_window, bool)
+        or not isinstance(attention_window, int)
+        or attention_window <= 0
+        or attention_window % 2
+    ):
         raise ValueError(f"`attention_window` must be a positive even integer. Received: {attention_window!r}")
     reserved = source.pad_token_id + 1
     rows = max_position_embeddings + reserved
@@ -79,7 +84,7 @@ def convert_roberta_to_longformer(
     for name, value in state.items():
         if name.endswith("position_ids"):
             continue  # a buffer, not a weight
-        name = "longformer." + name[len("roberta."):] if name.startswith("roberta.") else name
+        name = "longformer." + name[len("roberta.") :] if name.startswith("roberta.") else name
         if name.endswith("embeddings.position_embeddings.weight"):
             value = tile_position_table(value, rows, reserved)
         converted[name] = value

@@ -53,7 +53,7 @@ def _source_names(source_names, expected: set[str]) -> dict[str, str]:
     if wants_prefix and not has_prefix:
         return {(BACKBONE_PREFIX + k if BACKBONE_PREFIX + k in expected else k): k for k in source_names}
     if not wants_prefix and has_prefix:
-        return {(k[len(BACKBONE_PREFIX):] if k.startswith(BACKBONE_PREFIX) else k): k for k in source_names}
+        return {(k[len(BACKBONE_PREFIX) :] if k.startswith(BACKBONE_PREFIX) else k): k for k in source_names}
     return {k: k for k in source_names}
 
 

@@ -36,7 +36,9 @@ def base_model_rows(model, prefix: str = "") -> list[WeightRow]:
     rows = [
         WeightRow(embeddings.word_embeddings.embeddings, f"{prefix}embeddings.word_embeddings.weight", False),
         WeightRow(embeddings.position_embeddings.embeddings, f"{prefix}embeddings.position_embeddings.weight", False),
-        WeightRow(embeddings.token_type_embeddings.embeddings, f"{prefix}embeddings.token_type_embeddings.weight", False),
+        WeightRow(
+            embeddings.token_type_embeddings.embeddings, f"{prefix}embeddings.token_type_embeddings.weight", False
+        ),
         *_layer_norm(embeddings.layer_norm, f"{prefix}embeddings.LayerNorm"),
     ]
     for index, layer in enumerate(model.encoder.layers):

@@ -46,8 +46,11 @@ def _register_builtin_commands() -> None:
         (demo, "demo", "fine-tune the default model on a long-document task, export it and check the exports"),
         (train, "train", "fine-tune a classification or QA head on JSONL/CSV data (resumable)"),
         (predict, "predict", "run a checkpoint, .keras, SavedModel or .tflite on text; JSON lines out"),
-        (convert, "convert",
-         "convert checkpoints: tf_model.h5/.bin/sharded -> safetensors, .keras <-> directory, RoBERTa -> Longformer"),
+        (
+            convert,
+            "convert",
+            "convert checkpoints: tf_model.h5/.bin/sharded -> safetensors, .keras <-> directory, RoBERTa -> Longformer",
+        ),
         (export, "export", "export a checkpoint to SavedModel (TF Serving), TFLite or ONNX"),
         (info, "info", "print a checkpoint's configuration, parameter count and attention windows"),
         (bench, "bench", "run the quick benchmark suite (benchmarks/, in the source repository)"),

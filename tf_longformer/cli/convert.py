@@ -36,14 +36,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     describe(parser, __doc__.split("\n\n", 1)[1], EPILOG)
     parser.add_argument("source", help="checkpoint directory (any weights format) or .keras file")
     parser.add_argument("output", help="checkpoint directory to write, or a .keras file")
-    parser.add_argument("--task", default="auto", help="model class to load: auto (config.json's architectures) or "
-                        + ", ".join(registry.tasks()))
-    parser.add_argument("--roberta-to-longformer", action="store_true",
-                        help="source is a RoBERTa checkpoint: lengthen it into a Longformer")
-    parser.add_argument("--max-length", type=positive_int, default=4096,
-                        help="--roberta-to-longformer: longest input in tokens (default 4096)")
-    parser.add_argument("--attention-window", type=positive_int, default=512,
-                        help="--roberta-to-longformer: attention window, even (default 512)")
+    parser.add_argument(
+        "--task",
+        default="auto",
+        help="model class to load: auto (config.json's architectures) or " + ", ".join(registry.tasks()),
+    )
+    parser.add_argument(
+        "--roberta-to-longformer",
+        action="store_true",
+        help="source is a RoBERTa checkpoint: lengthen it into a Longformer",
+    )
+    parser.add_argument(
+        "--max-length",
+        type=positive_int,
+        default=4096,
+        help="--roberta-to-longformer: longest input in tokens (default 4096)",
+    )
+    parser.add_argument(
+        "--attention-window",
+        type=positive_int,
+        default=512,
+        help="--roberta-to-longformer: attention window, even (default 512)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
 
 
@@ -62,8 +76,16 @@ def _copy_tokenizer(source_dir: str, output_dir: str) -> list[str]:
     return copied
 
 
-def convert(source: str, output: str, *, task: str = "auto", roberta_to_longformer: bool = False,
-            max_length: int = 4096, attention_window: int = 512, overwrite: bool = False) -> str:
+def convert(
+    source: str,
+    output: str,
+    *,
+    task: str = "auto",
+    roberta_to_longformer: bool = False,
+    max_length: int = 4096,
+    attention_window: int = 512,
+    overwrite: bool = False,
+) -> str:
     """Converts `source` into `output` (see the module docstring); returns a one-line description."""
     import keras
 
@@ -77,14 +99,19 @@ def convert(source: str, output: str, *, task: str = "auto", roberta_to_longform
             raise ValueError("--roberta-to-longformer takes a RoBERTa checkpoint directory")
         if os.path.exists(output):
             shutil.rmtree(output)
-        config = convert_roberta_to_longformer(source, output, max_position_embeddings=max_length,
-                                                   attention_window=attention_window)
+        config = convert_roberta_to_longformer(
+            source, output, max_position_embeddings=max_length, attention_window=attention_window
+        )
         _copy_tokenizer(source, output)
-        return f"{output}: Longformer from RoBERTa, {config.num_hidden_layers} layers, window {attention_window}, " \
-               f"{config.max_sequence_length} tokens"
+        return (
+            f"{output}: Longformer from RoBERTa, {config.num_hidden_layers} layers, window {attention_window}, "
+            f"{config.max_sequence_length} tokens"
+        )
     if os.path.isfile(source):
         if not source.endswith(".keras"):
-            raise ValueError(f"{source!r} is a file but not a .keras file; give a checkpoint directory or a .keras file")
+            raise ValueError(
+                f"{source!r} is a file but not a .keras file; give a checkpoint directory or a .keras file"
+            )
         if output.endswith(".keras"):
             raise ValueError("both source and output are .keras files; nothing to convert")
         model = keras.saving.load_model(source)
@@ -115,6 +142,15 @@ def convert(source: str, output: str, *, task: str = "auto", roberta_to_longform
 
 
 def run(args: argparse.Namespace) -> int:
-    print(convert(args.source, args.output, task=args.task, roberta_to_longformer=args.roberta_to_longformer,
-                  max_length=args.max_length, attention_window=args.attention_window, overwrite=args.overwrite))
+    print(
+        convert(
+            args.source,
+            args.output,
+            task=args.task,
+            roberta_to_longformer=args.roberta_to_longformer,
+            max_length=args.max_length,
+            attention_window=args.attention_window,
+            overwrite=args.overwrite,
+        )
+    )
     return 0

@@ -16,16 +16,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train", type=positive_int, default=1024, help="training documents (default 1024)")
     parser.add_argument("--test", type=positive_int, default=128, help="held-out documents (default 128)")
     parser.add_argument("--epochs", type=positive_int, default=4, help="epochs (default 4)")
-    parser.add_argument("--layers", type=positive_int, default=1,
-                        help="transformer layers taken from the default model (default 1: see `fine_tune`)")
-    parser.add_argument("--sentences", type=positive_int, default=22,
-                        help="filler sentences a document (~20 tokens each; the facts add ~560 tokens)")
-    parser.add_argument("--repeats", type=positive_int, default=40,
-                        help="times each fact is stated (who is on duty; what they wear)")
+    parser.add_argument(
+        "--layers",
+        type=positive_int,
+        default=1,
+        help="transformer layers taken from the default model (default 1: see `fine_tune`)",
+    )
+    parser.add_argument(
+        "--sentences",
+        type=positive_int,
+        default=22,
+        help="filler sentences a document (~20 tokens each; the facts add ~560 tokens)",
+    )
+    parser.add_argument(
+        "--repeats", type=positive_int, default=40, help="times each fact is stated (who is on duty; what they wear)"
+    )
     parser.add_argument("--batch-size", type=positive_int, default=4)
     parser.add_argument("--learning-rate", type=positive_float, default=5e-4)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--smoke", action="store_true", help="a few tiny documents, one epoch: checks the plumbing only")
+    parser.add_argument(
+        "--smoke", action="store_true", help="a few tiny documents, one epoch: checks the plumbing only"
+    )
 
 
 def main(argv=None) -> int:

@@ -42,7 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-sequence-length", type=positive_int, help="tflite: fix the input length (default dynamic)"
     )
-    parser.add_argument("--signature", default=DEFAULT_SIGNATURE, help="onnx: which signature (default serving_default)")
+    parser.add_argument(
+        "--signature", default=DEFAULT_SIGNATURE, help="onnx: which signature (default serving_default)"
+    )
     parser.add_argument("--opset", type=positive_int, default=17, help="onnx: ONNX opset (default 17)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing version directory or file")
 

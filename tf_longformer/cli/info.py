@@ -14,8 +14,10 @@ from tf_longformer.config import LongformerConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("Print a checkpoint's configuration, parameter count and attention windows "
-                          "(a checkpoint directory in any weights format, or a .keras file).")
+    parser.description = (
+        "Print a checkpoint's configuration, parameter count and attention windows "
+        "(a checkpoint directory in any weights format, or a .keras file)."
+    )
     parser.add_argument("checkpoint", help="checkpoint directory or .keras file")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
@@ -71,8 +73,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.checkpoint}")
     print(f"  architecture         {result['architecture']} ({result['weights']})")
     print(f"  parameters           {result['parameters']:,}")
-    print(f"  layers x hidden      {result['num_hidden_layers']} x {result['hidden_size']} "
-          f"({result['num_attention_heads']} heads, intermediate {result['intermediate_size']})")
+    print(
+        f"  layers x hidden      {result['num_hidden_layers']} x {result['hidden_size']} "
+        f"({result['num_attention_heads']} heads, intermediate {result['intermediate_size']})"
+    )
     print(f"  attention window     {window_text} (each token sees {windows[0] // 2} tokens to each side)")
     print(f"  max sequence length  {result['max_sequence_length']} tokens")
     print(f"  vocabulary           {result['vocab_size']}")

@@ -31,12 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     describe(parser, DESCRIPTION, EPILOG)
     parser.add_argument("model", help="checkpoint directory, .keras file, SavedModel directory or .tflite file")
     parser.add_argument("inputs", nargs="*", default=["-"], help="text files ('-' or none: stdin)")
-    parser.add_argument("--whole-file", action="store_true",
-                        help="each file is one text (default: each non-empty line is one text)")
+    parser.add_argument(
+        "--whole-file", action="store_true", help="each file is one text (default: each non-empty line is one text)"
+    )
     parser.add_argument("--task", choices=TASKS, help="override the task read from the model")
     parser.add_argument("--tokenizer", help="tokenizer directory (default: beside the model)")
     parser.add_argument("--question", help="question_answering: the question asked of every text")
-    parser.add_argument("--max-length", type=int, help="truncate texts to this many tokens (default: the model's limit)")
+    parser.add_argument(
+        "--max-length", type=int, help="truncate texts to this many tokens (default: the model's limit)"
+    )
     parser.add_argument("--top-k", type=int, default=5, help="masked_lm: predictions per <mask> (default 5)")
 
 

@@ -35,22 +35,32 @@ examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     describe(parser, __doc__, EPILOG)
-    parser.add_argument("checkpoint", help="checkpoint directory to start from (with its tokenizer), e.g. saved_models/default")
+    parser.add_argument(
+        "checkpoint", help="checkpoint directory to start from (with its tokenizer), e.g. saved_models/default"
+    )
     parser.add_argument("data", help="training data: .jsonl or .csv")
     parser.add_argument("--output", "-o", required=True, help="directory for checkpoints and the final model")
     parser.add_argument("--task", choices=TASKS, default="sequence_classification")
     parser.add_argument("--validation-data", help="held-out data in the same format (accuracy/loss each epoch)")
     parser.add_argument("--text-column", default="text", help="column with the document (default: text)")
-    parser.add_argument("--label-column", default="label", help="sequence_classification: label column (default: label)")
+    parser.add_argument(
+        "--label-column", default="label", help="sequence_classification: label column (default: label)"
+    )
     parser.add_argument("--question-column", default="question", help="question_answering: (default: question)")
     parser.add_argument("--answer-column", default="answer", help="question_answering: (default: answer)")
     parser.add_argument("--epochs", type=positive_int, default=3)
     parser.add_argument("--batch-size", type=positive_int, default=8)
     parser.add_argument("--learning-rate", type=positive_float, default=3e-5)
-    parser.add_argument("--max-length", type=positive_int, default=4096, help="truncate to this many tokens (default 4096)")
-    parser.add_argument("--save-every-steps", type=positive_int, help="also back up every N steps (default: each epoch)")
+    parser.add_argument(
+        "--max-length", type=positive_int, default=4096, help="truncate to this many tokens (default 4096)"
+    )
+    parser.add_argument(
+        "--save-every-steps", type=positive_int, help="also back up every N steps (default: each epoch)"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--overwrite", action="store_true", help="start afresh even if OUTPUT holds a model or a backup")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="start afresh even if OUTPUT holds a model or a backup"
+    )
     parser.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
 
 
@@ -80,7 +90,9 @@ def read_records(path: str) -> list[dict[str, Any]]:
 def _column(records: list[dict], name: str, path: str) -> list[Any]:
     missing = [i for i, r in enumerate(records) if name not in r]
     if missing:
-        raise ValueError(f"{path}: example {missing[0] + 1} has no column {name!r} (columns: {sorted(records[missing[0]])})")
+        raise ValueError(
+            f"{path}: example {missing[0] + 1} has no column {name!r} (columns: {sorted(records[missing[0]])})"
+        )
     return [r[name] for r in records]
 
 
@@ -88,7 +100,10 @@ def classification_data(records, path, args, label2id=None):
     texts = [str(t) for t in _column(records, args.text_column, path)]
     raw = _column(records, args.label_column, path)
     if label2id is None:
-        values = sorted({str(v) for v in raw}, key=lambda v: (not v.lstrip("-").isdigit(), int(v) if v.lstrip("-").isdigit() else 0, v))
+        values = sorted(
+            {str(v) for v in raw},
+            key=lambda v: (not v.lstrip("-").isdigit(), int(v) if v.lstrip("-").isdigit() else 0, v),
+        )
         label2id = {v: i for i, v in enumerate(values)}
     unknown = sorted({str(v) for v in raw} - set(label2id))
     if unknown:
@@ -101,8 +116,16 @@ def qa_data(records, path, args, tokenizer, window, global_attention):
     questions = [str(q) for q in _column(records, args.question_column, path)]
     contexts = [str(c) for c in _column(records, args.text_column, path)]
     answers = _column(records, args.answer_column, path)
-    batch = tokenizer(questions, contexts, truncation="only_second", max_length=args.max_length, padding=True,
-                      pad_to_multiple_of=window, return_offsets_mapping=True, global_attention=global_attention)
+    batch = tokenizer(
+        questions,
+        contexts,
+        truncation="only_second",
+        max_length=args.max_length,
+        padding=True,
+        pad_to_multiple_of=window,
+        return_offsets_mapping=True,
+        global_attention=global_attention,
+    )
     starts, ends = np.zeros(len(records), np.int32), np.zeros(len(records), np.int32)
     for row, (answer, context) in enumerate(zip(answers, contexts)):
         if isinstance(answer, dict):
@@ -132,8 +155,10 @@ def _prepare_output(output: str, overwrite: bool) -> str:
         if overwrite:
             shutil.rmtree(output)
         elif not os.path.isdir(backup):
-            raise FileExistsError(f"{output} already holds files and no training backup to resume from; "
-                                  "pass --overwrite to start afresh or choose another --output")
+            raise FileExistsError(
+                f"{output} already holds files and no training backup to resume from; "
+                "pass --overwrite to start afresh or choose another --output"
+            )
         else:
             print(f"resuming from {backup}", flush=True)
     os.makedirs(output, exist_ok=True)
@@ -171,12 +196,21 @@ def run(args: argparse.Namespace) -> int:
         texts, labels, label2id = classification_data(records, args.data, args)
         id2label = {i: v for v, i in label2id.items()}
         model = model_class.from_pretrained(
-            args.checkpoint, num_labels=len(label2id), id2label=id2label, label2id=label2id)
+            args.checkpoint, num_labels=len(label2id), id2label=id2label, label2id=label2id
+        )
 
         def dataset(texts, labels, shuffle):
-            return make_dataset(texts, tokenizer, labels, max_length=max_length, batch_size=args.batch_size,
-                                pad_to_multiple_of=window, global_attention=global_attention,
-                                shuffle_buffer_size=len(texts) if shuffle else None, seed=args.seed)
+            return make_dataset(
+                texts,
+                tokenizer,
+                labels,
+                max_length=max_length,
+                batch_size=args.batch_size,
+                pad_to_multiple_of=window,
+                global_attention=global_attention,
+                shuffle_buffer_size=len(texts) if shuffle else None,
+                seed=args.seed,
+            )
 
         train = dataset(texts, labels, True)
         valid = None
@@ -188,11 +222,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         model = model_class.from_pretrained(args.checkpoint)
         features, positions = qa_data(records, args.data, args, tokenizer, window, global_attention)
-        train = tf.data.Dataset.from_tensor_slices((features, positions)).shuffle(
-            len(records), seed=args.seed).batch(args.batch_size)
+        train = (
+            tf.data.Dataset.from_tensor_slices((features, positions))
+            .shuffle(len(records), seed=args.seed)
+            .batch(args.batch_size)
+        )
         valid = None
         if validation:
-            v_features, v_positions = qa_data(validation, args.validation_data, args, tokenizer, window, global_attention)
+            v_features, v_positions = qa_data(
+                validation, args.validation_data, args, tokenizer, window, global_attention
+            )
             valid = tf.data.Dataset.from_tensor_slices((v_features, v_positions)).batch(args.batch_size)
         metrics = None
         print(f"{len(records)} question/context pairs of up to {features['input_ids'].shape[1]} tokens", flush=True)
@@ -210,8 +249,9 @@ def run(args: argparse.Namespace) -> int:
         keras.callbacks.BackupAndRestore(backup, save_freq=args.save_every_steps or "epoch", delete_checkpoint=True),
         SaveCheckpoint(),
     ]
-    history = model.fit(train, validation_data=valid, epochs=args.epochs, callbacks=callbacks,
-                        verbose=2 if args.quiet else 1)
+    history = model.fit(
+        train, validation_data=valid, epochs=args.epochs, callbacks=callbacks, verbose=2 if args.quiet else 1
+    )
     model.save_pretrained(output)
     tokenizer.save_pretrained(output)
     last = {k: round(float(v[-1]), 4) for k, v in history.history.items()} if history.history else {}

@@ -34,9 +34,17 @@ PREFIX_TOKENS = 512
 
 def encode(tokenizer, documents, max_length: int, multiple: int) -> dict[str, np.ndarray]:
     """Documents -> int32 arrays padded to one length (a multiple of the window), global attention on `<s>`."""
-    batch = tokenizer(documents, truncation=True, max_length=max_length, padding=True,
-                      pad_to_multiple_of=multiple, global_attention="classification")
-    return {name: np.asarray(batch[name], np.int32) for name in ("input_ids", "attention_mask", "global_attention_mask")}
+    batch = tokenizer(
+        documents,
+        truncation=True,
+        max_length=max_length,
+        padding=True,
+        pad_to_multiple_of=multiple,
+        global_attention="classification",
+    )
+    return {
+        name: np.asarray(batch[name], np.int32) for name in ("input_ids", "attention_mask", "global_attention_mask")
+    }
 
 
 class _StepLosses:
@@ -89,27 +97,44 @@ def fine_tune(name, model_dir, train, test, args) -> dict[str, Any]:
     with warnings.catch_warnings():  # "the classifier is newly initialised": expected here
         warnings.simplefilter("ignore", tfl.LongformerLoadWarning)
         model = tfl.LongformerForSequenceClassification.from_pretrained(
-            model_dir, num_labels=len(label_names), id2label=dict(enumerate(label_names)),
+            model_dir,
+            num_labels=len(label_names),
+            id2label=dict(enumerate(label_names)),
             label2id={name: i for i, name in enumerate(label_names)},
-            hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,  # no dropout: a small model, a short run
-            num_hidden_layers=args.layers)
+            hidden_dropout_prob=0.0,
+            attention_probs_dropout_prob=0.0,  # no dropout: a small model, a short run
+            num_hidden_layers=args.layers,
+        )
     features, labels = train
     steps = args.epochs * -(-len(labels) // args.batch_size)
     # Cosine decay to 5% of the rate, so the last steps settle.
     schedule = keras.optimizers.schedules.CosineDecay(args.learning_rate, steps, alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0), metrics=None)
     callback = _StepLosses(lambda: _accuracy(model, test[0], test[1], args.batch_size))
-    print(f"[{name}] fine-tuning on {len(labels)} documents of {features['input_ids'].shape[1]} tokens "
-          f"(held-out accuracy before: {callback.accuracy[0]:.2f})", flush=True)
+    print(
+        f"[{name}] fine-tuning on {len(labels)} documents of {features['input_ids'].shape[1]} tokens "
+        f"(held-out accuracy before: {callback.accuracy[0]:.2f})",
+        flush=True,
+    )
     started = time.perf_counter()
     # Keras' batches of the arrays, without the stall its own pipeline had at the start of some
     # epochs (~1-2 s on 2 cores; see `array_dataset`).
     batches = array_dataset(features, labels, batch_size=args.batch_size, shuffle=True)
-    model.fit(batches, epochs=args.epochs, shuffle=False,  # the dataset shuffles
-              callbacks=[callback], verbose=2 if args.smoke else 1)
+    model.fit(
+        batches,
+        epochs=args.epochs,
+        shuffle=False,  # the dataset shuffles
+        callbacks=[callback],
+        verbose=2 if args.smoke else 1,
+    )
     seconds = time.perf_counter() - started
-    return {"model": model, "loss": callback.losses, "accuracy": callback.accuracy,
-            "test_accuracy": callback.accuracy[-1], "seconds": seconds}
+    return {
+        "model": model,
+        "loss": callback.losses,
+        "accuracy": callback.accuracy,
+        "test_accuracy": callback.accuracy[-1],
+        "seconds": seconds,
+    }
 
 
 def check_exports(model, features, output: str) -> dict[str, Any]:
@@ -123,14 +148,18 @@ def check_exports(model, features, output: str) -> dict[str, Any]:
 
     keras_logits = np.asarray(model.predict(features, batch_size=8, verbose=0)["logits"])
     serving = tf.saved_model.load(saved_dir).signatures["serving_default"]
-    saved_logits = np.concatenate([
-        serving(**{k: tf.constant(v[i:i + 8]) for k, v in features.items()})["logits"].numpy()
-        for i in range(0, len(keras_logits), 8)])
+    saved_logits = np.concatenate(
+        [
+            serving(**{k: tf.constant(v[i : i + 8]) for k, v in features.items()})["logits"].numpy()
+            for i in range(0, len(keras_logits), 8)
+        ]
+    )
     from ai_edge_litert.interpreter import Interpreter
 
     runner = Interpreter(model_path=tflite_path).get_signature_runner("serving_default")
-    tflite_logits = np.concatenate([runner(**{k: v[i:i + 1] for k, v in features.items()})["logits"]
-                                    for i in range(len(keras_logits))])
+    tflite_logits = np.concatenate(
+        [runner(**{k: v[i : i + 1] for k, v in features.items()})["logits"] for i in range(len(keras_logits))]
+    )
     keras_labels = keras_logits.argmax(-1)
     result = {"saved_model": saved_dir, "tflite": tflite_path, "rows": len(keras_logits)}
     for name, logits in (("saved_model", saved_logits), ("tflite", tflite_logits)):
@@ -158,40 +187,56 @@ def run(args: argparse.Namespace) -> int:
     os.makedirs(output, exist_ok=True)
     window = max(config.attention_windows)
 
-    documents, labels = synthetic.duty_documents(args.train + args.test, sentences=args.sentences,
-                                                 repeats=args.repeats, seed=args.seed)
+    documents, labels = synthetic.duty_documents(
+        args.train + args.test, sentences=args.sentences, repeats=args.repeats, seed=args.seed
+    )
     split = args.train
     full = encode(tokenizer, documents, config.max_sequence_length, window)
     prefix = encode(tokenizer, documents, PREFIX_TOKENS, window)
     take = lambda data, rows: {k: v[rows] for k, v in data.items()}  # noqa: E731
     train_rows, test_rows = slice(0, split), slice(split, None)
     tokens = full["attention_mask"].sum(1)
-    print(f"task: {len(labels)} documents of {int(tokens.min())}-{int(tokens.max())} tokens, labelled who is on duty "
-          f"and in what colour ({', '.join(synthetic.DUTY_LABELS)});\n      who is said only in the opening, "
-          f"the colour only in the closing part; either alone (a {PREFIX_TOKENS}-token prefix holds only the "
-          f"opening) leaves two of the four labels.")
+    print(
+        f"task: {len(labels)} documents of {int(tokens.min())}-{int(tokens.max())} tokens, labelled who is on duty "
+        f"and in what colour ({', '.join(synthetic.DUTY_LABELS)});\n      who is said only in the opening, "
+        f"the colour only in the closing part; either alone (a {PREFIX_TOKENS}-token prefix holds only the "
+        f"opening) leaves two of the four labels."
+    )
 
     runs = {}
     for name, data in (("long (4096)", full), (f"prefix ({PREFIX_TOKENS})", prefix)):
-        runs[name] = fine_tune(name, model_dir, (take(data, train_rows), labels[train_rows]),
-                               (take(data, test_rows), labels[test_rows]), args)
+        runs[name] = fine_tune(
+            name,
+            model_dir,
+            (take(data, train_rows), labels[train_rows]),
+            (take(data, test_rows), labels[test_rows]),
+            args,
+        )
     long_name = "long (4096)"
     exports = check_exports(runs[long_name]["model"], take(full, slice(split, split + min(8, args.test))), output)
-    png = plot.plot_training_curves(os.path.join(output, "training_curves.png"),
-                                    {n: {"loss": r["loss"], "accuracy": r["accuracy"]} for n, r in runs.items()})
+    png = plot.plot_training_curves(
+        os.path.join(output, "training_curves.png"),
+        {n: {"loss": r["loss"], "accuracy": r["accuracy"]} for n, r in runs.items()},
+    )
 
     print()
     print("summary" + (" (smoke run: too little training to mean anything)" if args.smoke else ""))
     print(f"  {'model':<16}{'max tokens':>12}{'train s':>10}{'held-out accuracy':>20}")
     for name, result in runs.items():
-        print(f"  {name:<16}{(config.max_sequence_length if name == long_name else PREFIX_TOKENS):>12}"
-              f"{result['seconds']:>10.0f}{result['test_accuracy']:>20.3f}")
+        print(
+            f"  {name:<16}{(config.max_sequence_length if name == long_name else PREFIX_TOKENS):>12}"
+            f"{result['seconds']:>10.0f}{result['test_accuracy']:>20.3f}"
+        )
     print(f"  chance: 0.250; one end of the document only: 0.500   held-out documents: {len(labels) - split}")
     rows = exports["rows"]
-    print(f"  SavedModel {exports['saved_model']}: same prediction on {exports['saved_model_same_predictions']}/{rows}, "
-          f"max |logit diff| {exports['saved_model_max_abs_diff']:.1e}")
-    print(f"  TFLite {exports['tflite']} ({exports['tflite_mb']:.1f} MB): same prediction on "
-          f"{exports['tflite_same_predictions']}/{rows}, max |logit diff| {exports['tflite_max_abs_diff']:.1e}")
+    print(
+        f"  SavedModel {exports['saved_model']}: same prediction on {exports['saved_model_same_predictions']}/{rows}, "
+        f"max |logit diff| {exports['saved_model_max_abs_diff']:.1e}"
+    )
+    print(
+        f"  TFLite {exports['tflite']} ({exports['tflite_mb']:.1f} MB): same prediction on "
+        f"{exports['tflite_same_predictions']}/{rows}, max |logit diff| {exports['tflite_max_abs_diff']:.1e}"
+    )
     print(f"  plot: {png}" if png else "  plot: skipped (matplotlib is not installed: pip install matplotlib)")
     total_seconds = time.perf_counter() - started
     print(f"  total time: {total_seconds:.0f} s")

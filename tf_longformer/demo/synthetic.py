@@ -109,7 +109,7 @@ def long_range_documents(
         asked = PEOPLE[rng.integers(len(PEOPLE))]
         answer = index % 2
         body = [sentence(rng) for _ in range(sentences)]
-        head, tail = body[: sentences - closing], body[sentences - closing:]
+        head, tail = body[: sentences - closing], body[sentences - closing :]
         for _ in range(repeats):
             tail.insert(int(rng.integers(len(tail) + 1)), fact_sentence(asked, COLOURS[answer]))
         questions.append(question(asked))
@@ -117,7 +117,6 @@ def long_range_documents(
         labels[index] = answer
     order = rng.permutation(count)
     return [questions[i] for i in order], [documents[i] for i in order], labels[order]
-
 
 
 #: The demo's labels: who is on duty and what they wear. Label id = 2 * `PEOPLE` index + `COLOURS` index.
@@ -155,7 +154,7 @@ def duty_documents(
         label = index % len(DUTY_LABELS)
         person, colour = PEOPLE[label // len(COLOURS)], COLOURS[label % len(COLOURS)]
         body = [sentence(rng) for _ in range(sentences)]
-        head, middle, tail = body[:opening], body[opening: sentences - closing], body[sentences - closing:]
+        head, middle, tail = body[:opening], body[opening : sentences - closing], body[sentences - closing :]
         for _ in range(repeats):
             head.insert(int(rng.integers(len(head) + 1)), duty_sentence(person))
         for _ in range(repeats):

@@ -1,8 +1,8 @@
 """Deployment: SavedModel for TF Serving, TFLite/LiteRT with builtin ops only, ONNX.
 
-    >>> tfl.export.saved_model(model, "exports")           # exports/<name>/1/, serving_default
-    >>> tfl.export.tflite(model, "model.tflite")           # builtins only, dynamic length
-    >>> tfl.export.onnx(model, "model.onnx")               # needs the `onnx` extra (tf2onnx)
+>>> tfl.export.saved_model(model, "exports")           # exports/<name>/1/, serving_default
+>>> tfl.export.tflite(model, "model.tflite")           # builtins only, dynamic length
+>>> tfl.export.onnx(model, "model.onnx")               # needs the `onnx` extra (tf2onnx)
 """
 
 from tf_longformer.export.onnx import onnx

@@ -12,7 +12,7 @@ from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError, serv
 DEFAULT_OPSET = 17
 
 _MISSING = (
-    "ONNX export needs tf2onnx (and onnxruntime to run the result): pip install \"tf_longformer[onnx]\". "
+    'ONNX export needs tf2onnx (and onnxruntime to run the result): pip install "tf_longformer[onnx]". '
     "Import failed: {error}"
 )
 
@@ -122,5 +122,7 @@ def onnx(
     except ExportError:
         raise
     except Exception as error:
-        raise ExportError(f"tf2onnx could not convert {type(model).__name__}: {type(error).__name__}: {error}") from error
+        raise ExportError(
+            f"tf2onnx could not convert {type(model).__name__}: {type(error).__name__}: {error}"
+        ) from error
     return atomic.atomic_write_bytes(path, proto.SerializeToString(), overwrite=overwrite, what="ONNX file")

@@ -117,7 +117,9 @@ def saved_model(
             `overwrite` is False.
     """
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ExportError(f"`version` must be a positive integer (TF Serving's version directory). Received: {version!r}")
+        raise ExportError(
+            f"`version` must be a positive integer (TF Serving's version directory). Received: {version!r}"
+        )
     name = default_model_name(model) if model_name is None else str(model_name)
     if not name or name in (".", "..") or os.sep in name or (os.altsep and os.altsep in name):
         raise ExportError(f"`model_name` must be a plain directory name. Received: model_name={model_name!r}")

@@ -94,8 +94,10 @@ def tflite(
         raise ExportError(f"`quantize` must be one of {list(QUANTIZATIONS)}. Received: quantize={quantize!r}")
     if max_sequence_length is not None:
         limit = model.config.max_sequence_length
-        if isinstance(max_sequence_length, bool) or not isinstance(max_sequence_length, int) or not (
-            1 <= max_sequence_length <= limit
+        if (
+            isinstance(max_sequence_length, bool)
+            or not isinstance(max_sequence_length, int)
+            or not (1 <= max_sequence_length <= limit)
         ):
             raise ExportError(
                 f"`max_sequence_length` must be an int in [1, {limit}] (the model's position table) or None for a "

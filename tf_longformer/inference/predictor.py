@@ -34,7 +34,7 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 
 def detect_format(path: str) -> str:
-    """"checkpoint", "keras", "saved_model" or "tflite" (ValueError when it is none of them)."""
+    """ "checkpoint", "keras", "saved_model" or "tflite" (ValueError when it is none of them)."""
     if os.path.isfile(path):
         if path.endswith(".keras"):
             return "keras"
@@ -50,8 +50,7 @@ def detect_format(path: str) -> str:
     if _latest_version(path) is not None:
         return "saved_model"
     raise ValueError(
-        f"{path!r} holds no config.json (checkpoint) and no saved_model.pb (SavedModel, or version "
-        "directories of one)."
+        f"{path!r} holds no config.json (checkpoint) and no saved_model.pb (SavedModel, or version directories of one)."
     )
 
 
@@ -95,8 +94,15 @@ class Predictor:
         form: "checkpoint", "keras", "saved_model" or "tflite".
     """
 
-    def __init__(self, run: Callable, tokenizer: Any, task: str, id2label: Mapping[int, str] | None = None,
-                 form: str = "checkpoint", max_length: int = 4096) -> None:
+    def __init__(
+        self,
+        run: Callable,
+        tokenizer: Any,
+        task: str,
+        id2label: Mapping[int, str] | None = None,
+        form: str = "checkpoint",
+        max_length: int = 4096,
+    ) -> None:
         if task not in TASKS:
             raise ValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
         self._run = run
@@ -108,7 +114,9 @@ class Predictor:
 
     def outputs(self, features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Runs the model on int32 features; NumPy outputs named as the serving signatures."""
-        features = {k: np.asarray(features[k], np.int32) for k in ("input_ids", "attention_mask", "global_attention_mask")}
+        features = {
+            k: np.asarray(features[k], np.int32) for k in ("input_ids", "attention_mask", "global_attention_mask")
+        }
         return {k: np.asarray(v) for k, v in self._run(features).items()}
 
     def encode(self, text: str, question: str | None = None) -> Any:
@@ -116,10 +124,17 @@ class Predictor:
         if self.task == "question_answering":
             if not question:
                 raise ValueError("question answering needs a question (--question).")
-            return self.tokenizer(question, text, truncation="only_second", max_length=self.max_length,
-                                  return_offsets_mapping=True, global_attention=kind)
-        return self.tokenizer(text, truncation=True, max_length=self.max_length, return_offsets_mapping=True,
-                              global_attention=kind)
+            return self.tokenizer(
+                question,
+                text,
+                truncation="only_second",
+                max_length=self.max_length,
+                return_offsets_mapping=True,
+                global_attention=kind,
+            )
+        return self.tokenizer(
+            text, truncation=True, max_length=self.max_length, return_offsets_mapping=True, global_attention=kind
+        )
 
     def features(self, encoding: Any) -> dict[str, np.ndarray]:
         ids = np.asarray([encoding["input_ids"]], np.int32)
@@ -137,8 +152,11 @@ class Predictor:
         if self.task == "sequence_classification":
             probs = _softmax(out["logits"][0].astype(np.float64))
             best = int(probs.argmax())
-            return {"label": self._label(best), "score": round(float(probs[best]), 6),
-                    "probabilities": {self._label(i): round(float(p), 6) for i, p in enumerate(probs)}}
+            return {
+                "label": self._label(best),
+                "score": round(float(probs[best]), 6),
+                "probabilities": {self._label(i): round(float(p), 6) for i, p in enumerate(probs)},
+            }
         if self.task == "token_classification":
             labels = out["logits"][0].argmax(-1)
             tokens = self.tokenizer.convert_ids_to_tokens(list(encoding["input_ids"]))
@@ -152,8 +170,15 @@ class Predictor:
             for position, token in enumerate(ids):
                 if token == self.tokenizer.mask_token_id:
                     top = np.argsort(-probs[position])[:top_k]
-                    masks.append({"position": position, "predictions": [
-                        {"token": self.tokenizer.decode([int(t)]), "score": round(float(probs[position, t]), 6)} for t in top]})
+                    masks.append(
+                        {
+                            "position": position,
+                            "predictions": [
+                                {"token": self.tokenizer.decode([int(t)]), "score": round(float(probs[position, t]), 6)}
+                                for t in top
+                            ],
+                        }
+                    )
             return {"masks": masks}
         if self.task == "base":
             hidden = out.get("pooler_output", out["last_hidden_state"][:, 0])
@@ -191,8 +216,9 @@ def _task_of_outputs(names: set[str], logits_rank: int | None, logits_width: int
     return "masked_lm" if logits_width == vocab else "token_classification"
 
 
-def load_predictor(path: str, *, task: str | None = None, tokenizer: str | None = None,
-                   max_length: int | None = None) -> Predictor:
+def load_predictor(
+    path: str, *, task: str | None = None, tokenizer: str | None = None, max_length: int | None = None
+) -> Predictor:
     """A `Predictor` for a checkpoint directory, `.keras` file, SavedModel or `.tflite` file.
 
     Args:
@@ -260,8 +286,13 @@ def load_predictor(path: str, *, task: str | None = None, tokenizer: str | None 
         def run(features):
             return runner(**features)
 
-        probe = run({"input_ids": np.array([[tok.bos_token_id, tok.eos_token_id]], np.int32),
-                     "attention_mask": np.ones((1, 2), np.int32), "global_attention_mask": np.zeros((1, 2), np.int32)})
+        probe = run(
+            {
+                "input_ids": np.array([[tok.bos_token_id, tok.eos_token_id]], np.int32),
+                "attention_mask": np.ones((1, 2), np.int32),
+                "global_attention_mask": np.zeros((1, 2), np.int32),
+            }
+        )
         outputs = dict(probe)
         logits = outputs.get("logits")
         rank = logits.ndim if logits is not None else None

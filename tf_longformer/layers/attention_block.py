@@ -25,8 +25,15 @@ class LongformerAttention(ArgumentsConfig, keras.layers.Layer):
     """
 
     config_arguments = (
-        "hidden_size", "num_attention_heads", "attention_window", "attention_dropout", "hidden_dropout",
-        "layer_norm_eps", "max_global_tokens", "query_block_size", "initializer_range",
+        "hidden_size",
+        "num_attention_heads",
+        "attention_window",
+        "attention_dropout",
+        "hidden_dropout",
+        "layer_norm_eps",
+        "max_global_tokens",
+        "query_block_size",
+        "initializer_range",
     )
 
     def __init__(

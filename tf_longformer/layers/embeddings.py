@@ -26,8 +26,14 @@ class LongformerEmbeddings(ArgumentsConfig, keras.layers.Layer):
     """
 
     config_arguments = (
-        "vocab_size", "hidden_size", "max_position_embeddings", "type_vocab_size", "pad_token_id", "layer_norm_eps",
-        "dropout", "initializer_range",
+        "vocab_size",
+        "hidden_size",
+        "max_position_embeddings",
+        "type_vocab_size",
+        "pad_token_id",
+        "layer_norm_eps",
+        "dropout",
+        "initializer_range",
     )
     config_renames = {"dropout": "dropout_rate"}
 
@@ -89,11 +95,7 @@ class LongformerEmbeddings(ArgumentsConfig, keras.layers.Layer):
                 position_ids = mask_ops.position_ids_from_length(shape[0], shape[1], self.pad_token_id)
         if token_type_ids is None:
             token_type_ids = tf.zeros(shape[:2], tf.int32)
-        embeddings = (
-            inputs_embeds
-            + self.position_embeddings(position_ids)
-            + self.token_type_embeddings(token_type_ids)
-        )
+        embeddings = inputs_embeds + self.position_embeddings(position_ids) + self.token_type_embeddings(token_type_ids)
         return self.dropout(self.layer_norm(embeddings), training=training)
 
     def compute_output_shape(self, input_shape=None):

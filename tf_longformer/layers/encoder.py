@@ -75,9 +75,18 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
     """
 
     config_arguments = (
-        "attention_windows", "hidden_size", "num_attention_heads", "intermediate_size", "hidden_act",
-        "attention_dropout", "hidden_dropout", "layer_norm_eps", "max_global_tokens", "query_block_size",
-        "initializer_range", "gradient_checkpointing",
+        "attention_windows",
+        "hidden_size",
+        "num_attention_heads",
+        "intermediate_size",
+        "hidden_act",
+        "attention_dropout",
+        "hidden_dropout",
+        "layer_norm_eps",
+        "max_global_tokens",
+        "query_block_size",
+        "initializer_range",
+        "gradient_checkpointing",
     )
 
     def __init__(

@@ -33,7 +33,12 @@ class LongformerFeedForward(ArgumentsConfig, keras.layers.Layer):
     """
 
     config_arguments = (
-        "hidden_size", "intermediate_size", "hidden_act", "hidden_dropout", "layer_norm_eps", "initializer_range",
+        "hidden_size",
+        "intermediate_size",
+        "hidden_act",
+        "hidden_dropout",
+        "layer_norm_eps",
+        "initializer_range",
     )
 
     def __init__(
@@ -62,7 +67,9 @@ class LongformerFeedForward(ArgumentsConfig, keras.layers.Layer):
 
     def build(self, input_shape):
         if self.hidden_size not in (None, input_shape[-1]):
-            raise ValueError(f"This layer has hidden_size={self.hidden_size}; it cannot take inputs of width {input_shape[-1]}.")
+            raise ValueError(
+                f"This layer has hidden_size={self.hidden_size}; it cannot take inputs of width {input_shape[-1]}."
+            )
         self.hidden_size = int(input_shape[-1])
         self.intermediate.build(input_shape)
         self.output_projection = ResidualProjection(

@@ -24,14 +24,23 @@ class LongformerLMHead(ArgumentsConfig, keras.layers.Layer):
 
     config_arguments = ("vocab_size", "hidden_size", "layer_norm_eps", "initializer_range")
 
-    def __init__(self, vocab_size: int, hidden_size: int, layer_norm_eps: float = 1e-12, initializer_range: float = 0.02, **kwargs):
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden_size: int,
+        layer_norm_eps: float = 1e-12,
+        initializer_range: float = 0.02,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.vocab_size = vocab_size
         self.hidden_size = hidden_size
         self.layer_norm_eps = layer_norm_eps
         self.initializer_range = initializer_range
         self.dense = reference_dense(hidden_size, initializer_range, self.dtype_policy, "dense")
-        self.layer_norm = keras.layers.LayerNormalization(epsilon=layer_norm_eps, dtype=self.dtype_policy, name="layer_norm")
+        self.layer_norm = keras.layers.LayerNormalization(
+            epsilon=layer_norm_eps, dtype=self.dtype_policy, name="layer_norm"
+        )
 
     def build(self, features_shape=None, word_embeddings_shape=None):
         """`features_shape`: [batch, length, hidden] (default free); the embeddings are not ours."""
@@ -54,7 +63,6 @@ class LongformerLMHead(ArgumentsConfig, keras.layers.Layer):
         return leading + (self.vocab_size,)
 
 
-
 @keras.saving.register_keras_serializable(package="tf_longformer")
 class LongformerClassificationHead(ArgumentsConfig, keras.layers.Layer):
     """First token -> dropout -> dense + tanh -> dropout -> `out_proj` (the reference's head).
@@ -69,7 +77,9 @@ class LongformerClassificationHead(ArgumentsConfig, keras.layers.Layer):
     config_arguments = ("hidden_size", "num_labels", "dropout", "initializer_range")
     config_renames = {"dropout": "dropout_rate"}
 
-    def __init__(self, hidden_size: int, num_labels: int, dropout: float = 0.1, initializer_range: float = 0.02, **kwargs):
+    def __init__(
+        self, hidden_size: int, num_labels: int, dropout: float = 0.1, initializer_range: float = 0.02, **kwargs
+    ):
         super().__init__(**kwargs)
         self.hidden_size = hidden_size
         self.num_labels = num_labels

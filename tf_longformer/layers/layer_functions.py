@@ -77,7 +77,16 @@ class _LayerCall:
         )
 
 
-def call(function, layer: keras.layers.Layer, hidden_states, attention_mask, layout, *, training: bool, checkpoint: bool = False):
+def call(
+    function,
+    layer: keras.layers.Layer,
+    hidden_states,
+    attention_mask,
+    layout,
+    *,
+    training: bool,
+    checkpoint: bool = False,
+):
     """`layer(hidden_states, attention_mask, ...)` through the shared `function`.
 
     `checkpoint`: keep only the layer's input and recompute its activations for the

@@ -33,14 +33,23 @@ class ResidualProjection(ArgumentsConfig, keras.layers.Layer):
     config_arguments = ("hidden_size", "dropout", "layer_norm_eps", "initializer_range")
     config_renames = {"dropout": "dropout_rate"}
 
-    def __init__(self, hidden_size: int, dropout: float = 0.0, layer_norm_eps: float = 1e-12, initializer_range: float = 0.02, **kwargs):
+    def __init__(
+        self,
+        hidden_size: int,
+        dropout: float = 0.0,
+        layer_norm_eps: float = 1e-12,
+        initializer_range: float = 0.02,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.hidden_size = hidden_size
         self.dropout_rate = dropout
         self.layer_norm_eps = layer_norm_eps
         self.initializer_range = initializer_range
         self.dense = reference_dense(hidden_size, initializer_range, self.dtype_policy, "dense")
-        self.layer_norm = keras.layers.LayerNormalization(epsilon=layer_norm_eps, dtype=self.dtype_policy, name="LayerNorm")
+        self.layer_norm = keras.layers.LayerNormalization(
+            epsilon=layer_norm_eps, dtype=self.dtype_policy, name="LayerNorm"
+        )
         self.dropout = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
 
     def build(self, input_shape):

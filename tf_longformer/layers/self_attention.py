@@ -34,8 +34,14 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
     """
 
     config_arguments = (
-        "hidden_size", "num_attention_heads", "attention_window", "dropout", "max_global_tokens", "query_block_size",
-        "initializer_range", "seed",
+        "hidden_size",
+        "num_attention_heads",
+        "attention_window",
+        "dropout",
+        "max_global_tokens",
+        "query_block_size",
+        "initializer_range",
+        "seed",
     )
     config_renames = {"dropout": "attention_dropout"}
 
@@ -82,7 +88,9 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
                 f"hidden_size={hidden_size}, num_attention_heads={heads}"
             )
         if self.hidden_size not in (None, hidden_size):
-            raise ValueError(f"This layer has hidden_size={self.hidden_size}; it cannot take inputs of width {hidden_size}.")
+            raise ValueError(
+                f"This layer has hidden_size={self.hidden_size}; it cannot take inputs of width {hidden_size}."
+            )
         self.hidden_size = hidden_size
         self.head_size = hidden_size // heads
 

@@ -19,8 +19,16 @@ class LongformerLayer(ArgumentsConfig, keras.layers.Layer):
     """
 
     config_arguments = (
-        "hidden_size", "num_attention_heads", "intermediate_size", "attention_window", "hidden_act",
-        "attention_dropout", "hidden_dropout", "layer_norm_eps", "max_global_tokens", "query_block_size",
+        "hidden_size",
+        "num_attention_heads",
+        "intermediate_size",
+        "attention_window",
+        "hidden_act",
+        "attention_dropout",
+        "hidden_dropout",
+        "layer_norm_eps",
+        "max_global_tokens",
+        "query_block_size",
         "initializer_range",
     )
     config_renames = {

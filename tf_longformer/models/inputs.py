@@ -131,10 +131,20 @@ def validate_and_fill(
             )
 
     if tf.executing_eagerly():
-        _check_values_eagerly(tensors, shape.numpy(), reference_name, vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings)
+        _check_values_eagerly(
+            tensors,
+            shape.numpy(),
+            reference_name,
+            vocab_size,
+            type_vocab_size,
+            max_sequence_length,
+            max_position_embeddings,
+        )
         checks = []
     else:
-        checks = _graph_checks(tensors, shape, reference_name, vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings)
+        checks = _graph_checks(
+            tensors, shape, reference_name, vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings
+        )
 
     with tf.control_dependencies(checks):
         ones = tf.ones(shape, tf.int32)
@@ -142,9 +152,13 @@ def validate_and_fill(
             input_ids=_identity(tensors["input_ids"]),
             attention_mask=ones if tensors["attention_mask"] is None else _identity(tensors["attention_mask"]),
             global_attention_mask=(
-                tf.zeros(shape, tf.int32) if tensors["global_attention_mask"] is None else _identity(tensors["global_attention_mask"])
+                tf.zeros(shape, tf.int32)
+                if tensors["global_attention_mask"] is None
+                else _identity(tensors["global_attention_mask"])
             ),
-            token_type_ids=tf.zeros(shape, tf.int32) if tensors["token_type_ids"] is None else _identity(tensors["token_type_ids"]),
+            token_type_ids=tf.zeros(shape, tf.int32)
+            if tensors["token_type_ids"] is None
+            else _identity(tensors["token_type_ids"]),
             position_ids=_identity(tensors["position_ids"]),
             inputs_embeds=_identity(inputs_embeds),
         )
@@ -170,8 +184,18 @@ def _value_rules(vocab_size, type_vocab_size, max_sequence_length, max_position_
         ("input_ids", 0, vocab_size - 1, f"`input_ids` must be token ids in [0, {vocab_size}) (the vocabulary size)."),
         ("attention_mask", 0, 1, "`attention_mask` must hold only 0 (padding) and 1 (token)."),
         ("global_attention_mask", 0, 1, "`global_attention_mask` must hold only 0 (local) and 1 (global)."),
-        ("token_type_ids", 0, type_vocab_size - 1, f"`token_type_ids` must be in [0, {type_vocab_size}) (type_vocab_size)."),
-        ("position_ids", 0, max_position_embeddings - 1, f"`position_ids` must be in [0, {max_position_embeddings}) (max_position_embeddings)."),
+        (
+            "token_type_ids",
+            0,
+            type_vocab_size - 1,
+            f"`token_type_ids` must be in [0, {type_vocab_size}) (type_vocab_size).",
+        ),
+        (
+            "position_ids",
+            0,
+            max_position_embeddings - 1,
+            f"`position_ids` must be in [0, {max_position_embeddings}) (max_position_embeddings).",
+        ),
     ]
 
 
@@ -186,14 +210,23 @@ def _length_message(reference_name: str, max_sequence_length: int) -> str:
     )
 
 
-def _check_values_eagerly(tensors, shape, reference_name, vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings):
+def _check_values_eagerly(
+    tensors, shape, reference_name, vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings
+):
     batch, length = int(shape[0]), int(shape[1])
-    _check(batch > 0 and length > 0, f"`{reference_name}` is empty (shape [batch, length] = [{batch}, {length}]); pass at least one token.")
+    _check(
+        batch > 0 and length > 0,
+        f"`{reference_name}` is empty (shape [batch, length] = [{batch}, {length}]); pass at least one token.",
+    )
     _check(length <= max_sequence_length, _length_message(reference_name, max_sequence_length) + f" Got {length}.")
     for name, tensor in tensors.items():
         if tensor is not None and tuple(tensor.shape) != (batch, length):
-            raise ValueError(_shape_message(name, reference_name) + f" Got {tuple(tensor.shape)}, expected {(batch, length)}.")
-    for name, low, high, message in _value_rules(vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings):
+            raise ValueError(
+                _shape_message(name, reference_name) + f" Got {tuple(tensor.shape)}, expected {(batch, length)}."
+            )
+    for name, low, high, message in _value_rules(
+        vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings
+    ):
         tensor = tensors[name]
         if tensor is None:
             continue
@@ -204,19 +237,25 @@ def _check_values_eagerly(tensors, shape, reference_name, vocab_size, type_vocab
             raise ValueError(f"{message} Found {array[where]} at {list(where)}.")
 
 
-def _graph_checks(tensors, shape, reference_name, vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings):
+def _graph_checks(
+    tensors, shape, reference_name, vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings
+):
     checks = [
         tf.debugging.assert_positive(
             shape, message=f"`{reference_name}` is empty (batch or length is 0); pass at least one token."
         ),
-        tf.debugging.assert_less_equal(shape[1], max_sequence_length, message=_length_message(reference_name, max_sequence_length)),
+        tf.debugging.assert_less_equal(
+            shape[1], max_sequence_length, message=_length_message(reference_name, max_sequence_length)
+        ),
     ]
     for name, tensor in tensors.items():
         if tensor is not None and name != reference_name:
             checks.append(
                 tf.debugging.assert_equal(tf.shape(tensor), shape, message=_shape_message(name, reference_name))
             )
-    for name, low, high, message in _value_rules(vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings):
+    for name, low, high, message in _value_rules(
+        vocab_size, type_vocab_size, max_sequence_length, max_position_embeddings
+    ):
         tensor = tensors[name]
         if tensor is not None:
             checks.append(tf.debugging.assert_greater_equal(tensor, low, message=message))
@@ -224,7 +263,9 @@ def _graph_checks(tensors, shape, reference_name, vocab_size, type_vocab_size, m
     return checks
 
 
-def pad_to_window_multiple(inputs: ModelInputs, window: int, pad_token_id: int, pad_embedding) -> tuple[ModelInputs, tf.Tensor]:
+def pad_to_window_multiple(
+    inputs: ModelInputs, window: int, pad_token_id: int, pad_embedding
+) -> tuple[ModelInputs, tf.Tensor]:
     """Right-pads every input to a multiple of `window`, as the reference does.
 
     Returns the padded inputs and the original length. Padding tokens get `pad_token_id`,

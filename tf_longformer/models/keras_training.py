@@ -65,8 +65,7 @@ class TaskTrainingMixin:
             labels = {renamed.get(key, key): value for key, value in y.items()}
             if set(labels) != set(names):
                 raise ValueError(
-                    f"{type(self).__name__} takes labels {list(names)} (or {list(predictions)}); "
-                    f"got keys {sorted(y)}."
+                    f"{type(self).__name__} takes labels {list(names)} (or {list(predictions)}); got keys {sorted(y)}."
                 )
             return labels
         if isinstance(y, (list, tuple)) and len(names) > 1:
@@ -75,8 +74,7 @@ class TaskTrainingMixin:
             return dict(zip(names, y))
         if len(names) != 1:
             raise ValueError(
-                f"{type(self).__name__} takes labels as a dict {{{', '.join(repr(n) for n in names)}}}; "
-                f"got one tensor."
+                f"{type(self).__name__} takes labels as a dict {{{', '.join(repr(n) for n in names)}}}; got one tensor."
             )
         return {names[0]: y}
 
@@ -139,4 +137,3 @@ class TaskTrainingMixin:
         if y is None:
             return self.get_metrics_result()
         return super().compute_metrics(x, self.keras_targets(y), self.keras_predictions(y_pred), sample_weight)
-

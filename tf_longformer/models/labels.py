@@ -35,7 +35,9 @@ def checked_class_ids(labels: tf.Tensor, num_classes: Any, described: str) -> tf
         bad = np.argwhere(~valid.numpy())
         if bad.size:
             where = tuple(int(i) for i in bad[0])
-            raise ValueError(f"{message} Found {labels.numpy()[where]} at {list(where)} with {int(num_classes)} classes.")
+            raise ValueError(
+                f"{message} Found {labels.numpy()[where]} at {list(where)} with {int(num_classes)} classes."
+            )
         return labels
     with tf.control_dependencies([tf.debugging.Assert(tf.reduce_all(valid), [message])]):
         return tf.identity(labels)

@@ -38,7 +38,11 @@ class LongformerForMaskedLM(LongformerTaskModel):
 
     def create_head(self, config):
         self.lm_head = self.head_layer(
-            LongformerLMHead, config.vocab_size, config.hidden_size, layer_norm_eps=config.layer_norm_eps, name="lm_head"
+            LongformerLMHead,
+            config.vocab_size,
+            config.hidden_size,
+            layer_norm_eps=config.layer_norm_eps,
+            name="lm_head",
         )
 
     def weight_rows(self):

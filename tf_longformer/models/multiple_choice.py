@@ -37,7 +37,9 @@ def _checked_leading_axes(values: dict, reference_name: str):
         other = tf.shape(tf.convert_to_tensor(value))[:2]
         if tf.executing_eagerly():
             if not bool(tf.reduce_all(tf.equal(other, shape))):
-                raise ValueError(message.format(name=name) + f" Got {other.numpy().tolist()}, expected {shape.numpy().tolist()}.")
+                raise ValueError(
+                    message.format(name=name) + f" Got {other.numpy().tolist()}, expected {shape.numpy().tolist()}."
+                )
         else:
             checks.append(tf.debugging.assert_equal(other, shape, message=message.format(name=name)))
     if tf.executing_eagerly():

@@ -145,7 +145,9 @@ class LongformerPreTrainedModel(keras.Model):
         function = self._default_save_signature
         return {"serving": serving_module(self, {}), "_default_save_signature": function}
 
-    def export(self, filepath, format: str = "tf_saved_model", verbose: bool | None = None, input_signature=None, **kwargs):
+    def export(
+        self, filepath, format: str = "tf_saved_model", verbose: bool | None = None, input_signature=None, **kwargs
+    ):
         """Keras' `Model.export`, with the package's serving signatures.
 
         - `format="tf_saved_model"` (default): a SavedModel at `filepath` with the signatures

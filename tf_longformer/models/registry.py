@@ -48,7 +48,6 @@ def class_for_architectures(architectures: Iterable[str]) -> type | None:
     return None
 
 
-
 def class_for_checkpoint(directory: str | os.PathLike) -> type:
     """The class a checkpoint directory's `config.json` names in `architectures` (else the base model).
 

@@ -117,14 +117,18 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         names = self.spec.label_names
         unknown = sorted(set(labels) - set(names))
         if unknown:
-            raise TypeError(f"{type(self).__name__} got unexpected keyword arguments {unknown}; its labels are {list(names)}.")
+            raise TypeError(
+                f"{type(self).__name__} got unexpected keyword arguments {unknown}; its labels are {list(names)}."
+            )
         labels = {name: labels.get(name) for name in names}
         if isinstance(input_ids, Mapping):
             input_ids = dict(input_ids)
             for name in names:
                 if name in input_ids:
                     if labels[name] is not None:
-                        raise ValueError(f"`{name}` given both in the input dict and as a keyword argument; pass it once.")
+                        raise ValueError(
+                            f"`{name}` given both in the input dict and as a keyword argument; pass it once."
+                        )
                     labels[name] = input_ids.pop(name)
         return model_inputs.unpack_inputs(input_ids, **named), labels
 
@@ -155,9 +159,9 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         """
         rules = self.label_rules(labels)
         return {
-            name: None if value is None else label_checks.check_labels(
-                name, value, head=type(self).__name__, sizes=sizes, **rules[name]
-            )
+            name: None
+            if value is None
+            else label_checks.check_labels(name, value, head=type(self).__name__, sizes=sizes, **rules[name])
             for name, value in labels.items()
         }
 

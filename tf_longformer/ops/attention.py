@@ -179,9 +179,7 @@ def longformer_attention(
         frames = tf.gather(states, layout.block_key_positions, axis=2, batch_dims=1)
         return tf.reshape(frames, [-1, frame_width, head_size])
 
-    query_blocks = tf.reshape(
-        tf.pad(query, [[0, 0], [0, 0], [0, padded_length - length], [0, 0]]), [-1, c, head_size]
-    )
+    query_blocks = tf.reshape(tf.pad(query, [[0, 0], [0, 0], [0, padded_length - length], [0, 0]]), [-1, c, head_size])
     scores = tf.matmul(query_blocks, block_frames(key), transpose_b=True)
     scores = tf.reshape(tf.cast(scores, tf.float32), [batch, heads, num_blocks, c, frame_width])
     scores = tf.where(layout.block_key_allowed, scores, _MASKED)
@@ -216,7 +214,5 @@ def longformer_attention(
     )[:, :, :length]
     # The reference zeroes the rows of padding and of global tokens (the latter's real
     # probabilities are `global_probs`).
-    local_probs = tf.where(
-        _per_query_row(is_global | is_padding), tf.zeros_like(local_probs), local_probs
-    )
+    local_probs = tf.where(_per_query_row(is_global | is_padding), tf.zeros_like(local_probs), local_probs)
     return AttentionResult(output, local_probs, global_probs)

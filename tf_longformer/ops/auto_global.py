@@ -41,7 +41,9 @@ def resolve_kind(global_attention: Any, kinds: tuple[str, ...] = KINDS) -> str:
     kind = _ALIASES.get(global_attention) if isinstance(global_attention, str) else None
     if kind not in kinds:
         names = ", ".join(repr(name) + (" (alias 'qa')" if name == QUESTION_ANSWERING else "") for name in kinds)
-        raise ValueError(f"global_attention must be one of {names} or None. Received: global_attention={global_attention!r}")
+        raise ValueError(
+            f"global_attention must be one of {names} or None. Received: global_attention={global_attention!r}"
+        )
     return kind
 
 

@@ -22,9 +22,7 @@ def stateless_dropout(values: tf.Tensor, rate: float, seed: tf.Tensor | None, sa
         return tf.zeros_like(values)
     shape = tf.shape(values)
     count = tf.size(values)
-    words = tf.random.stateless_uniform(
-        [(count + 1) // 2], seed=seed + salt, minval=None, maxval=None, dtype=tf.uint32
-    )
+    words = tf.random.stateless_uniform([(count + 1) // 2], seed=seed + salt, minval=None, maxval=None, dtype=tf.uint32)
     halves = tf.reshape(tf.bitcast(words, tf.uint16), [-1])[:count]
     keep = tf.reshape(tf.cast(halves, tf.int32) >= dropped_levels, shape)
     scale = _LEVELS / (_LEVELS - dropped_levels)

@@ -87,7 +87,9 @@ def resolve_options(
             f"truncation must be True, False, or one of {TRUNCATION_STRATEGIES}. Received: truncation={truncation!r}"
         )
     if truncation in ("only_first", "only_second") and not is_pair:
-        raise ValueError(f"truncation={truncation!r} needs text pairs (text_pair); use truncation=True for single texts.")
+        raise ValueError(
+            f"truncation={truncation!r} needs text pairs (text_pair); use truncation=True for single texts."
+        )
     if max_length is not None and (not isinstance(max_length, (int, np.integer)) or isinstance(max_length, bool)):
         raise ValueError(f"max_length must be a positive int or None. Received: max_length={max_length!r}")
     needs_length = truncation != "do_not_truncate" or padding == "max_length"
@@ -109,7 +111,11 @@ def resolve_options(
             f"({max_length} - {num_special_tokens} = {max_length - num_special_tokens})."
         )
     if pad_to_multiple_of is not None:
-        if not isinstance(pad_to_multiple_of, (int, np.integer)) or isinstance(pad_to_multiple_of, bool) or pad_to_multiple_of < 1:
+        if (
+            not isinstance(pad_to_multiple_of, (int, np.integer))
+            or isinstance(pad_to_multiple_of, bool)
+            or pad_to_multiple_of < 1
+        ):
             raise ValueError(
                 "pad_to_multiple_of must be a positive int or None. "
                 f"Received: pad_to_multiple_of={pad_to_multiple_of!r}"
@@ -124,10 +130,13 @@ def resolve_options(
 
 def check_texts(text: Any, text_pair: Any, is_split_into_words: bool) -> tuple[list[Any], list[Any] | None, bool]:
     """Returns (texts, pairs or None, is_batched) and rejects anything that is not text."""
+
     def is_single(value: Any) -> bool:
         if is_split_into_words:
-            return isinstance(value, (list, tuple)) and all(isinstance(w, str) for w in value) and (
-                len(value) == 0 or not isinstance(value[0], (list, tuple))
+            return (
+                isinstance(value, (list, tuple))
+                and all(isinstance(w, str) for w in value)
+                and (len(value) == 0 or not isinstance(value[0], (list, tuple)))
             )
         return isinstance(value, str)
 
@@ -146,12 +155,18 @@ def check_texts(text: Any, text_pair: Any, is_split_into_words: bool) -> tuple[l
         return texts, None, batched
     pairs = list(text_pair) if batched and isinstance(text_pair, (list, tuple)) else [text_pair]
     if batched and not isinstance(text_pair, (list, tuple)):
-        raise ValueError(f"text is a batch of {len(texts)}, so text_pair must be a list too. Received: {type(text_pair).__name__}")
+        raise ValueError(
+            f"text is a batch of {len(texts)}, so text_pair must be a list too. Received: {type(text_pair).__name__}"
+        )
     if len(pairs) != len(texts):
-        raise ValueError(f"text and text_pair must have the same length. Received: {len(texts)} texts and {len(pairs)} pairs")
+        raise ValueError(
+            f"text and text_pair must have the same length. Received: {len(texts)} texts and {len(pairs)} pairs"
+        )
     for index, value in enumerate(pairs):
         if not is_single(value):
-            raise ValueError(f"text_pair item {index} must be text like `text`; it is {type(value).__name__}: {value!r:.80}")
+            raise ValueError(
+                f"text_pair item {index} must be text like `text`; it is {type(value).__name__}: {value!r:.80}"
+            )
     return texts, pairs, batched
 
 

@@ -64,9 +64,7 @@ def _download(repo_id: str, *, revision: str | None, cache_dir: str | None) -> s
     # The one Hub module (shared with the models' from_pretrained): its cache, errors and settings.
     from tf_longformer.checkpoints import hub
 
-    return hub.download_files(
-        repo_id, ALL_FILES, revision=revision, cache_dir=cache_dir, what="tokenizer files"
-    )
+    return hub.download_files(repo_id, ALL_FILES, revision=revision, cache_dir=cache_dir, what="tokenizer files")
 
 
 def read_json(path: str) -> dict[str, Any]:
@@ -98,8 +96,13 @@ def write_json(path: str, data: dict[str, Any]) -> None:
 
 
 def _token_dict(content: str, token: Any) -> dict[str, Any]:
-    return {"content": content, "lstrip": token.lstrip, "normalized": token.normalized,
-            "rstrip": token.rstrip, "single_word": token.single_word}
+    return {
+        "content": content,
+        "lstrip": token.lstrip,
+        "normalized": token.normalized,
+        "rstrip": token.rstrip,
+        "single_word": token.single_word,
+    }
 
 
 def write_configs(

@@ -62,10 +62,15 @@ class LongformerTokenizer:
         mask_token: str = "<mask>",
     ) -> None:
         if not isinstance(tokenizer_object, Tokenizer):
-            raise ValueError(f"tokenizer_object must be a tokenizers.Tokenizer. Received: {type(tokenizer_object).__name__}")
+            raise ValueError(
+                f"tokenizer_object must be a tokenizers.Tokenizer. Received: {type(tokenizer_object).__name__}"
+            )
         self._special = {
-            "bos_token": bos_token, "eos_token": eos_token, "unk_token": unk_token,
-            "pad_token": pad_token, "mask_token": mask_token,
+            "bos_token": bos_token,
+            "eos_token": eos_token,
+            "unk_token": unk_token,
+            "pad_token": pad_token,
+            "mask_token": mask_token,
         }
         for attribute, content in self._special.items():
             if tokenizer_object.token_to_id(content) is None:
@@ -107,7 +112,9 @@ class LongformerTokenizer:
             tokenizer.no_truncation()
             tokenizer.no_padding()
             return cls(tokenizer, **kwargs)
-        return cls.from_files(os.path.join(directory, files.VOCAB_FILE), os.path.join(directory, files.MERGES_FILE), **kwargs)
+        return cls.from_files(
+            os.path.join(directory, files.VOCAB_FILE), os.path.join(directory, files.MERGES_FILE), **kwargs
+        )
 
     @classmethod
     def from_files(cls, vocab_file: str, merges_file: str, **kwargs: Any) -> "LongformerTokenizer":
@@ -135,7 +142,9 @@ class LongformerTokenizer:
             **kwargs: constructor options (`add_prefix_space`, `model_max_length`, special tokens).
         """
         if not isinstance(vocab_size, int) or vocab_size < 261:
-            raise ValueError(f"vocab_size must be an int >= 261 (5 special tokens + 256 bytes). Received: vocab_size={vocab_size!r}")
+            raise ValueError(
+                f"vocab_size must be an int >= 261 (5 special tokens + 256 bytes). Received: vocab_size={vocab_size!r}"
+            )
         special = {a: kwargs.get(a, d) for a, d in backend.DEFAULT_SPECIAL_TOKENS.items()}
         return cls(backend.train(texts, vocab_size, special, min_frequency=min_frequency, length=length), **kwargs)
 
@@ -153,8 +162,11 @@ class LongformerTokenizer:
             self._tokenizer.save(os.path.join(directory, files.TOKENIZER_FILE))
             self._tokenizer.model.save(directory)
         files.write_configs(
-            directory, self._special, self._tokenizer.get_added_tokens_decoder(),
-            add_prefix_space=self.add_prefix_space, trim_offsets=self.trim_offsets,
+            directory,
+            self._special,
+            self._tokenizer.get_added_tokens_decoder(),
+            add_prefix_space=self.add_prefix_space,
+            trim_offsets=self.trim_offsets,
             model_max_length=self.model_max_length,
         )
         return tuple(os.path.join(directory, name) for name in files.ALL_FILES)
@@ -218,8 +230,14 @@ class LongformerTokenizer:
             raise ValueError(f"return_tensors must be 'tf', 'np' or None. Received: return_tensors={return_tensors!r}")
         kind = resolve_kind(global_attention) if global_attention is not None else None
         options = resolve_options(
-            padding, truncation, max_length, stride, pad_to_multiple_of, self.model_max_length,
-            self.num_special_tokens_to_add(pair=pairs is not None) if add_special_tokens else 0, pairs is not None,
+            padding,
+            truncation,
+            max_length,
+            stride,
+            pad_to_multiple_of,
+            self.model_max_length,
+            self.num_special_tokens_to_add(pair=pairs is not None) if add_special_tokens else 0,
+            pairs is not None,
         )
         inputs = list(zip(texts, pairs)) if pairs is not None else texts
         encodings = self._encode(inputs, options, add_special_tokens, is_split_into_words)
@@ -240,8 +258,14 @@ class LongformerTokenizer:
             data["global_attention_mask"] = rows_global_attention_mask(data["input_ids"], kind, self.sep_token_id)
 
         if return_tensors is not None:
-            data = {k: (np.asarray(v, np.int32) if k in ("length", "overflow_to_sample_mapping") else to_tensors(v, k, return_tensors))
-                    for k, v in data.items()}
+            data = {
+                k: (
+                    np.asarray(v, np.int32)
+                    if k in ("length", "overflow_to_sample_mapping")
+                    else to_tensors(v, k, return_tensors)
+                )
+                for k, v in data.items()
+            }
             if return_tensors == "tf":
                 import tensorflow as tf
 
@@ -261,7 +285,9 @@ class LongformerTokenizer:
                 tok.no_padding()
             else:
                 tok.enable_padding(
-                    pad_id=self.pad_token_id, pad_token=self.pad_token, pad_type_id=0,
+                    pad_id=self.pad_token_id,
+                    pad_token=self.pad_token,
+                    pad_type_id=0,
                     length=options.max_length if options.padding == "max_length" else None,
                     pad_to_multiple_of=options.pad_to_multiple_of,
                 )
@@ -319,8 +345,15 @@ class LongformerTokenizer:
             `context_mask` (1 on context tokens: where answers may start or end) and
             `overflow_to_sample_mapping` (the pair each row comes from).
         """
-        return qa_windows(self, questions, contexts, max_length=max_length, stride=stride,
-                          pad_to_multiple_of=pad_to_multiple_of, return_tensors=return_tensors)
+        return qa_windows(
+            self,
+            questions,
+            contexts,
+            max_length=max_length,
+            stride=stride,
+            pad_to_multiple_of=pad_to_multiple_of,
+            return_tensors=return_tensors,
+        )
 
     # ----------------------------------------------------------------------------- decoding
     def decode(self, token_ids: Any, skip_special_tokens: bool = False) -> str:
@@ -372,7 +405,9 @@ class LongformerTokenizer:
         """2 for `<s> A </s>`, 4 for `<s> A </s></s> B </s>`."""
         return 4 if pair else 2
 
-    def build_inputs_with_special_tokens(self, token_ids_0: list[int], token_ids_1: list[int] | None = None) -> list[int]:
+    def build_inputs_with_special_tokens(
+        self, token_ids_0: list[int], token_ids_1: list[int] | None = None
+    ) -> list[int]:
         """Adds `<s>`/`</s>` around ids, as the reference does."""
         ids = [self.cls_token_id] + list(token_ids_0) + [self.sep_token_id]
         return ids if token_ids_1 is None else ids + [self.sep_token_id] + list(token_ids_1) + [self.sep_token_id]
@@ -403,8 +438,10 @@ class LongformerTokenizer:
         return [self._tokenizer.token_to_id(t) for t in self.all_special_tokens]
 
     def __repr__(self) -> str:
-        return (f"LongformerTokenizer(vocab_size={len(self)}, model_max_length={self.model_max_length}, "
-                f"add_prefix_space={self.add_prefix_space}, trim_offsets={self.trim_offsets})")
+        return (
+            f"LongformerTokenizer(vocab_size={len(self)}, model_max_length={self.model_max_length}, "
+            f"add_prefix_space={self.add_prefix_space}, trim_offsets={self.trim_offsets})"
+        )
 
 
 def _id_list(token_ids: Any) -> list[int]:

@@ -22,16 +22,27 @@ def qa_windows(
     """See `LongformerTokenizer.encode_qa_windows`."""
     padding = "longest" if pad_to_multiple_of else "max_length"
     batch = tokenizer(
-        questions, contexts, truncation="only_second", max_length=max_length, stride=stride,
-        padding=padding, pad_to_multiple_of=pad_to_multiple_of, return_overflowing_tokens=True,
-        return_offsets_mapping=True, global_attention="question_answering",
+        questions,
+        contexts,
+        truncation="only_second",
+        max_length=max_length,
+        stride=stride,
+        padding=padding,
+        pad_to_multiple_of=pad_to_multiple_of,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        global_attention="question_answering",
     )
     context_mask = [[1 if s == 1 else 0 for s in row.sequence_ids] for row in batch.encodings]
-    offsets = [[o if m else (0, 0) for o, m in zip(row, mask)] for row, mask in zip(batch["offset_mapping"], context_mask)]
+    offsets = [
+        [o if m else (0, 0) for o, m in zip(row, mask)] for row, mask in zip(batch["offset_mapping"], context_mask)
+    ]
     data = dict(batch, context_mask=context_mask, offset_mapping=offsets)
     if return_tensors is not None:
-        data = {k: (to_tensors(v, k, return_tensors) if k != "overflow_to_sample_mapping" else np.asarray(v, np.int32))
-                for k, v in data.items()}
+        data = {
+            k: (to_tensors(v, k, return_tensors) if k != "overflow_to_sample_mapping" else np.asarray(v, np.int32))
+            for k, v in data.items()
+        }
         if return_tensors == "tf":
             import tensorflow as tf
 

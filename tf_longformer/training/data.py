@@ -75,7 +75,11 @@ def make_dataset(
     """
     if batch_size is None and tokens_per_batch is None:
         raise ValueError("Pass batch_size or tokens_per_batch. Received: batch_size=None, tokens_per_batch=None")
-    for name, value in (("batch_size", batch_size), ("tokens_per_batch", tokens_per_batch), ("tokenize_batch_size", tokenize_batch_size)):
+    for name, value in (
+        ("batch_size", batch_size),
+        ("tokens_per_batch", tokens_per_batch),
+        ("tokenize_batch_size", tokenize_batch_size),
+    ):
         if value is not None and (not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}")
     kind = resolve_kind(global_attention) if global_attention is not None else None
@@ -115,7 +119,9 @@ def make_dataset(
 
     boundaries = list(bucket_boundaries) if bucket_boundaries is not None else default_bucket_boundaries(max_length)
     if boundaries != sorted(set(boundaries)) or (boundaries and boundaries[0] < 1):
-        raise ValueError(f"bucket_boundaries must be increasing positive ints. Received: bucket_boundaries={boundaries}")
+        raise ValueError(
+            f"bucket_boundaries must be increasing positive ints. Received: bucket_boundaries={boundaries}"
+        )
     if tokens_per_batch is not None:
         uppers = boundaries + [max_length]
         sizes = [max(1, tokens_per_batch // upper) for upper in uppers]
@@ -144,8 +150,10 @@ def make_dataset(
         return (x, label) if has_label else x
 
     # Without autotuning the epochs took no longer (tokenization runs one batch at a time anyway).
-    return dataset.map(finish, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE).with_options(
-        _options_without_autotuning()
+    return (
+        dataset.map(finish, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+        .with_options(_options_without_autotuning())
     )
 
 
@@ -210,7 +218,9 @@ def _as_dataset(texts: Any, labels: Any, text_pairs: Any) -> tuple[tf.data.Datas
     """The input as a dataset of `text`, `(text, pair)`, `(text, label)` or `((text, pair), label)`."""
     if isinstance(texts, tf.data.Dataset):
         if labels is not None or text_pairs is not None:
-            raise ValueError("With a tf.data.Dataset, put labels and pairs in its elements; labels/text_pairs must be None.")
+            raise ValueError(
+                "With a tf.data.Dataset, put labels and pairs in its elements; labels/text_pairs must be None."
+            )
         spec = texts.element_spec
         if isinstance(spec, tf.TensorSpec):
             _check_string(spec, "texts")
@@ -225,13 +235,17 @@ def _as_dataset(texts: Any, labels: Any, text_pairs: Any) -> tuple[tf.data.Datas
                 return texts, True, False
             _check_string(first, "texts")
             return texts, False, True
-        raise ValueError(f"texts dataset elements must be text, (text, label) or ((text, pair), label). Received: {spec}")
+        raise ValueError(
+            f"texts dataset elements must be text, (text, label) or ((text, pair), label). Received: {spec}"
+        )
     if isinstance(texts, str) or not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
         raise ValueError("texts must be a list of str or a tf.data.Dataset of strings.")
     parts: Any = tf.constant(list(texts), dtype=tf.string)
     if text_pairs is not None:
         if len(text_pairs) != len(texts):
-            raise ValueError(f"texts and text_pairs must have the same length. Received: {len(texts)} and {len(text_pairs)}")
+            raise ValueError(
+                f"texts and text_pairs must have the same length. Received: {len(texts)} and {len(text_pairs)}"
+            )
         parts = (parts, tf.constant(list(text_pairs), dtype=tf.string))
     if labels is not None:
         if len(labels) != len(texts):

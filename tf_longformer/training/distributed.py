@@ -159,7 +159,9 @@ class DistributedTrainer:
             optimizer=_variable_dict(self.optimizer.variables),
             step=self.step,
         )
-        write_dir = checkpoint_dir if self.is_chief else os.path.join(checkpoint_dir, f".worker-{worker_index(strategy)}")
+        write_dir = (
+            checkpoint_dir if self.is_chief else os.path.join(checkpoint_dir, f".worker-{worker_index(strategy)}")
+        )
         self.manager = tf.train.CheckpointManager(self.checkpoint, write_dir, max_to_keep=max_to_keep)
         self._train_step = None
 
