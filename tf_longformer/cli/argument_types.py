@@ -1,9 +1,21 @@
 """`argparse` helpers shared by the `tf-longformer` subcommands: argument types (errors as one
-line, exit 2) and the help text's layout."""
+line, exit 2), the help text's layout, and calling a command's function with its arguments."""
 
 from __future__ import annotations
 
 import argparse
+import inspect
+from typing import Any, Callable
+
+
+def call_with_arguments(function: Callable[..., Any], args: argparse.Namespace) -> Any:
+    """`function(...)` with each of its parameters taken from the parsed argument of that name.
+
+    A subcommand's options are declared with the `dest` of the parameter they set, so the
+    command line and the function it runs name each option once.
+    """
+    parameters = inspect.signature(function).parameters
+    return function(**{name: getattr(args, name) for name in parameters})
 
 
 def positive_int(text: str) -> int:

@@ -19,7 +19,7 @@ import shutil
 
 from tf_longformer.checkpoints import files
 from tf_longformer.checkpoints.roberta import convert_roberta_to_longformer
-from tf_longformer.cli.argument_types import describe, positive_int
+from tf_longformer.cli.argument_types import call_with_arguments, describe, positive_int
 from tf_longformer.cli.export import model_class
 from tf_longformer.models import registry
 
@@ -142,15 +142,5 @@ def convert(
 
 
 def run(args: argparse.Namespace) -> int:
-    print(
-        convert(
-            args.source,
-            args.output,
-            task=args.task,
-            roberta_to_longformer=args.roberta_to_longformer,
-            max_length=args.max_length,
-            attention_window=args.attention_window,
-            overwrite=args.overwrite,
-        )
-    )
+    print(call_with_arguments(convert, args))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tf_longformer import export
-from tf_longformer.cli.argument_types import describe, positive_int
+from tf_longformer.cli.argument_types import call_with_arguments, describe, positive_int
 from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError
 from tf_longformer.models import registry
 
@@ -92,18 +92,5 @@ def run(args: argparse.Namespace) -> int:
         raise ExportError("--model-name and --version apply to --format saved_model only")
     if args.format != "tflite" and (args.quantize or args.max_sequence_length):
         raise ExportError("--quantize and --max-sequence-length apply to --format tflite only")
-    written = export_checkpoint(
-        args.checkpoint,
-        args.output,
-        format=args.format,
-        task=args.task,
-        model_name=args.model_name,
-        version=args.version,
-        quantize=args.quantize,
-        max_sequence_length=args.max_sequence_length,
-        signature=args.signature,
-        opset=args.opset,
-        overwrite=args.overwrite,
-    )
-    print(written)
+    print(call_with_arguments(export_checkpoint, args))
     return 0

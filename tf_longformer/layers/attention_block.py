@@ -24,18 +24,6 @@ class LongformerAttention(ArgumentsConfig, keras.layers.Layer):
         attention_options: an `AttentionOptions` with a window, instead of the loose arguments.
     """
 
-    config_arguments = (
-        "hidden_size",
-        "num_attention_heads",
-        "attention_window",
-        "attention_dropout",
-        "hidden_dropout",
-        "layer_norm_eps",
-        "max_global_tokens",
-        "query_block_size",
-        "initializer_range",
-    )
-
     def __init__(
         self,
         hidden_size: int | None = None,

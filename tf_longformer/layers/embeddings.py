@@ -25,16 +25,6 @@ class LongformerEmbeddings(ArgumentsConfig, keras.layers.Layer):
         initializer_range: stddev of the truncated-normal initialiser.
     """
 
-    config_arguments = (
-        "vocab_size",
-        "hidden_size",
-        "max_position_embeddings",
-        "type_vocab_size",
-        "pad_token_id",
-        "layer_norm_eps",
-        "dropout",
-        "initializer_range",
-    )
     config_renames = {"dropout": "dropout_rate"}
 
     def __init__(

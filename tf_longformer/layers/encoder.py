@@ -74,21 +74,6 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
         Others: as `LongformerLayer`.
     """
 
-    config_arguments = (
-        "attention_windows",
-        "hidden_size",
-        "num_attention_heads",
-        "intermediate_size",
-        "hidden_act",
-        "attention_dropout",
-        "hidden_dropout",
-        "layer_norm_eps",
-        "max_global_tokens",
-        "query_block_size",
-        "initializer_range",
-        "gradient_checkpointing",
-    )
-
     def __init__(
         self,
         attention_windows: Sequence[int],

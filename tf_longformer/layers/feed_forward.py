@@ -32,15 +32,6 @@ class LongformerFeedForward(ArgumentsConfig, keras.layers.Layer):
         initializer_range: stddev of the truncated-normal kernel initialisers.
     """
 
-    config_arguments = (
-        "hidden_size",
-        "intermediate_size",
-        "hidden_act",
-        "hidden_dropout",
-        "layer_norm_eps",
-        "initializer_range",
-    )
-
     def __init__(
         self,
         hidden_size: int | None = None,

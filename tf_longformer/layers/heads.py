@@ -22,8 +22,6 @@ class LongformerLMHead(ArgumentsConfig, keras.layers.Layer):
         initializer_range: stddev of the truncated-normal kernel initialiser.
     """
 
-    config_arguments = ("vocab_size", "hidden_size", "layer_norm_eps", "initializer_range")
-
     def __init__(
         self,
         vocab_size: int,
@@ -74,7 +72,6 @@ class LongformerClassificationHead(ArgumentsConfig, keras.layers.Layer):
         initializer_range: stddev of the truncated-normal kernel initialiser.
     """
 
-    config_arguments = ("hidden_size", "num_labels", "dropout", "initializer_range")
     config_renames = {"dropout": "dropout_rate"}
 
     def __init__(

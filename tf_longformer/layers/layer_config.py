@@ -1,13 +1,15 @@
-"""`ArgumentsConfig`: a layer's `get_config` from the constructor arguments it names once; `reference_dense`.
+"""`ArgumentsConfig`: a layer's `get_config` from its constructor's signature; `reference_dense`.
 
 Every layer of the package returns all its constructor arguments from `get_config` (so it
 serialises and `from_config` rebuilds it). Rather than each layer spelling out the same
-`config.update(a=self.a, b=self.b, ...)`, a layer lists the argument names in
-`config_arguments` and this mixin reads their current values.
+`config.update(a=self.a, b=self.b, ...)` or listing the names again, this mixin reads the
+names from the constructor's signature and their current values from the layer.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import operator
 from typing import Any, ClassVar
 
@@ -30,16 +32,23 @@ def reference_dense(
 class ArgumentsConfig:
     """Mixin for a `keras.layers.Layer` (put it first among the bases).
 
-    Each argument's value is a field of the layer's `attention_options` (if it has them) or
-    the layer's attribute of that name; `config_renames` gives another name where they
-    differ: `dropout` kept as `dropout_rate` (`dropout` being the Dropout layer), or a
-    dotted path to the sub-layer that owns the value (`"feed_forward.hidden_act"`).
+    The arguments are the constructor's named parameters after `self` (keyword-only ones,
+    such as `attention_options`, and `**kwargs` are not). Each argument's value is a field
+    of the layer's `attention_options` (if it has them) or the layer's attribute of that
+    name; `config_renames` gives another name where they differ: `dropout` kept as
+    `dropout_rate` (`dropout` being the Dropout layer), or a dotted path to the sub-layer
+    that owns the value (`"feed_forward.hidden_act"`).
     """
 
-    #: the constructor arguments `get_config` returns, besides Keras' own (name, dtype, ...)
-    config_arguments: ClassVar[tuple[str, ...]] = ()
     #: {argument: the attribute, dotted path or `AttentionOptions` field holding its value}
     config_renames: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    @functools.cache
+    def config_arguments(cls) -> tuple[str, ...]:
+        """The constructor arguments `get_config` returns, besides Keras' own (name, dtype, ...)."""
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        return tuple(parameter.name for parameter in parameters if parameter.kind is parameter.POSITIONAL_OR_KEYWORD)
 
     def config_value(self, argument: str) -> Any:
         name = self.config_renames.get(argument, argument)
@@ -50,5 +59,5 @@ class ArgumentsConfig:
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
-        config.update({argument: self.config_value(argument) for argument in self.config_arguments})
+        config.update({argument: self.config_value(argument) for argument in self.config_arguments()})
         return config

@@ -16,8 +16,6 @@ class LongformerPooler(ArgumentsConfig, keras.layers.Layer):
         initializer_range: stddev of the truncated-normal kernel initialiser.
     """
 
-    config_arguments = ("hidden_size", "initializer_range")
-
     def __init__(self, hidden_size: int, initializer_range: float = 0.02, **kwargs):
         super().__init__(**kwargs)
         self.hidden_size = hidden_size

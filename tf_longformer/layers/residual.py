@@ -30,7 +30,6 @@ class ResidualProjection(ArgumentsConfig, keras.layers.Layer):
         initializer_range: stddev of the truncated-normal kernel initialiser.
     """
 
-    config_arguments = ("hidden_size", "dropout", "layer_norm_eps", "initializer_range")
     config_renames = {"dropout": "dropout_rate"}
 
     def __init__(

@@ -33,16 +33,6 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
         attention_options: an `AttentionOptions` with a window, instead of the loose arguments.
     """
 
-    config_arguments = (
-        "hidden_size",
-        "num_attention_heads",
-        "attention_window",
-        "dropout",
-        "max_global_tokens",
-        "query_block_size",
-        "initializer_range",
-        "seed",
-    )
     config_renames = {"dropout": "attention_dropout"}
 
     def __init__(

@@ -18,19 +18,6 @@ class LongformerLayer(ArgumentsConfig, keras.layers.Layer):
     `attention_options` value instead. `hidden_size` defaults to the build shape's width.
     """
 
-    config_arguments = (
-        "hidden_size",
-        "num_attention_heads",
-        "intermediate_size",
-        "attention_window",
-        "hidden_act",
-        "attention_dropout",
-        "hidden_dropout",
-        "layer_norm_eps",
-        "max_global_tokens",
-        "query_block_size",
-        "initializer_range",
-    )
     config_renames = {
         "hidden_size": "attention.hidden_size",
         "intermediate_size": "feed_forward.intermediate_size",

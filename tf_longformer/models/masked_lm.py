@@ -38,11 +38,7 @@ class LongformerForMaskedLM(LongformerTaskModel):
 
     def create_head(self, config):
         self.lm_head = self.head_layer(
-            LongformerLMHead,
-            config.vocab_size,
-            config.hidden_size,
-            layer_norm_eps=config.layer_norm_eps,
-            name="lm_head",
+            LongformerLMHead, "lm_head", vocab_size=config.vocab_size, layer_norm_eps=config.layer_norm_eps
         )
 
     def weight_rows(self):

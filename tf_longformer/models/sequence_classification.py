@@ -44,11 +44,7 @@ class LongformerForSequenceClassification(LongformerTaskModel):
 
     def create_head(self, config):
         self.classifier = self.head_layer(
-            LongformerClassificationHead,
-            config.hidden_size,
-            config.num_labels,
-            dropout=config.hidden_dropout_prob,
-            name="classifier",
+            LongformerClassificationHead, "classifier", num_labels=config.num_labels, dropout=config.hidden_dropout_prob
         )
 
     def weight_rows(self):

@@ -92,10 +92,16 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
     def create_head(self, config: LongformerConfig) -> None:
         """Creates the head's layers (subclasses; `self.dtype_policy` is set)."""
 
-    def head_layer(self, layer_class: type, *args: Any, name: str, **kwargs: Any) -> keras.layers.Layer:
-        """A `layer_class(*args, **kwargs)` with the config's `initializer_range` and the model's dtype policy."""
+    def head_layer(self, layer_class: type, name: str, **kwargs: Any) -> keras.layers.Layer:
+        """A head layer `layer_class(**kwargs)` on the backbone: with the config's `hidden_size` and
+        `initializer_range`, and the model's dtype policy."""
+        config = self.config
         return layer_class(
-            *args, initializer_range=self.config.initializer_range, dtype=self.dtype_policy, name=name, **kwargs
+            hidden_size=config.hidden_size,
+            initializer_range=config.initializer_range,
+            dtype=self.dtype_policy,
+            name=name,
+            **kwargs,
         )
 
     def reference_dense(self, units: int, name: str) -> keras.layers.Dense:

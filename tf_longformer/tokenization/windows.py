@@ -20,14 +20,13 @@ def qa_windows(
     return_tensors: str | None,
 ) -> BatchEncoding:
     """See `LongformerTokenizer.encode_qa_windows`."""
-    padding = "longest" if pad_to_multiple_of else "max_length"
     batch = tokenizer(
         questions,
         contexts,
         truncation="only_second",
         max_length=max_length,
         stride=stride,
-        padding=padding,
+        padding="longest" if pad_to_multiple_of else "max_length",
         pad_to_multiple_of=pad_to_multiple_of,
         return_overflowing_tokens=True,
         return_offsets_mapping=True,
