@@ -139,6 +139,7 @@ class _HubRepository:
     def __init__(self, repo_id: str, revision: str | None, cache_dir: str | None, *, what: str) -> None:
         try:
             import huggingface_hub
+            import huggingface_hub.utils  # noqa: F401  (the error classes; not loaded by the package's lazy import)
         except ImportError:
             raise ImportError(
                 f"{repo_id!r} is not a local directory, and downloading it from the Hugging Face Hub needs "
