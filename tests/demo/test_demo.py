@@ -21,7 +21,7 @@ def test_duty_documents_are_balanced_and_labelled_by_both_ends():
         person, colour = synthetic.DUTY_LABELS[label].split(" in ")
         assert synthetic.DUTY_LABELS.index(f"{person} in {colour}") == label
         duty, wears = synthetic.duty_sentence(person), synthetic.duty_colour_sentence(colour)
-        assert document.count(duty) == 40 and document.count(wears) == 40
+        assert document.count(duty) == 80 and document.count(wears) == 80
         assert not any(synthetic.duty_sentence(other) in document for other in synthetic.PEOPLE if other != person)
         assert not any(
             synthetic.duty_colour_sentence(other) in document for other in synthetic.COLOURS if other != colour

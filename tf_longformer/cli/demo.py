@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", default=None, help="where exports and the plot go (default: saved_models/demo)")
     parser.add_argument("--train", type=positive_int, default=1024, help="training documents (default 1024)")
     parser.add_argument("--test", type=positive_int, default=128, help="held-out documents (default 128)")
-    parser.add_argument("--epochs", type=positive_int, default=4, help="epochs (default 4)")
+    parser.add_argument("--epochs", type=positive_int, default=3, help="epochs (default 3)")
     parser.add_argument(
         "--layers",
         type=positive_int,
@@ -26,10 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sentences",
         type=positive_int,
         default=22,
-        help="filler sentences a document (~20 tokens each; the facts add ~560 tokens)",
+        help="filler sentences a document (~20 tokens each; the facts add ~1,100 tokens)",
     )
     parser.add_argument(
-        "--repeats", type=positive_int, default=40, help="times each fact is stated (who is on duty; what they wear)"
+        "--repeats", type=positive_int, default=80, help="times each fact is stated (who is on duty; what they wear)"
     )
     parser.add_argument("--batch-size", type=positive_int, default=4)
     parser.add_argument("--learning-rate", type=positive_float, default=5e-4)

@@ -2,14 +2,14 @@
 
     python -m tf_longformer.demo            # or: tf-longformer demo   (a few minutes on 2 CPU cores)
 
-1. Generates documents of ~1,200-1,270 tokens (`synthetic.duty_documents`): the opening says who
-   is on duty ("the guard is on duty ."), only the closing part, after ~640 tokens, what the one
+1. Generates documents of ~2,100-2,200 tokens (`synthetic.duty_documents`): the opening says who
+   is on duty ("the guard is on duty ."), only the closing part, after ~1,040 tokens, what the one
    on duty wears ("the one on duty wears red ."). The label is the pair ("guard in red", one of
    four): the opening alone (all a 512-token prefix holds) or the closing part alone leaves two
    of the four, so either is right half the time.
 2. Fine-tunes the embedded default model's first layer (`saved_models/default`; see
    `fine_tune`) as a 4-way `LongformerForSequenceClassification` on the whole documents (1,024 of
-   them, 4 epochs), with global attention on `<s>` (the Longformer paper's recipe for
+   them, 3 epochs), with global attention on `<s>` (the Longformer paper's recipe for
    classification), using Keras `fit`.
 3. Fine-tunes the same model, the same way, on the first 512 tokens of each document only.
 4. Compares both on held-out documents, exports the long model to a SavedModel (TF Serving
@@ -82,10 +82,11 @@ def fine_tune(name, model_dir, train, test, args) -> dict[str, Any]:
     The classifier keeps the first `args.layers` transformer layers of the default model (one by
     default): `<s>` reads the document through near-uniform global attention, so what it holds
     of the document is a small part of its state, and each further layer of this tiny model
-    squashes it more. The recipe (many documents, few epochs, 5e-4) is what made every seed
-    learn both facts: with 256 documents x 14 epochs (the same number of steps), some seeds
-    learnt one fact and stayed at 0.5 (a training loss of ln 2) for the rest of the run, at
-    2e-3 some never left chance (measured on seeds 0-4; issue 16's note).
+    squashes it more. Runs that fail learn one of the two facts and stay at 0.5 (a training
+    loss of ln 2): what made every run learn both was the facts' share of the document (each
+    stated 80 times: with 40, one of six initialisations stayed at 0.5 whatever the learning
+    rate, batch size or layer count) and many documents seen few times (with 256 documents x
+    14 epochs some seeds stayed at 0.5); issue 16's note has the runs.
     """
     import keras
 

@@ -8,7 +8,7 @@ guard is on duty ."), only its closing part, some 200 tokens of filler later, sa
 on duty wears ("the one on duty wears red ."); the label is the pair ("guard in red", one of
 four). Either end alone leaves two of the four labels: the opening (which is all a 512-token
 prefix holds) says who but not the colour, the closing part the colour but not who; a model
-that reads the whole document can get it right every time. (Each fact is stated 40 times, so
+that reads the whole document can get it right every time. (Each fact is stated 80 times, so
 that a small model learns the task in a few minutes on a CPU.)
 
 `long_range_documents` is the earlier, simpler task the examples use: the question ("what
@@ -133,7 +133,7 @@ def duty_colour_sentence(colour: str) -> str:
 
 
 def duty_documents(
-    count: int, *, sentences: int = 22, repeats: int = 40, opening: int = 3, closing: int = 3, seed: int = 0
+    count: int, *, sentences: int = 22, repeats: int = 80, opening: int = 3, closing: int = 3, seed: int = 0
 ) -> tuple[list[str], np.ndarray]:
     """`count` (document, label) pairs whose label needs both ends of the document.
 
@@ -141,8 +141,8 @@ def duty_documents(
     them, "the guard is on duty ." (or the visitor) is stated `repeats` times; among the last
     `closing`, "the one on duty wears red ." (or blue), `repeats` times. The label is the pair
     (`DUTY_LABELS`: "guard in red", "guard in blue", "visitor in red", "visitor in blue"). With
-    the defaults: ~1,200-1,270 tokens, who is on duty within the first ~450, the colour only
-    after ~640 (so a 512-token prefix holds who but not the colour, and the closing part alone
+    the defaults: ~2,100-2,200 tokens, who is on duty within the first ~850, the colour only
+    after ~1,040 (so a 512-token prefix holds who but not the colour, and the closing part alone
     says the colour but not who: either end alone is right half the time). Labels are balanced
     (each in turn, then shuffled).
     """
