@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from tf_longformer import _compat
+import tf_longformer._compat as _compat
 from tf_longformer.export import atomic
 from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError, serving_functions
 

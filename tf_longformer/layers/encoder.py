@@ -9,7 +9,7 @@ from typing import Any, Iterator, Sequence
 import keras
 import tensorflow as tf
 
-from tf_longformer import _compat
+import tf_longformer._compat as _compat
 from tf_longformer.layers import layer_functions
 from tf_longformer.layers.attention_options import AttentionOptions
 from tf_longformer.layers.checkpointing import checkpointed_call

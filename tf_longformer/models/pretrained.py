@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import keras
 
-from tf_longformer import _compat
+import tf_longformer._compat as _compat
 from tf_longformer.checkpoints import files, hub, transfer, weight_map, writer
 from tf_longformer.config import LongformerConfig
 from tf_longformer.layers.encoder import traced_with
