@@ -14,43 +14,43 @@ from tf_longformer.demo import paths, synthetic
 from tf_longformer.demo.run import PREFIX_TOKENS
 
 
-def test_duty_documents_are_balanced_and_labelled_by_both_ends():
-    documents, labels = synthetic.duty_documents(40, seed=3)
+def test_gate_documents_are_balanced_and_labelled_by_both_ends():
+    documents, labels = synthetic.gate_documents(40, seed=3)
     assert len(documents) == 40 and np.bincount(labels).tolist() == [10, 10, 10, 10]
     for document, label in zip(documents, labels):
-        person, colour = synthetic.DUTY_LABELS[label].split(" in ")
-        assert synthetic.DUTY_LABELS.index(f"{person} in {colour}") == label
-        duty, wears = synthetic.duty_sentence(person), synthetic.duty_colour_sentence(colour)
-        assert document.count(duty) == 80 and document.count(wears) == 80
-        assert not any(synthetic.duty_sentence(other) in document for other in synthetic.PEOPLE if other != person)
+        person, colour = synthetic.GATE_LABELS[label].removesuffix(" gate").split(" at the ")
+        assert synthetic.GATE_LABELS.index(f"{person} at the {colour} gate") == label
+        at_gate, colour_fact = synthetic.at_gate_sentence(person), synthetic.gate_colour_sentence(colour)
+        assert document.count(at_gate) == 80 and document.count(colour_fact) == 80
+        assert not any(synthetic.at_gate_sentence(other) in document for other in synthetic.PEOPLE if other != person)
         assert not any(
-            synthetic.duty_colour_sentence(other) in document for other in synthetic.COLOURS if other != colour
+            synthetic.gate_colour_sentence(other) in document for other in synthetic.COLOURS if other != colour
         )
-        assert document.rindex(duty) < document.index(wears)
+        assert document.rindex(at_gate) < document.index(colour_fact)
 
 
-def test_duty_documents_are_seeded():
-    assert synthetic.duty_documents(8, seed=1)[0] == synthetic.duty_documents(8, seed=1)[0]
-    assert synthetic.duty_documents(8, seed=1)[0] != synthetic.duty_documents(8, seed=2)[0]
+def test_gate_documents_are_seeded():
+    assert synthetic.gate_documents(8, seed=1)[0] == synthetic.gate_documents(8, seed=1)[0]
+    assert synthetic.gate_documents(8, seed=1)[0] != synthetic.gate_documents(8, seed=2)[0]
 
 
-def test_duty_documents_rejects_an_opening_and_closing_longer_than_the_document():
+def test_gate_documents_rejects_an_opening_and_closing_longer_than_the_document():
     with pytest.raises(ValueError, match="must not exceed sentences"):
-        synthetic.duty_documents(4, sentences=5, opening=3, closing=3)
+        synthetic.gate_documents(4, sentences=5, opening=3, closing=3)
 
 
-def test_a_prefix_holds_who_is_on_duty_and_never_the_colour():
+def test_a_prefix_holds_who_is_at_the_gate_and_never_the_colour():
     """With the default tokenizer, the 512-token prefix the demo compares against has the opening only."""
     tokenizer = tfl.LongformerTokenizer.from_pretrained(paths.default_model_dir())
-    documents, labels = synthetic.duty_documents(64, seed=0)
+    documents, labels = synthetic.gate_documents(64, seed=0)
     prefix = tokenizer(documents, truncation=True, max_length=PREFIX_TOKENS)["input_ids"]
     whole = tokenizer(documents)["input_ids"]
     for document, prefix_ids, whole_ids in zip(documents, prefix, whole):
         assert len(whole_ids) > 2 * PREFIX_TOKENS
         prefix_text = tokenizer.decode(prefix_ids, skip_special_tokens=True)
-        person = next(p for p in synthetic.PEOPLE if synthetic.duty_sentence(p) in document)
-        assert synthetic.duty_sentence(person) in prefix_text
-        assert "wears" not in prefix_text
+        person = next(p for p in synthetic.PEOPLE if synthetic.at_gate_sentence(p) in document)
+        assert synthetic.at_gate_sentence(person) in prefix_text
+        assert not any(colour in prefix_text.split() for colour in synthetic.COLOURS)
 
 
 def test_the_demo_runs_end_to_end_in_smoke_mode(tmp_path):

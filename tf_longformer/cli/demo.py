@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", default=None, help="where exports and the plot go (default: saved_models/demo)")
     parser.add_argument("--train", type=positive_int, default=1024, help="training documents (default 1024)")
     parser.add_argument("--test", type=positive_int, default=128, help="held-out documents (default 128)")
-    parser.add_argument("--epochs", type=positive_int, default=3, help="epochs (default 3)")
+    parser.add_argument("--epochs", type=positive_int, default=5, help="epochs (default 5)")
     parser.add_argument(
         "--layers",
         type=positive_int,
@@ -25,14 +25,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sentences",
         type=positive_int,
-        default=22,
-        help="filler sentences a document (~20 tokens each; the facts add ~1,100 tokens)",
+        default=10,
+        help="filler sentences a document (~20 tokens each; the facts add ~960 tokens)",
     )
     parser.add_argument(
-        "--repeats", type=positive_int, default=80, help="times each fact is stated (who is on duty; what they wear)"
+        "--repeats", type=positive_int, default=80, help="times each fact is stated (who is at the gate; its colour)"
     )
     parser.add_argument("--batch-size", type=positive_int, default=4)
-    parser.add_argument("--learning-rate", type=positive_float, default=5e-4)
+    parser.add_argument(
+        "--learning-rate",
+        type=positive_float,
+        default=2e-4,
+        help="peak learning rate, after a warm-up over the first 10%% of steps (default 2e-4)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--smoke", action="store_true", help="a few tiny documents, one epoch: checks the plumbing only"

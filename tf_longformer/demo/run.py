@@ -2,14 +2,14 @@
 
     python -m tf_longformer.demo            # or: tf-longformer demo   (a few minutes on 2 CPU cores)
 
-1. Generates documents of ~2,100-2,200 tokens (`synthetic.duty_documents`): the opening says who
-   is on duty ("the guard is on duty ."), only the closing part, after ~1,040 tokens, what the one
-   on duty wears ("the one on duty wears red ."). The label is the pair ("guard in red", one of
-   four): the opening alone (all a 512-token prefix holds) or the closing part alone leaves two
-   of the four, so either is right half the time.
+1. Generates documents of ~1,100-1,200 tokens (`synthetic.gate_documents`): the opening says who
+   is at the gate ("the guard is at the gate ."), only the closing part, after ~600 tokens, what
+   colour the gate is ("the gate is red ."). The label is the pair ("guard at the red gate", one
+   of four): the opening alone (all a 512-token prefix holds) or the closing part alone leaves
+   two of the four, so either is right half the time.
 2. Fine-tunes the embedded default model's first layer (`saved_models/default`; see
    `fine_tune`) as a 4-way `LongformerForSequenceClassification` on the whole documents (1,024 of
-   them, 3 epochs), with global attention on `<s>` (the Longformer paper's recipe for
+   them, 5 epochs), with global attention on `<s>` (the Longformer paper's recipe for
    classification), using Keras `fit`.
 3. Fine-tunes the same model, the same way, on the first 512 tokens of each document only.
 4. Compares both on held-out documents, exports the long model to a SavedModel (TF Serving
@@ -80,18 +80,20 @@ def fine_tune(name, model_dir, train, test, args) -> dict[str, Any]:
     """Fine-tunes a fresh classifier from `model_dir` on `train`; returns its curves and test accuracy.
 
     The classifier keeps the first `args.layers` transformer layers of the default model (one by
-    default): `<s>` reads the document through near-uniform global attention, so what it holds
-    of the document is a small part of its state, and each further layer of this tiny model
-    squashes it more. Runs that fail learn one of the two facts and stay at 0.5 (a training
-    loss of ln 2): what made every run learn both was the facts' share of the document (each
-    stated 80 times: with 40, one of six initialisations stayed at 0.5 whatever the learning
-    rate, batch size or layer count) and many documents seen few times (with 256 documents x
-    14 epochs some seeds stayed at 0.5); issue 16's note has the runs.
+    default), so `<s>` reads the document through one global-attention layer: its four heads
+    must learn to look at who is at the gate and at the gate's colour. Runs that fail learn one
+    fact and stay near 0.5: the heads' attention settles on the first fact learned (in one such
+    run three of four heads put 0.6-0.99 of it on "guard"/"visitor", under 0.05 on the colour),
+    and the other fact then gets almost no gradient through the saturated softmax. What kept
+    the heads from settling early is a gentle start: a linear warm-up over the first 10% of the
+    steps to 2e-4, then cosine decay to 5% of it, over 5 epochs (10 of 10 seeds at 1.000 by the
+    third epoch; 5e-4 over 3 epochs stayed near 0.5 on 3 of 10 seeds with the warm-up and on 1
+    of 5 without). Issue 16's note has the runs.
     """
     import keras
 
     import tf_longformer as tfl
-    from tf_longformer.demo.synthetic import DUTY_LABELS as label_names
+    from tf_longformer.demo.synthetic import GATE_LABELS as label_names
     from tf_longformer.training.data import array_dataset
 
     keras.utils.set_random_seed(args.seed)
@@ -108,8 +110,11 @@ def fine_tune(name, model_dir, train, test, args) -> dict[str, Any]:
         )
     features, labels = train
     steps = args.epochs * -(-len(labels) // args.batch_size)
-    # Cosine decay to 5% of the rate, so the last steps settle.
-    schedule = keras.optimizers.schedules.CosineDecay(args.learning_rate, steps, alpha=0.05)
+    # Linear warm-up over the first 10% of the steps, then cosine decay to 5% of the rate (see above).
+    warmup_steps = steps // 10
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, steps - warmup_steps, alpha=0.05, warmup_target=args.learning_rate, warmup_steps=warmup_steps
+    )
     model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0), metrics=None)
     callback = _StepLosses(lambda: _accuracy(model, test[0], test[1], args.batch_size))
     print(
@@ -173,7 +178,7 @@ def check_exports(model, features, output: str) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.smoke:
-        args.train, args.test, args.epochs, args.sentences = 8, 4, 1, 40
+        args.train, args.test, args.epochs = 8, 4, 1
     import keras  # noqa: F401  (import TensorFlow before the first message, so timings are clear)
 
     import tf_longformer as tfl
@@ -188,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     os.makedirs(output, exist_ok=True)
     window = max(config.attention_windows)
 
-    documents, labels = synthetic.duty_documents(
+    documents, labels = synthetic.gate_documents(
         args.train + args.test, sentences=args.sentences, repeats=args.repeats, seed=args.seed
     )
     split = args.train
@@ -198,8 +203,8 @@ def run(args: argparse.Namespace) -> int:
     train_rows, test_rows = slice(0, split), slice(split, None)
     tokens = full["attention_mask"].sum(1)
     print(
-        f"task: {len(labels)} documents of {int(tokens.min())}-{int(tokens.max())} tokens, labelled who is on duty "
-        f"and in what colour ({', '.join(synthetic.DUTY_LABELS)});\n      who is said only in the opening, "
+        f"task: {len(labels)} documents of {int(tokens.min())}-{int(tokens.max())} tokens, labelled who is at the gate "
+        f"and its colour ({', '.join(synthetic.GATE_LABELS)});\n      who is said only in the opening, "
         f"the colour only in the closing part; either alone (a {PREFIX_TOKENS}-token prefix holds only the "
         f"opening) leaves two of the four labels."
     )

@@ -3,13 +3,13 @@
 Nothing is downloaded: sentences come from small word lists and templates, drawn with a seeded
 NumPy generator, so every run of `tools/make_default_model.py` and of the demo sees the same text.
 
-The demo's task (`duty_documents`): the opening of each document says who is on duty ("the
-guard is on duty ."), only its closing part, some 200 tokens of filler later, says what the one
-on duty wears ("the one on duty wears red ."); the label is the pair ("guard in red", one of
-four). Either end alone leaves two of the four labels: the opening (which is all a 512-token
-prefix holds) says who but not the colour, the closing part the colour but not who; a model
-that reads the whole document can get it right every time. (Each fact is stated 80 times, so
-that a small model learns the task in a few minutes on a CPU.)
+The demo's task (`gate_documents`): the opening of each document says who is at the gate ("the
+guard is at the gate ."), only its closing part says what colour the gate is ("the gate is red
+."); the label is the pair ("guard at the red gate", one of four). Either end alone leaves two
+of the four labels: the opening (which is all a 512-token prefix holds) says who but not the
+colour, the closing part the colour but not who; a model that reads the whole document can get
+it right every time. (Each fact is stated 80 times, in words that are whole tokens of the
+default tokenizer, so that a small model learns the task in a minute or two on a CPU.)
 
 `long_range_documents` is the earlier, simpler task the examples use: the question ("what
 colour does the guard wear ?") comes first and the answer ("the guard wears blue .") only at
@@ -119,46 +119,48 @@ def long_range_documents(
     return [questions[i] for i in order], [documents[i] for i in order], labels[order]
 
 
-#: The demo's labels: who is on duty and what they wear. Label id = 2 * `PEOPLE` index + `COLOURS` index.
-DUTY_LABELS = tuple(f"{person} in {colour}" for person in PEOPLE for colour in COLOURS)
+#: The demo's labels: who is at the gate and its colour. Label id = 2 * `PEOPLE` index + `COLOURS` index.
+GATE_LABELS = tuple(f"{person} at the {colour} gate" for person in PEOPLE for colour in COLOURS)
 
 
-def duty_sentence(person: str) -> str:
-    return f"the {person} is on duty ."
+def at_gate_sentence(person: str) -> str:
+    """The opening's fact: who is at the gate."""
+    return f"the {person} is at the gate ."
 
 
-def duty_colour_sentence(colour: str) -> str:
+def gate_colour_sentence(colour: str) -> str:
     """The closing part's fact: it names the colour but not the person."""
-    return f"the one on duty wears {colour} ."
+    return f"the gate is {colour} ."
 
 
-def duty_documents(
-    count: int, *, sentences: int = 22, repeats: int = 80, opening: int = 3, closing: int = 3, seed: int = 0
+def gate_documents(
+    count: int, *, sentences: int = 10, repeats: int = 80, opening: int = 3, closing: int = 3, seed: int = 0
 ) -> tuple[list[str], np.ndarray]:
     """`count` (document, label) pairs whose label needs both ends of the document.
 
     A document is `sentences` filler sentences (~20 tokens each). Among the first `opening` of
-    them, "the guard is on duty ." (or the visitor) is stated `repeats` times; among the last
-    `closing`, "the one on duty wears red ." (or blue), `repeats` times. The label is the pair
-    (`DUTY_LABELS`: "guard in red", "guard in blue", "visitor in red", "visitor in blue"). With
-    the defaults: ~2,100-2,200 tokens, who is on duty within the first ~850, the colour only
-    after ~1,040 (so a 512-token prefix holds who but not the colour, and the closing part alone
-    says the colour but not who: either end alone is right half the time). Labels are balanced
-    (each in turn, then shuffled).
+    them, "the guard is at the gate ." (or the visitor; 7 tokens) is stated `repeats` times;
+    among the last `closing`, "the gate is red ." (or blue; 5 tokens), `repeats` times. The
+    label is the pair (`GATE_LABELS`: "guard at the red gate", ... four in all). Every word of
+    the facts is a whole token of the default tokenizer. With the defaults: ~1,100-1,200
+    tokens, who is at the gate within the first ~650, the colour only after ~600 (so a 512-token
+    prefix holds who but not the colour, and the closing part alone says the colour but not
+    who: either end alone is right half the time). Labels are balanced (each in turn, then
+    shuffled).
     """
     if opening + closing > sentences:
         raise ValueError(f"opening + closing ({opening} + {closing}) must not exceed sentences ({sentences})")
     rng = np.random.default_rng(seed)
     documents, labels = [], np.zeros(count, np.int32)
     for index in range(count):
-        label = index % len(DUTY_LABELS)
+        label = index % len(GATE_LABELS)
         person, colour = PEOPLE[label // len(COLOURS)], COLOURS[label % len(COLOURS)]
         body = [sentence(rng) for _ in range(sentences)]
         head, middle, tail = body[:opening], body[opening : sentences - closing], body[sentences - closing :]
         for _ in range(repeats):
-            head.insert(int(rng.integers(len(head) + 1)), duty_sentence(person))
+            head.insert(int(rng.integers(len(head) + 1)), at_gate_sentence(person))
         for _ in range(repeats):
-            tail.insert(int(rng.integers(len(tail) + 1)), duty_colour_sentence(colour))
+            tail.insert(int(rng.integers(len(tail) + 1)), gate_colour_sentence(colour))
         documents.append(" ".join(head + middle + tail))
         labels[index] = label
     order = rng.permutation(count)
