@@ -188,7 +188,7 @@ class GraphTokenizer(tf.Module):
         symbols, _, start, end, _ = tf.while_loop(
             lambda *state: state[-1],
             body,
-            (symbols, word, start, start + 1, tf.constant(True)),
+            (symbols, word, start, start + 1, tf.size(symbols) > 1),  # no pair, no pass
             shape_invariants=(tf.TensorShape([None]),) * 4 + (tf.TensorShape([]),),
         )
         return symbols, start, end
