@@ -41,7 +41,8 @@ def test_end_before_start_and_long_spans_are_never_chosen():
     start = np.array([[-5.0, 0.0, 9.0, 0.0, 0.0, 0.0]], np.float32)
     end = np.array([[-9.0, 8.0, -9.0, -9.0, -9.0, 7.0]], np.float32)
     context = np.ones_like(start, np.int32)
-    span = best_answer_span(start, end, context, max_answer_tokens=3)  # (2, 1): 17 but backwards; (2, 5): 16 but 4 tokens
+    # (2, 1) scores 17 but ends before it starts; (2, 5) scores 16 but holds 4 tokens.
+    span = best_answer_span(start, end, context, max_answer_tokens=3)
     assert (int(span.start[0]), int(span.end[0])) == (1, 1)
 
 

@@ -150,7 +150,7 @@ def saved_model(
     if max_length is not None and tokenizer is None:
         raise ExportError(f"`max_length` applies to the {TEXT_SIGNATURE} signature, which needs tokenizer=.")
     text = text_signature(model, tokenizer, max_length) if tokenizer is not None else None
-    functions = serving_functions(model, signatures)
+    functions = serving_functions(model, signatures) if signatures != [] else {}  # []: serving_text alone
     if text is not None:
         functions[TEXT_SIGNATURE] = text.function
     module = serving_module(model, functions)

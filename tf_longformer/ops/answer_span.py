@@ -46,7 +46,7 @@ def best_answer_span(
         raise ValueError(f"max_answer_tokens must be a positive int. Received: {max_answer_tokens!r}")
     start_logits = tf.cast(start_logits, tf.float32)
     end_logits = tf.cast(end_logits, tf.float32)
-    context = tf.not_equal(context_mask, 0)
+    context = tf.cast(context_mask, tf.bool)
     length = tf.shape(start_logits)[1]
     width = max_answer_tokens
     # ends[b, i, d] = end_logits[b, i + d]: every span of 1..width tokens starting at i.
