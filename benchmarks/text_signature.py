@@ -122,9 +122,11 @@ def main() -> None:
     ids = tf.constant([expected], tf.int32)
     mask = tf.ones_like(ids)
     global_mask = tf.concat([tf.ones([1, 1], tf.int32), tf.zeros([1, LENGTH - 1], tf.int32)], 1)
-    forward = tf.function(
-        lambda: model(input_ids=ids, attention_mask=mask, global_attention_mask=global_mask).last_hidden_state
-    )
+
+    @tf.function
+    def forward() -> tf.Tensor:
+        return model(input_ids=ids, attention_mask=mask, global_attention_mask=global_mask).last_hidden_state
+
     forward_seconds = median_seconds(lambda: forward().numpy(), max(1, min(args.repeats, 3)))
     print(f"| base-4096 LongformerModel forward (batch 1, 4096 tokens, <s> global) | {forward_seconds:.3f} |")
     print(f"\nin-graph tokenization / forward = {graph_seconds / forward_seconds:.1%} (target <= 10%)")

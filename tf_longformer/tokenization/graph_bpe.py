@@ -109,11 +109,10 @@ class GraphTokenizer(tf.Module):
         self._added_tokens = tuple(added_tokens)
         self._width = max(vocab.values()) + 1  # ids are packed as first * width + second
         width = self._width
-        keys, values = [], []
-        for rank, (left, right) in enumerate(merges):
-            keys.append(vocab[left] * width + vocab[right])
-            values.append(rank * width + vocab[left + right])
-        self._merges = _static_table(keys, values, tf.int64, -1)
+        packed_merges: dict[int, int] = {}
+        for rank, (left, right) in enumerate(merges):  # a repeated pair keeps its first (lowest) rank
+            packed_merges.setdefault(vocab[left] * width + vocab[right], rank * width + vocab[left + right])
+        self._merges = _static_table(list(packed_merges), list(packed_merges.values()), tf.int64, -1)
         self._bytes = _static_table(
             [bytes([byte]) for byte in byte_symbols], [vocab[s] for s in byte_symbols.values()], tf.string, -1
         )
