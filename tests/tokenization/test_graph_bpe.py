@@ -161,3 +161,8 @@ def test_refuses_a_pipeline_it_does_not_reproduce(tokenizer, tmp_path):
         GraphTokenizer.from_tokenizer(prefixed, max_length=32)
     with pytest.raises(ValueError, match="max_length"):
         GraphTokenizer.from_tokenizer(tokenizer, max_length=1)
+
+
+def test_invalid_utf8_fails_the_call(graph):
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        graph.encode(tf.constant([b"ok \xff\xfe not utf-8"]))
