@@ -71,6 +71,17 @@ def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | Non
     return os.path.abspath(target)
 
 
+def _without_text_signature(signatures: Any, tokenizer: Any, max_length: int | None) -> Any:
+    """`signatures` less `serving_text`, which a sequence of names may hold only with a tokenizer."""
+    if max_length is not None and tokenizer is None:
+        raise ExportError(f"`max_length` applies to the {TEXT_SIGNATURE} signature, which needs tokenizer=.")
+    if signatures is None or isinstance(signatures, (str, Mapping)) or TEXT_SIGNATURE not in signatures:
+        return signatures
+    if tokenizer is None:
+        raise ExportError(f"The {TEXT_SIGNATURE} signature needs the model's tokenizer: pass tokenizer=.")
+    return [name for name in signatures if name != TEXT_SIGNATURE]
+
+
 def saved_model(
     model: Any,
     export_dir: str | os.PathLike,
@@ -143,12 +154,7 @@ def saved_model(
             f"Version directory {os.path.abspath(target)!r} already exists; pass overwrite=True (--overwrite) "
             "to replace it, or export a new version."
         )
-    if signatures is not None and not isinstance(signatures, (str, Mapping)) and TEXT_SIGNATURE in signatures:
-        if tokenizer is None:
-            raise ExportError(f"The {TEXT_SIGNATURE} signature needs the model's tokenizer: pass tokenizer=.")
-        signatures = [name for name in signatures if name != TEXT_SIGNATURE]
-    if max_length is not None and tokenizer is None:
-        raise ExportError(f"`max_length` applies to the {TEXT_SIGNATURE} signature, which needs tokenizer=.")
+    signatures = _without_text_signature(signatures, tokenizer, max_length)
     text = text_signature(model, tokenizer, max_length) if tokenizer is not None else None
     functions = serving_functions(model, signatures) if signatures != [] else {}  # []: serving_text alone
     if text is not None:
