@@ -11,7 +11,7 @@ import export_cases as cases_lib
 import tf_longformer as tfl
 from tf_longformer.inference.predictor import Predictor
 
-TASKS = ("sequence_classification", "token_classification", "masked_lm", "question_answering")
+TASKS = ("base", "sequence_classification", "token_classification", "masked_lm", "question_answering")
 TOLERANCE = 1e-5
 TEXTS = [
     "the guard wears red .",

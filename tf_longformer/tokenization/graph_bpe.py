@@ -217,8 +217,8 @@ class GraphTokenizer(tf.Module):
         trimmed_start = tf.minimum(char_start + leading, char_end)
         trimmed_end = tf.where(char_end >= trailing, tf.maximum(char_end - trailing, trimmed_start), char_end)
 
-        rows = tf.cast(tf.gather(units.row, start), tf.int64)
-        batch = tf.shape(texts, out_type=tf.int64)[0]
+        rows = tf.gather(units.row, start)  # int32 row splits throughout: oneDNN logs int64 ops
+        batch = tf.shape(texts, out_type=tf.int32)[0]
         ids = tf.RaggedTensor.from_value_rowids(tf.cast(symbols, tf.int32), rows, nrows=batch)
         offsets = tf.RaggedTensor.from_value_rowids(tf.stack([trimmed_start, trimmed_end], -1), rows, nrows=batch)
         return ids, offsets
@@ -227,9 +227,10 @@ class GraphTokenizer(tf.Module):
     def _special(self, rows: tf.Tensor, *ids: int) -> tuple[tf.RaggedTensor, tf.RaggedTensor]:
         """Special tokens `ids` for every row, and their spans (0, 0), as ragged columns."""
         spans = tf.zeros([rows, len(ids), 2], tf.int32)
-        return tf.RaggedTensor.from_tensor(
-            tf.tile(tf.constant([ids], tf.int32), [rows, 1])
-        ), tf.RaggedTensor.from_tensor(spans)
+        return (
+            tf.RaggedTensor.from_tensor(tf.tile(tf.constant([ids], tf.int32), [rows, 1]), row_splits_dtype=tf.int32),
+            tf.RaggedTensor.from_tensor(spans, row_splits_dtype=tf.int32),
+        )
 
     def _padded(self, ids: tf.RaggedTensor, offsets: tf.RaggedTensor) -> dict[str, tf.Tensor]:
         return {
@@ -275,7 +276,10 @@ class GraphTokenizer(tf.Module):
                 question_length,
             ],
         )
-        keep = tf.ragged.range(context_length) < tf.where(fits, context_length, room)[:, tf.newaxis]
+        keep = (
+            tf.ragged.range(context_length, row_splits_dtype=tf.int32)
+            < tf.where(fits, context_length, room)[:, tf.newaxis]
+        )
         context_ids = tf.ragged.boolean_mask(context_ids, keep)
         context_spans = tf.ragged.boolean_mask(context_spans, keep)
         cls, cls_spans = self._special(rows, self.cls_token_id)
