@@ -1,7 +1,9 @@
-"""Serve a classifier with TF Serving and query its REST API.
+"""Serve a classifier with TF Serving and query its REST API with plain strings.
 
 Exports a `LongformerForSequenceClassification` (from the default model) as a SavedModel in
-TF Serving's layout, then builds REST request bodies from text. Start the server with Docker:
+TF Serving's layout with its tokenizer, so the export has the `serving_text` signature: the
+request carries the texts themselves, tokenized inside the graph (no tokenizer on the client).
+Start the server with Docker:
 
     docker run -p 8501:8501 \\
       --mount type=bind,source=$EXPORT_BASE/colour,target=/models/colour \\
@@ -27,14 +29,9 @@ import tf_longformer as tfl
 from tf_longformer.demo import paths
 
 
-def request_body(tokenizer, texts, signature="serving_default") -> dict:
-    """REST predict body, row format: one instance per text, padded to one length."""
-    batch = tokenizer(texts, padding=True, truncation=True, max_length=4096, global_attention="classification")
-    instances = [
-        {name: list(map(int, batch[name][i])) for name in ("input_ids", "attention_mask", "global_attention_mask")}
-        for i in range(len(texts))
-    ]
-    return {"signature_name": signature, "instances": instances}
+def request_body(texts, signature=tfl.export.TEXT_SIGNATURE) -> dict:
+    """REST predict body, row format: one instance per text, the strings as they are."""
+    return {"signature_name": signature, "instances": [{"text": text} for text in texts]}
 
 
 def answer_locally(version_dir: str, body: dict) -> dict:
@@ -42,7 +39,7 @@ def answer_locally(version_dir: str, body: dict) -> dict:
     import tensorflow as tf
 
     signature = tf.saved_model.load(version_dir).signatures[body["signature_name"]]
-    columns = {name: tf.constant([row[name] for row in body["instances"]], tf.int32) for name in body["instances"][0]}
+    columns = {name: tf.constant([row[name] for row in body["instances"]]) for name in body["instances"][0]}
     outputs = signature(**columns)
     rows = len(body["instances"])
     return {"predictions": [{k: v[i].numpy().tolist() for k, v in outputs.items()} for i in range(rows)]}
@@ -59,14 +56,15 @@ def main(argv=None) -> None:
     tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
     model = tfl.LongformerForSequenceClassification.from_pretrained(model_dir, num_labels=2)
     base = args.export_dir or tempfile.mkdtemp(prefix="serving-")
-    version_dir = tfl.export.saved_model(model, base, model_name="colour", overwrite=True)
+    version_dir = tfl.export.saved_model(model, base, model_name="colour", overwrite=True, tokenizer=tokenizer)
     print(f"exported {version_dir}  (TF Serving: mount {base}/colour at /models/colour, MODEL_NAME=colour)")
 
     texts = [
         "what colour does the guard wear ? the guard wears red .",
         "the old river crosses the bridge near the mill . the visitor wears blue .",
     ]
-    body = request_body(tokenizer, texts[:1] if args.smoke else texts)
+    texts = texts[:1] if args.smoke else texts
+    body = request_body(texts)
     printable = json.dumps(body)
     print(f"POST /v1/models/colour:predict\n{printable[:300]}{' ...' if len(printable) > 300 else ''}")
     if args.server:
@@ -81,17 +79,14 @@ def main(argv=None) -> None:
     else:
         reply = answer_locally(version_dir, body)
         print("no --server: answered locally with tf.saved_model.load")
-    keras_logits = np.asarray(model(request_body_to_arrays(body))["logits"])
+    features = tokenizer(texts, padding=True, truncation=True, return_tensors="np", global_attention="classification")
+    keras_logits = np.asarray(model(dict(features))["logits"])
     served = np.array([p["logits"] for p in reply["predictions"]])
     print(json.dumps(reply)[:200])
     print(
         f"max |served - Keras| = {np.max(np.abs(served - keras_logits)):.2e}  (the head is untrained: "
         "fine-tune it first, see examples/fine_tune_classifier.py)"
     )
-
-
-def request_body_to_arrays(body: dict) -> dict:
-    return {name: np.array([row[name] for row in body["instances"]], np.int32) for name in body["instances"][0]}
 
 
 if __name__ == "__main__":

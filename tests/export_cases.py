@@ -114,7 +114,10 @@ for call in plan["calls"]:
     function = model.signatures[name] if kind == "signature" else getattr(model, name)
     feeds = {input_name: tf.constant(data[f"{call['key']}/{input_name}"]) for input_name in call["inputs"]}
     for output_name, value in function(**feeds).items():
-        results[f"{call['key']}/out/{output_name}"] = value.numpy()
+        array = value.numpy()
+        if array.dtype == object:  # tf.string outputs: bytes, saved as text (np.load refuses objects)
+            array = np.vectorize(lambda item: item.decode("utf-8"), otypes=[str])(array)
+        results[f"{call['key']}/out/{output_name}"] = array
 np.savez(plan["outputs"], **results)
 """
 

@@ -175,6 +175,30 @@ def test_predict_agrees_across_checkpoint_savedmodel_and_tflite(trained, capsys,
         assert a["label"] == b["label"] and abs(a["probabilities"]["red"] - b["probabilities"]["red"]) < 1e-4
 
 
+def test_export_with_text_serves_strings_as_predict_labels_them(trained, capsys, tmp_path):
+    """`export --with-text`: the checkpoint's tokenizer goes into the graph; serving_text's
+    input_ids are the tokenizer's and its logits pick the labels `predict` prints."""
+    import numpy as np
+    import tensorflow as tf
+
+    from tf_longformer.tokenization import LongformerTokenizer
+
+    output, data = trained
+    code, out, _ = run(capsys, "export", output, str(tmp_path / "exports"), "--model-name", "cls", "--with-text")
+    assert code == 0
+    texts = [json.loads(line)["text"] for line in open(data)]
+    served = tf.saved_model.load(out.strip()).signatures["serving_text"](text=tf.constant(texts))
+    config = json.load(open(os.path.join(output, "config.json")))
+    limit = config["max_position_embeddings"] - config["pad_token_id"] - 1
+    tokenizer = LongformerTokenizer.from_pretrained(output)
+    want = tokenizer(texts, truncation=True, max_length=limit, padding=True)["input_ids"]
+    np.testing.assert_array_equal(served["input_ids"].numpy(), np.asarray(want))
+    code, out, _ = run(capsys, "predict", output, data)
+    labels = [json.loads(line)["label"] for line in out.splitlines()]
+    names = config["id2label"]
+    assert [names[str(i)] for i in served["logits"].numpy().argmax(-1)] == labels
+
+
 def test_bench_runs_the_quick_suite(monkeypatch, capsys):
     from tf_longformer.cli import bench
 

@@ -74,6 +74,10 @@ def test_bad_command_lines_are_one_line_errors(capsys, argv, message):
         (("--task", "summarization"), "--task must be auto or one of"),
         (("--format", "tflite", "--model-name", "x"), "--model-name and --version apply to --format saved_model only"),
         (("--quantize", "float16"), "--quantize and --max-sequence-length apply to --format tflite only"),
+        (("--format", "tflite", "--with-text"), "--with-text applies to --format saved_model only"),
+        (("--format", "onnx", "--with-text"), "onnx files keep their token-id inputs"),
+        (("--with-text",), "has no tokenizer.json or vocab.json"),
+        (("--max-length", "16"), "--max-length applies to --with-text only"),
     ],
 )
 def test_bad_combinations_are_one_line_errors(capsys, checkpoint, tmp_path, extra, message):

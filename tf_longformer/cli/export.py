@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from tf_longformer import export
 from tf_longformer.cli.argument_types import call_with_arguments, describe, positive_int
 from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError
 from tf_longformer.models import registry
+from tf_longformer.tokenization import files as tokenizer_files
+from tf_longformer.tokenization.tokenizer import LongformerTokenizer
 
 FORMATS = ("saved_model", "tflite", "onnx")
 
 DESCRIPTION = """Export a Longformer checkpoint (a directory written by save_pretrained, or a
 transformers Longformer checkpoint) for serving:
-  saved_model  OUTPUT/<model-name>/<version>/ for TF Serving (serving_default signature)
+  saved_model  OUTPUT/<model-name>/<version>/ for TF Serving (serving_default signature;
+               --with-text adds serving_text: strings in, tokenized inside the graph)
   tflite       one .tflite file, TFLite builtin ops only, dynamic length (LiteRT)
   onnx         one .onnx file (needs tf2onnx: pip install "tf_longformer[onnx]")"""
 
 EPILOG = """examples:
   tf-longformer export ./my-qa-model exports --format saved_model --model-name qa
+  tf-longformer export ./my-qa-model exports --model-name qa --with-text
   tf-longformer export ./my-qa-model qa.tflite --format tflite --quantize dynamic_int8
   tf-longformer export ./my-qa-model qa.onnx --format onnx"""
 
@@ -46,6 +51,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--signature", default=DEFAULT_SIGNATURE, help="onnx: which signature (default serving_default)"
     )
     parser.add_argument("--opset", type=positive_int, default=17, help="onnx: ONNX opset (default 17)")
+    parser.add_argument(
+        "--with-text",
+        action="store_true",
+        help="saved_model: add the serving_text signature (strings in), with the checkpoint's tokenizer",
+    )
+    parser.add_argument(
+        "--max-length",
+        type=positive_int,
+        help="saved_model --with-text: truncate texts to this many tokens (default: the model's limit)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing version directory or file")
 
 
@@ -57,6 +72,20 @@ def model_class(checkpoint: str, task: str) -> type:
         return registry.model_class(task)
     except ValueError:
         raise ValueError(f"--task must be auto or one of {', '.join(registry.tasks())}; got {task!r}") from None
+
+
+def checkpoint_tokenizer(checkpoint: str) -> LongformerTokenizer:
+    """The tokenizer saved with `checkpoint` (ExportError for a directory without tokenizer files)."""
+    if os.path.isdir(checkpoint) and not any(
+        os.path.isfile(os.path.join(checkpoint, name))
+        for name in (tokenizer_files.TOKENIZER_FILE, tokenizer_files.VOCAB_FILE)
+    ):
+        raise ExportError(
+            f"--with-text needs the tokenizer beside the weights, but {checkpoint!r} has no "
+            f"{tokenizer_files.TOKENIZER_FILE} or {tokenizer_files.VOCAB_FILE} "
+            "(write them with tokenizer.save_pretrained)."
+        )
+    return LongformerTokenizer.from_pretrained(checkpoint)
 
 
 def export_checkpoint(
@@ -72,13 +101,35 @@ def export_checkpoint(
     signature: str = DEFAULT_SIGNATURE,
     opset: int = 17,
     overwrite: bool = False,
+    with_text: bool = False,
+    max_length: int | None = None,
 ) -> str:
-    """Loads `checkpoint` with the task's class and exports it; returns what was written."""
+    """Loads `checkpoint` with the task's class and exports it; returns what was written.
+
+    `with_text` (SavedModel only) adds `serving_text` with the checkpoint's own tokenizer,
+    truncating at `max_length` tokens (default: the model's limit).
+    """
     if format not in FORMATS:
         raise ExportError(f"--format must be one of {', '.join(FORMATS)}; got {format!r}")
+    if format != "saved_model" and with_text:
+        raise ExportError(
+            f"--with-text applies to --format saved_model only: {format} files keep their token-id inputs "
+            "(their runtimes have no string ops for the in-graph tokenizer)."
+        )
+    if max_length is not None and not with_text:
+        raise ExportError("--max-length applies to --with-text only")
+    tokenizer = checkpoint_tokenizer(checkpoint) if with_text else None
     model = model_class(checkpoint, task).from_pretrained(checkpoint)
     if format == "saved_model":
-        return export.saved_model(model, output, model_name=model_name, version=version, overwrite=overwrite)
+        return export.saved_model(
+            model,
+            output,
+            model_name=model_name,
+            version=version,
+            overwrite=overwrite,
+            tokenizer=tokenizer,
+            max_length=max_length,
+        )
     if format == "tflite":
         return export.tflite(
             model, output, quantize=quantize, max_sequence_length=max_sequence_length, overwrite=overwrite

@@ -1,6 +1,7 @@
 """Deployment: SavedModel for TF Serving, TFLite/LiteRT with builtin ops only, ONNX.
 
 >>> tfl.export.saved_model(model, "exports")           # exports/<name>/1/, serving_default
+>>> tfl.export.saved_model(model, "exports", tokenizer=tokenizer)   # + serving_text: strings in
 >>> tfl.export.tflite(model, "model.tflite")           # builtins only, dynamic length
 >>> tfl.export.onnx(model, "model.onnx")               # needs the `onnx` extra (tf2onnx)
 """
@@ -8,6 +9,16 @@
 from tf_longformer.export.onnx import onnx
 from tf_longformer.export.saved_model import saved_model
 from tf_longformer.export.signatures import AUTO_GLOBAL_SIGNATURE, DEFAULT_SIGNATURE, ExportError, head_spec
+from tf_longformer.export.text_signature import TEXT_SIGNATURE
 from tf_longformer.export.tflite import tflite
 
-__all__ = ["AUTO_GLOBAL_SIGNATURE", "DEFAULT_SIGNATURE", "ExportError", "head_spec", "onnx", "saved_model", "tflite"]
+__all__ = [
+    "AUTO_GLOBAL_SIGNATURE",
+    "DEFAULT_SIGNATURE",
+    "TEXT_SIGNATURE",
+    "ExportError",
+    "head_spec",
+    "onnx",
+    "saved_model",
+    "tflite",
+]

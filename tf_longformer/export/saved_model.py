@@ -17,6 +17,7 @@ from tf_longformer.export.signatures import (
     serving_functions,
     serving_module,
 )
+from tf_longformer.export.text_signature import TEXT_SIGNATURE, text_signature
 
 #: The endpoint name Keras' `model.export` gives the forward pass (`reloaded.serve(...)`).
 KERAS_ENDPOINT = "serve"
@@ -70,6 +71,17 @@ def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | Non
     return os.path.abspath(target)
 
 
+def _without_text_signature(signatures: Any, tokenizer: Any, max_length: int | None) -> Any:
+    """`signatures` less `serving_text`, which a sequence of names may hold only with a tokenizer."""
+    if max_length is not None and tokenizer is None:
+        raise ExportError(f"`max_length` applies to the {TEXT_SIGNATURE} signature, which needs tokenizer=.")
+    if signatures is None or isinstance(signatures, (str, Mapping)) or TEXT_SIGNATURE not in signatures:
+        return signatures
+    if tokenizer is None:
+        raise ExportError(f"The {TEXT_SIGNATURE} signature needs the model's tokenizer: pass tokenizer=.")
+    return [name for name in signatures if name != TEXT_SIGNATURE]
+
+
 def saved_model(
     model: Any,
     export_dir: str | os.PathLike,
@@ -78,6 +90,8 @@ def saved_model(
     version: int = 1,
     signatures: Sequence[str] | Mapping[str, Callable] | None = None,
     overwrite: bool = False,
+    tokenizer: Any = None,
+    max_length: int | None = None,
 ) -> str:
     """Exports `model` as a SavedModel for TF Serving, `tf.saved_model.load` and `saved_model_cli`.
 
@@ -92,6 +106,12 @@ def saved_model(
     `serving_auto_global` without `global_attention_mask`: global attention is then placed
     inside the graph as the reference does (a QA or multiple-choice row without a separator
     fails the request with the model's error message).
+
+    With a `tokenizer`, the export also has `serving_text` (`TEXT_SIGNATURE`): strings in
+    (`text`; `question` and `context` for question answering), tokenized inside the graph with
+    core TensorFlow ops exactly as the tokenizer does; the head's outputs plus `input_ids` and
+    character `offsets` out, and for question answering the `answer` string with its character
+    span (see `tf_longformer.export.text_signature`). Multiple choice has none (ExportError).
 
     The task is recorded beside it (`METADATA_FILE`), so `load_predictor` knows the head.
 
@@ -108,13 +128,18 @@ def saved_model(
         signatures: None for all built-in signatures; a sequence of built-in names; or a mapping
             name -> `tf.function` with an input signature, exported beside the built-in ones.
         overwrite: replace an existing version directory (default: refuse).
+        tokenizer: the model's `LongformerTokenizer`: adds `serving_text`. A sequence of
+            `signatures` may name `serving_text` too (it then needs the tokenizer).
+        max_length: `serving_text` truncates inputs to this many tokens (special tokens
+            included); default: what the model's positions allow.
 
     Returns:
         The path of the version directory.
 
     Raises:
         ExportError: bad `model_name`/`version`/`signatures`, or the version exists and
-            `overwrite` is False.
+            `overwrite` is False; for `serving_text`, a model or tokenizer it does not fit (see
+            `text_signature`). Every check runs before anything is written.
     """
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ExportError(
@@ -129,8 +154,14 @@ def saved_model(
             f"Version directory {os.path.abspath(target)!r} already exists; pass overwrite=True (--overwrite) "
             "to replace it, or export a new version."
         )
-    functions = serving_functions(model, signatures)
+    signatures = _without_text_signature(signatures, tokenizer, max_length)
+    text = text_signature(model, tokenizer, max_length) if tokenizer is not None else None
+    functions = serving_functions(model, signatures) if signatures != [] else {}  # []: serving_text alone
+    if text is not None:
+        functions[TEXT_SIGNATURE] = text.function
     module = serving_module(model, functions)
+    if text is not None:
+        module.text_tokenizer = text.tokenizer  # its lookup tables are saved with the signature
     with atomic.atomic_directory(target, overwrite=overwrite, what="Version directory") as temporary:
         _write(module, temporary, functions)
         _write_metadata(model, temporary)

@@ -20,6 +20,9 @@ Heads with automatic global attention (`TaskSpec.automatic_global`: question ans
 sequence classification, multiple choice) also get `serving_auto_global`, without
 `global_attention_mask`: the head then puts global attention where the reference does,
 inside the graph.
+
+Exports given a tokenizer also get `serving_text`, which takes strings and tokenizes inside
+the graph (`tf_longformer.export.text_signature`).
 """
 
 from __future__ import annotations
@@ -62,7 +65,8 @@ def _input_specs(spec: TaskSpec, names: Sequence[str], sequence_length: int | No
     return [tf.TensorSpec(shape, tf.int32, name=name) for name in names]
 
 
-def _as_float32(value: tf.Tensor) -> tf.Tensor:
+def as_float32(value: tf.Tensor) -> tf.Tensor:
+    """A floating output as float32 (mixed-precision models compute some in float16/bfloat16)."""
     return tf.cast(value, tf.float32) if value.dtype.is_floating and value.dtype != tf.float32 else value
 
 
@@ -92,7 +96,7 @@ def serving_functions(
 
     def serve(inputs: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
         outputs = model(**inputs, training=False)
-        return {name: _as_float32(outputs[name]) for name in spec.outputs}
+        return {name: as_float32(outputs[name]) for name in spec.outputs}
 
     builders: dict[str, Callable[[], Any]] = {
         DEFAULT_SIGNATURE: lambda: tf.function(

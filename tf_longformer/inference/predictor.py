@@ -21,6 +21,7 @@ import numpy as np
 
 from tf_longformer.export.saved_model import exported_task
 from tf_longformer.models import registry
+from tf_longformer.ops.answer_span import best_answer_span
 
 #: The tasks `predict` handles: those taking one text (or question and text) per example.
 TASKS = tuple(task for task in registry.tasks() if registry.model_class(task).spec.input_rank == 2)
@@ -190,19 +191,14 @@ class Predictor:
     def _label(self, index: int) -> str:
         return self.id2label.get(index, f"LABEL_{index}")
 
-    def _answer(self, encoding: Any, out: Mapping[str, np.ndarray], text: str, max_answer_tokens: int = 30):
-        sequence_ids = encoding.sequence_ids(0)
-        context = np.array([s == 1 for s in sequence_ids])
-        start = np.where(context, out["start_logits"][0], -np.inf)
-        end = np.where(context, out["end_logits"][0], -np.inf)
-        best, best_score = (0, 0), -np.inf
-        for i in np.argsort(-start)[:20]:
-            for j in range(i, min(i + max_answer_tokens, len(end))):
-                if context[j] and start[i] + end[j] > best_score:
-                    best, best_score = (int(i), int(j)), float(start[i] + end[j])
+    def _answer(self, encoding: Any, out: Mapping[str, np.ndarray], text: str) -> dict[str, Any]:
+        """The best span by `ops.answer_span` (the rule the `serving_text` signature uses too)."""
+        context = np.array([[s == 1 for s in encoding.sequence_ids(0)]])
+        span = best_answer_span(out["start_logits"][:1], out["end_logits"][:1], context)
+        start, end, score = int(span.start[0]), int(span.end[0]), float(span.score[0])
         offsets = encoding["offset_mapping"]
-        first, last = offsets[best[0]][0], offsets[best[1]][1]
-        return {"answer": text[first:last], "start": int(first), "end": int(last), "score": round(best_score, 6)}
+        first, last = offsets[start][0], offsets[end][1]
+        return {"answer": text[first:last], "start": int(first), "end": int(last), "score": round(score, 6)}
 
 
 def _task_of_outputs(names: set[str], logits_rank: int | None, logits_width: int | None, vocab: int) -> str:

@@ -1,0 +1,136 @@
+"""In-graph tokenization (`serving_text`) against the base-4096 forward: `python -m benchmarks.text_signature`.
+
+Issue 19's target: tokenizing a 4,096-token document inside the graph (`GraphTokenizer.encode`,
+what `serving_text` runs before the model) takes at most 10% of the base-4096 forward on the
+same machine. In this one process:
+
+1. trains a byte-level BPE of `--vocab-size` tokens (RoBERTa's size by default) on a seeded
+   synthetic corpus (Zipf-distributed pseudo-words, punctuation, contractions), as no real
+   vocabulary ships offline;
+2. builds a document of those sentences that the tokenizer turns into at least 4,094 tokens
+   (4,096 with `<s>` and `</s>`), checks that the graph's ids equal the Python tokenizer's,
+   and times `GraphTokenizer.encode` (median of `--repeats` after one warm-up; the Python
+   tokenizer's time is printed beside it);
+3. with `--forward`, times the random-weight base-4096 `LongformerModel` forward (batch 1,
+   4,096 tokens, `<s>` global, `tf.function`) the same way and prints the ratio.
+
+Prints the CPU (model name and AVX2 / AVX-512F / AVX512-BF16 flags), load average, date and command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+LENGTH = 4096
+_FLAGS = ("avx2", "avx512f", "avx512_bf16")
+
+
+def median_seconds(run, repeats: int) -> float:
+    """Median wall time of `run()` over `repeats` calls, after one warm-up call."""
+    run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def cpu_description() -> str:
+    """`model name, N logical CPUs, avx2 yes, avx512f yes, avx512_bf16 no` from /proc/cpuinfo."""
+    model, flags = "?", set()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name") and model == "?":
+            model = line.split(":", 1)[1].strip()
+        elif line.startswith("flags") and not flags:
+            flags = set(line.split(":", 1)[1].split())
+    features = ", ".join(f"{flag} {'yes' if flag in flags else 'no'}" for flag in _FLAGS)
+    return f"{model}, {os.cpu_count()} logical CPUs, {features}"
+
+
+def synthetic_sentences(seed: int):
+    """An endless seeded stream of English-like sentences over a Zipf-distributed lexicon."""
+    rng = random.Random(seed)
+    syllables = [c + v for c in "bcdfghjklmnprstvwz" for v in ("a", "e", "i", "o", "u", "ou", "ea", "ai")]
+    lexicon = sorted({"".join(rng.choices(syllables, k=rng.randint(1, 4))) for _ in range(60000)})
+    rng.shuffle(lexicon)
+    weights = [1.0 / (rank + 1) for rank in range(len(lexicon))]
+    endings = [" .", " ?", " !", ",", "'s", "'ll", " -", ":"]
+    while True:
+        words = rng.choices(lexicon, weights=weights, k=rng.randint(6, 20))
+        words[0] = words[0].capitalize()
+        yield " ".join(words) + rng.choice(endings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--forward", action="store_true", help="also time the base-4096 forward and print the ratio")
+    parser.add_argument("--repeats", type=int, default=5, help="timed calls after one warm-up (default 5)")
+    parser.add_argument("--vocab-size", type=int, default=50265, help="BPE vocabulary to train (default 50265)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    import tf_longformer as tfl  # first: it turns oneDNN on before TensorFlow loads, as users get it
+
+    # isort: split
+    import tensorflow as tf
+
+    from tf_longformer.tokenization.graph_bpe import GraphTokenizer
+
+    print(f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; command: {' '.join(sys.argv)}")
+    print(f"# CPU: {cpu_description()}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"# TensorFlow {tf.__version__}, TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS')}")
+
+    sentences = synthetic_sentences(args.seed)
+    start = time.perf_counter()
+    corpus = [next(sentences) for _ in range(100000)]
+    tokenizer = tfl.LongformerTokenizer.train_new_from_iterator(
+        (corpus[i : i + 1000] for i in range(0, len(corpus), 1000)), vocab_size=args.vocab_size
+    )
+    print(f"# tokenizer: {len(tokenizer)} tokens, trained in {time.perf_counter() - start:.1f} s")
+
+    document = ""
+    while len(tokenizer(document, truncation=False)["input_ids"]) < LENGTH:
+        document += next(sentences) + " "
+    graph = GraphTokenizer.from_tokenizer(tokenizer, max_length=LENGTH)
+    texts = tf.constant([document])
+    encoded = graph.encode(texts)
+    expected = tokenizer([document], truncation=True, max_length=LENGTH)["input_ids"][0]
+    if encoded["input_ids"][0].numpy().tolist() != expected:
+        raise SystemExit("the graph's ids differ from the Python tokenizer's")
+    print(f"# document: {len(document)} characters, {len(document.encode())} bytes, {len(expected)} tokens")
+
+    graph_seconds = median_seconds(lambda: graph.encode(texts)["input_ids"].numpy(), args.repeats)
+    python_seconds = median_seconds(lambda: tokenizer([document], truncation=True, max_length=LENGTH), args.repeats)
+    print("| what | median s |")
+    print("|---|---:|")
+    print(f"| GraphTokenizer.encode (in-graph, serving_text's tokenization) | {graph_seconds:.4f} |")
+    print(f"| LongformerTokenizer (Python, Rust backend), for reference | {python_seconds:.4f} |")
+    if not args.forward:
+        return
+
+    config = tfl.LongformerConfig(attention_window=512, max_position_embeddings=4098, vocab_size=50265)
+    model = tfl.LongformerModel(config)
+    model.build()
+    ids = tf.constant([expected], tf.int32)
+    mask = tf.ones_like(ids)
+    global_mask = tf.concat([tf.ones([1, 1], tf.int32), tf.zeros([1, LENGTH - 1], tf.int32)], 1)
+
+    @tf.function
+    def forward() -> tf.Tensor:
+        return model(input_ids=ids, attention_mask=mask, global_attention_mask=global_mask).last_hidden_state
+
+    forward_seconds = median_seconds(lambda: forward().numpy(), max(1, min(args.repeats, 3)))
+    print(f"| base-4096 LongformerModel forward (batch 1, 4096 tokens, <s> global) | {forward_seconds:.3f} |")
+    print(f"\nin-graph tokenization / forward = {graph_seconds / forward_seconds:.1%} (target <= 10%)")
+
+
+if __name__ == "__main__":
+    main()
