@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from benchmarks import flops, machine
+from benchmarks import flops, machine, profile_ours
 
 NAMES = {
     "ours": "ours (float32)",
@@ -272,6 +272,12 @@ def _profiles(stem: str) -> list[str]:
         return lines
     for path in sorted(PROFILE_DIR.glob(f"{stem}-profile-*.json")):
         data = json.loads(path.read_text())
+        if "policies" in data:  # by dtype (issue 18)
+            lines.append(
+                f"## Profile: one ours layer by dtype, n = {data['n']} (`python -m benchmarks.profile_ours`)\n"
+            )
+            lines.extend(profile_ours.markdown_lines(data))
+            continue
         lines.append(
             f"## Profile: one ours layer, n = {data['n']} (`python -m benchmarks.profile_ours`, "
             f"tf.matmul {data['rate_gflops']:.0f} GFLOP/s in that process)\n"
