@@ -10,7 +10,8 @@ so a package change can start from measured figures:
                               mask, softmax); the same with an additive float32 bias instead
                               of `where`; `where` + softmax in bf16
     bias add after a matmul   Keras Dense (`matmul` + `add`) against `tf.nn.bias_add` and the
-                              bare matmul (whether the add is fused with the matmul)
+                              bare matmul (whether the add is fused with the matmul), and with
+                              the GELU after it (whether oneDNN fuses MatMul + BiasAdd + GELU)
     attention dropout         `ops.dropout.stateless_dropout` on the bf16 probabilities, and
                               a dropout drawn in bf16-sized words
 
@@ -28,7 +29,7 @@ from benchmarks import machine
 
 
 def median_ms(tf, fn, repeats: int) -> float:
-    function = tf.function(fn)
+    function = tf.function(fn, autograph=False)
     function().numpy()
     times = []
     for _ in range(repeats):
@@ -72,6 +73,10 @@ def bias_candidates(tf, n: int, hidden: int, inter: int) -> dict:
         "matmul + add (Keras Dense)": lambda: tf.matmul(x, kernel) + bias,
         "matmul + tf.nn.bias_add": lambda: tf.nn.bias_add(tf.matmul(x, kernel), bias),
         "matmul alone": lambda: tf.matmul(x, kernel),
+        "matmul + add + GELU exact (the layer)": lambda: tf.nn.gelu(tf.matmul(x, kernel) + bias, approximate=False),
+        "matmul + bias_add + GELU exact (fusable)": lambda: tf.nn.gelu(
+            tf.nn.bias_add(tf.matmul(x, kernel), bias), approximate=False
+        ),
     }
 
 

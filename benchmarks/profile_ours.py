@@ -46,6 +46,7 @@ read by attribute name, and a part that no longer fits the package is reported a
 
     python -m benchmarks.profile_ours --length 4096                     # both dtype policies
     python -m benchmarks.profile_ours --length 4096 --dtype-policy mixed_bfloat16
+    python -m benchmarks.profile_ours --length 4096 --query-block-size 128   # less blocking waste, smaller matmuls
     python -m benchmarks.profile_ours --model tiny --length 512         # seconds: for the script itself
 """
 
@@ -111,7 +112,7 @@ def timed(fn, repeats: int) -> float:
 def time_part(tf, part: Part, repeats: int) -> float | None:
     """Median seconds of the part in a `tf.function`, or None (printed) where it does not run."""
     try:
-        function = tf.function(part.run)
+        function = tf.function(part.run, autograph=False)  # no source reads: the file may change while it runs
         return timed(lambda: tf.nest.map_structure(lambda t: t.numpy(), function()), repeats)
     except Exception as error:  # noqa: BLE001 - package internals may have moved
         print(f"  {part.name}: n/a ({type(error).__name__}: {str(error).splitlines()[0][:100]})", file=sys.stderr)
@@ -121,7 +122,7 @@ def time_part(tf, part: Part, repeats: int) -> float | None:
 class LayerParts:
     """Builds one `LongformerLayer` under a dtype policy and the `Part`s that split its time."""
 
-    def __init__(self, tf, dims: Dims, policy: str):
+    def __init__(self, tf, dims: Dims, policy: str, query_block_size: int | None = None):
         import keras
         import numpy as np
 
@@ -132,7 +133,13 @@ class LayerParts:
         self.tf, self.dims, self.attention_ops, self.global_attention = tf, dims, attention_ops, global_attention
         keras.utils.set_random_seed(0)
         self.layer = tf_longformer.LongformerLayer(
-            dims.hidden, dims.heads, dims.intermediate, dims.window, dtype=policy, name=f"layer_{policy}"
+            dims.hidden,
+            dims.heads,
+            dims.intermediate,
+            dims.window,
+            query_block_size=query_block_size,
+            dtype=policy,
+            name=f"layer_{policy}",
         )
         self.layer.build((None, None, dims.hidden))
         self.dtype = tf.as_dtype(self.layer.compute_dtype)
@@ -329,9 +336,9 @@ class LayerParts:
         ]
 
 
-def profile_policy(tf, dims: Dims, policy: str, rates: dict, repeats: int) -> list[dict]:
+def profile_policy(tf, dims: Dims, policy: str, rates: dict, repeats: int, query_block_size=None) -> list[dict]:
     """Every part's figures under one dtype policy, as JSON-ready rows."""
-    layer_parts = LayerParts(tf, dims, policy)
+    layer_parts = LayerParts(tf, dims, policy, query_block_size)
     floor_dtype = layer_parts.dtype.name  # the dtype the matmuls run in
     rate = rates[floor_dtype] * 1e9
     rows = []
@@ -418,6 +425,9 @@ def main(argv=None) -> int:
     parser.add_argument("--dtype-policy", nargs="+", choices=POLICIES, default=list(POLICIES), dest="policies")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--matmul-size", type=int, default=2048, help="square size of the floor's tf.matmul")
+    parser.add_argument(
+        "--query-block-size", type=int, help="query rows per block of the banded matmul (default: the package's)"
+    )
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -438,7 +448,9 @@ def main(argv=None) -> int:
         dtype: machine.matmul_rate(tf, dtype, args.matmul_size, args.repeats)["gflops"]
         for dtype in ("float32", "bfloat16")
     }
-    policies = {policy: profile_policy(tf, dims, policy, rates, args.repeats) for policy in args.policies}
+    policies = {
+        policy: profile_policy(tf, dims, policy, rates, args.repeats, args.query_block_size) for policy in args.policies
+    }
     data = dict(
         model=args.model,
         n=dims.n,
