@@ -113,7 +113,9 @@ def time_part(tf, part: Part, repeats: int) -> float | None:
     """Median seconds of the part in a `tf.function`, or None (printed) where it does not run."""
     try:
         function = tf.function(part.run, autograph=False)  # no source reads: the file may change while it runs
-        return timed(lambda: tf.nest.map_structure(lambda t: t.numpy(), function()), repeats)
+        # A call returns once the outputs exist (CPU runs eagerly in sync); no `.numpy()`: its
+        # copy of a large output (the [h, nb, c, f] scores: 150 MB) would be timed too.
+        return timed(function, repeats)
     except Exception as error:  # noqa: BLE001 - package internals may have moved
         print(f"  {part.name}: n/a ({type(error).__name__}: {str(error).splitlines()[0][:100]})", file=sys.stderr)
         return None
