@@ -33,6 +33,8 @@ import statistics
 import sys
 import time
 
+from benchmarks import machine
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.first_call")
@@ -103,6 +105,7 @@ def main(argv=None) -> int:
 
     first = figures["trace_s"] + figures["first_run_s"]
     print(f"# LongformerModel, {args.model} config, length {args.length}, tf.function [None, None] signature")
+    print(f"# CPU: {machine.cpu_description()}; load average {machine.load_average()}")
     rows = [
         ("import", figures["import_s"]),
         ("build", figures["build_s"]),

@@ -43,6 +43,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks import machine
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 VENVS = HERE / ".venvs"
@@ -165,24 +167,13 @@ def _ensure_checkpoint(directory: Path) -> Path:
     return weights
 
 
-def _cpu() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} logical CPUs"
-    return "?"
-
-
-def _loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def _run_one(impl: str, directory: Path, tmp: Path, index: int, time_limit: float) -> dict:
     python = interpreter(impl)
     if python is None:
         return dict(impl=impl, ok=False, error="interpreter missing (bash benchmarks/setup.sh)")
     result_path = tmp / f"load-{impl}-{index}.json"
     result_path.unlink(missing_ok=True)
-    load_before = _loadavg()
+    load_before = machine.load_average()
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT))
     try:
         completed = subprocess.run(
@@ -198,7 +189,7 @@ def _run_one(impl: str, directory: Path, tmp: Path, index: int, time_limit: floa
     if completed.returncode != 0 or not result_path.is_file():
         return dict(impl=impl, ok=False, error=completed.stderr.strip().splitlines()[-1:] or ["?"])
     result = json.loads(result_path.read_text())
-    result.update(ok=True, loadavg_before=load_before, loadavg_after=_loadavg())
+    result.update(ok=True, loadavg_before=load_before, loadavg_after=machine.load_average())
     return result
 
 
@@ -316,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
         f"# `from_pretrained` load benchmark, {date}\n\n"
         f"Checkpoint: the reference's base-4096 `LongformerForQuestionAnswering`, random weights, "
         f"`model.safetensors` {checkpoint_mb:.0f} MB ({weights.stat().st_size} bytes).\n"
-        f"CPU: {_cpu()}. Command: `python -m benchmarks.load --rounds {args.rounds}`.\n"
+        f"CPU: {machine.cpu_description()}. Command: `python -m benchmarks.load --rounds {args.rounds}`.\n"
         f"Time: the `from_pretrained(dir)` call (imports excluded). Peak RSS: the worker's `VmHWM` after the "
         f"load minus `VmHWM` right after `import tf_longformer` (ours) / `import torch, transformers` "
         f"and the class (reference, which imports `modeling_longformer` lazily on that access; `torch.set_num_threads(2)`). One fresh process per row, rounds interleaved.\n\n"
@@ -326,7 +317,14 @@ def main(argv: list[str] | None = None) -> None:
     stem.with_suffix(".md").write_text(header + table + "\n")
     stem.with_suffix(".json").write_text(
         json.dumps(
-            dict(date=date, cpu=_cpu(), checkpoint_mb=checkpoint_mb, rounds=args.rounds, runs=runs, summary=summary),
+            dict(
+                date=date,
+                cpu=machine.cpu_description(),
+                checkpoint_mb=checkpoint_mb,
+                rounds=args.rounds,
+                runs=runs,
+                summary=summary,
+            ),
             indent=1,
         )
     )

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from benchmarks import flops
+from benchmarks import flops, machine, profile_ours
 
 NAMES = {
     "ours": "ours (float32)",
@@ -88,6 +88,25 @@ class Results:
         rate = self.rate_f32 if dtype == "float32" else self.rate_bf16
         return None if not count or not rate else count / rate
 
+    def own_floor(self, record: dict) -> tuple[float | None, str]:
+        """The floor of the dtype the record's matmuls run in (issue 18), and that dtype."""
+        dtype = machine.floor_dtype(record["impl"], record.get("dtype_policy"))
+        return self.floor(record, dtype), dtype
+
+    def floors_line(self) -> str:
+        """Both matmul rates of this file, for the line above every table."""
+        size = self.matmul.get("matmul_size") if self.matmul else None
+        return machine.floors_line(_gflops(self.rate_f32), _gflops(self.rate_bf16), size)
+
+    def table_header(self) -> str:
+        """The machine and its floors, above each table: figures from different CPUs are read
+        against these."""
+        return f"_{self.run.get('machine', '?')}. {self.floors_line()}._\n"
+
+
+def _gflops(rate: float | None) -> float | None:
+    return rate / 1e9 if rate else None
+
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return None if not numerator or not denominator else numerator / denominator
@@ -152,10 +171,12 @@ def render(results: Results, stem: str) -> str:
             continue
         impls = results.impls(workload)
         out.append(f"## {title}\n")
+        out.append(results.table_header())
         out.append(
-            "| length | implementation | median s (timed runs) | first call s | peak RSS GB | × float32 floor | load avg before → after |"
+            "| length | implementation | median s (timed runs) | first call s | peak RSS GB | × float32 floor "
+            "| × floor of its dtype | load avg before → after |"
         )
-        out.append("|---:|---|---:|---:|---:|---:|---|")
+        out.append("|---:|---|---:|---:|---:|---:|---:|---|")
         for length in lengths:
             for impl in impls:
                 record = results.get(impl, workload, length)
@@ -164,30 +185,34 @@ def render(results: Results, stem: str) -> str:
                 name = NAMES.get(impl, impl)
                 load = f"{record.get('load_before', '?')} → {record.get('load_after', '?')}"
                 if not record.get("ok"):
-                    out.append(f"| {length} | {name} | fails: {record.get('error', '?')} | – | – | – | {load} |")
+                    out.append(f"| {length} | {name} | fails: {record.get('error', '?')} | – | – | – | – | {load} |")
                     continue
                 over_floor = ratio(record["median_s"], results.floor(record))
+                own_floor, own_dtype = results.own_floor(record)
                 out.append(
                     f"| {length} | {name} | {_fmt_s(record['median_s'])} ({len(record['times_s'])}) | "
-                    f"{_fmt_s(record.get('first_call_s'))} | {_fmt_s(_gb(record))} | {_fmt_ratio(over_floor)} | {load} |"
+                    f"{_fmt_s(record.get('first_call_s'))} | {_fmt_s(_gb(record))} | {_fmt_ratio(over_floor)} | "
+                    f"{_fmt_ratio(ratio(record['median_s'], own_floor))} ({own_dtype}) | {load} |"
                 )
         out.append("")
         out.append("Ratios (> 1× means ours is faster or leaner):\n")
+        out.append(results.table_header())
         if workload == "forward":
             out.append(
                 "| length | TFLOP | float32 floor s | bf16 floor s | ref TF / ours | ref PyTorch / ours | ours / float32 floor "
-                "| ours f32 / ours bf16 | dense / ours | ref TF RSS / ours RSS | ref PyTorch RSS / ours RSS |"
+                "| ours bf16 / bf16 floor | ours f32 / ours bf16 | dense / ours | ref TF RSS / ours RSS | ref PyTorch RSS / ours RSS |"
             )
-            out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         else:
             out.append(
                 "| length | TFLOP | float32 floor s | bf16 floor s | ref PyTorch / ours | ref TF / ours | ours / float32 floor "
-                "| ours f32 / ours bf16 | ours RSS GB | ours+ckpt RSS GB | ref PyTorch RSS / ours RSS |"
+                "| ours bf16 / bf16 floor | ours f32 / ours bf16 | ours RSS GB | ours+ckpt RSS GB | ref PyTorch RSS / ours RSS |"
             )
-            out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for length in lengths:
             count = _model_flops(results, workload, length)
             ours = results.median("ours", workload, length)
+            bf16 = results.median("ours-bf16", workload, length)
             f32_floor = results.floor(count) if count else None
             bf16_floor = results.floor(count, "bfloat16") if count else None
             ours_rec = results.get("ours", workload, length)
@@ -203,8 +228,8 @@ def render(results: Results, stem: str) -> str:
                     f"| {length} | {tflop} | {_fmt_s(f32_floor)} | {_fmt_s(bf16_floor)} | "
                     f"{_fmt_ratio(ratio(results.median('ref-tf', workload, length), ours))} | "
                     f"{_fmt_ratio(ratio(results.median('ref-torch', workload, length), ours))} | "
-                    f"{_fmt_ratio(ratio(ours, f32_floor))} | "
-                    f"{_fmt_ratio(ratio(ours, results.median('ours-bf16', workload, length)))} | "
+                    f"{_fmt_ratio(ratio(ours, f32_floor))} | {_fmt_ratio(ratio(bf16, bf16_floor))} | "
+                    f"{_fmt_ratio(ratio(ours, bf16))} | "
                     f"{_fmt_ratio(ratio(results.median('dense-keras', workload, length), ours))} | "
                     f"{_fmt_ratio(rss_ratio('ref-tf'))} | {_fmt_ratio(rss_ratio('ref-torch'))} |"
                 )
@@ -214,8 +239,8 @@ def render(results: Results, stem: str) -> str:
                     f"| {length} | {tflop} | {_fmt_s(f32_floor)} | {_fmt_s(bf16_floor)} | "
                     f"{_fmt_ratio(ratio(results.median('ref-torch', workload, length), ours))} | "
                     f"{_fmt_ratio(ratio(results.median('ref-tf', workload, length), ours))} | "
-                    f"{_fmt_ratio(ratio(ours, f32_floor))} | "
-                    f"{_fmt_ratio(ratio(ours, results.median('ours-bf16', workload, length)))} | "
+                    f"{_fmt_ratio(ratio(ours, f32_floor))} | {_fmt_ratio(ratio(bf16, bf16_floor))} | "
+                    f"{_fmt_ratio(ratio(ours, bf16))} | "
                     f"{_fmt_s(ours_gb)} | {_fmt_s(_gb(ckpt) if ckpt and ckpt.get('ok') else None)} | "
                     f"{_fmt_ratio(rss_ratio('ref-torch'))} |"
                 )
@@ -247,6 +272,12 @@ def _profiles(stem: str) -> list[str]:
         return lines
     for path in sorted(PROFILE_DIR.glob(f"{stem}-profile-*.json")):
         data = json.loads(path.read_text())
+        if "policies" in data:  # by dtype (issue 18)
+            lines.append(
+                f"## Profile: one ours layer by dtype, n = {data['n']} (`python -m benchmarks.profile_ours`)\n"
+            )
+            lines.extend(profile_ours.markdown_lines(data))
+            continue
         lines.append(
             f"## Profile: one ours layer, n = {data['n']} (`python -m benchmarks.profile_ours`, "
             f"tf.matmul {data['rate_gflops']:.0f} GFLOP/s in that process)\n"
@@ -269,6 +300,7 @@ def _scaling(results: Results) -> list[str]:
     lengths = results.lengths("forward")
     if 4096 in lengths and 16384 in lengths:
         lines.append("## Scaling 4096 → 16384 (forward; linear = 4×, quadratic attention → up to 16×)\n")
+        lines.append(results.table_header())
         lines.append("| implementation | time growth | peak RSS growth |")
         lines.append("|---|---:|---:|")
         for impl in results.impls("forward"):
@@ -310,6 +342,7 @@ def _keras_doors(results: Results) -> list[str]:
         return []
     return [
         "## Keras' doors: `predict` and `fit` (issue 15)\n",
+        results.table_header(),
         "First call: the whole first `predict` / `fit` call (for `predict`, creating the weights too; "
         "`predict-built`: after a short eager call built them). Steady: median of the later calls "
         "(`fit`: one step, timed by a callback). Same worker: the suite's `tf.function` path, first call / "
@@ -340,7 +373,22 @@ def _targets(results: Results) -> list[str]:
     bf16 = results.median("ours-bf16", "forward", n)
     if ours and bf16:
         add("forward 4096: ours f32 / ours bf16", _fmt_ratio(ours / bf16), "≥ 1.7×", ours / bf16 >= 1.7)
+    if bf16 and count and results.rate_bf16:
+        value = bf16 / results.floor(count, "bfloat16")
+        add("forward 4096: ours bf16 / bfloat16 floor (issue 18)", _fmt_ratio(value), "≤ 1.5×", value <= 1.5)
+    if bf16 and ref_tf:
+        add(
+            "forward 4096: ref TF float32 / ours bf16 (issue 18)", _fmt_ratio(ref_tf / bf16), "≥ 3×", ref_tf / bf16 >= 3
+        )
     train = results.median("ours", "train", n)
+    train_bf16 = results.median("ours-bf16", "train", n)
+    if train and train_bf16:
+        add(
+            "train 4096: ours f32 / ours bf16 (issue 18)",
+            _fmt_ratio(train / train_bf16),
+            "≥ 1.8×",
+            train / train_bf16 >= 1.8,
+        )
     torch_train = results.median("ref-torch", "train", n)
     if train and torch_train:
         add("train 4096: ref PyTorch / ours", _fmt_ratio(torch_train / train), "≥ 3×", torch_train / train >= 3)
@@ -361,7 +409,8 @@ def _targets(results: Results) -> list[str]:
     if not rows or results.run.get("model") != "base":
         return []
     return [
-        "## Issue 7 targets (figures from this file)\n",
+        "## Issue 7 and 18 targets (figures from this file)\n",
+        results.table_header(),
         "| target | measured | goal | |",
         "|---|---:|---:|---|",
         *rows,
@@ -394,11 +443,12 @@ def plot(results: Results, path_stem: Path) -> list[Path]:
             style = dict(marker=MARKERS[index % len(MARKERS)], label=NAMES.get(impl, impl))
             ax_time.plot(xs, ts, **style)
             ax_mem.plot(xs, ms, **style)
-        floors = [(n, results.floor(_model_flops(results, workload, n) or 0)) for n in lengths]
-        floors = [(n, f) for n, f in floors if f]
-        if floors:
-            xs, fs = zip(*floors)
-            ax_time.plot(xs, fs, "k--", marker="_", markersize=14, label="float32 matmul floor")
+        for dtype, style in (("float32", "k--"), ("bfloat16", "k:")):
+            floors = [(n, results.floor(_model_flops(results, workload, n) or 0, dtype)) for n in lengths]
+            floors = [(n, f) for n, f in floors if f]
+            if floors:
+                xs, fs = zip(*floors)
+                ax_time.plot(xs, fs, style, marker="_", markersize=14, label=f"{dtype} matmul floor")
         for ax, label in ((ax_time, "median time (s)"), (ax_mem, "peak RSS (GB)")):
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import flops
+from benchmarks import flops, machine
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -127,28 +127,17 @@ def model_for(name: str, length: int) -> dict:
     return cfg
 
 
-def load_average() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
+load_average = machine.load_average
 
 
 def machine_description() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    """The CPU (model, logical CPUs, bf16-relevant features) and the memory size."""
     try:
         mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
         mem = f"{mem_kb / 2**20:.0f} GiB"
     except (OSError, ValueError, IndexError):
         mem = "?"
-    return f"{os.cpu_count()} cores ({cpu}), {mem} memory"
+    return f"{machine.cpu_description()}; {mem} memory"
 
 
 def plan_jobs(args) -> list[dict]:

@@ -26,6 +26,8 @@ import sys
 import time
 import traceback
 
+from benchmarks import machine
+
 _T0 = time.perf_counter()
 
 
@@ -129,25 +131,13 @@ def bench_matmul(spec: dict, result: dict) -> None:
 
     tf = _configure_tf_threads()
     size = int(spec.get("matmul_size", 2048))
-    rates = {}
-    details = {}
-    for dtype_name in ("float32", "bfloat16"):
-        dtype = getattr(tf, dtype_name)
-        a = tf.cast(tf.random.normal((size, size), seed=1), dtype)
-        b = tf.cast(tf.random.normal((size, size), seed=2), dtype)
-        matmul = tf.function(lambda x, y: tf.matmul(x, y))
-        matmul(a, b).numpy()  # warm-up (trace, pack)
-        times = []
-        budget_end = time.perf_counter() + float(spec.get("matmul_seconds", 6.0))
-        for _ in range(int(spec.get("repeats", 5))):
-            start = time.perf_counter()
-            matmul(a, b).numpy()
-            times.append(time.perf_counter() - start)
-            if time.perf_counter() > budget_end and len(times) >= 2:
-                break
-        median = statistics.median(times)
-        rates[dtype_name] = 2 * size**3 / median
-        details[dtype_name] = {"times_s": times, "median_s": median}
+    details = {
+        dtype_name: machine.matmul_rate(
+            tf, dtype_name, size, int(spec.get("repeats", 5)), float(spec.get("matmul_seconds", 6.0))
+        )
+        for dtype_name in ("float32", "bfloat16")
+    }
+    rates = {dtype_name: detail.pop("gflops") * 1e9 for dtype_name, detail in details.items()}
     # numpy float32 for comparison (OpenBLAS; not the floor TF models run at).
     a = np.random.default_rng(0).standard_normal((size, size), dtype=np.float32)
     a @ a
