@@ -26,10 +26,10 @@ import random
 import statistics
 import sys
 import time
-from pathlib import Path
+
+from benchmarks.machine import cpu_description
 
 LENGTH = 4096
-_FLAGS = ("avx2", "avx512f", "avx512_bf16")
 
 
 def median_seconds(run, repeats: int) -> float:
@@ -41,18 +41,6 @@ def median_seconds(run, repeats: int) -> float:
         run()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def cpu_description() -> str:
-    """`model name, N logical CPUs, avx2 yes, avx512f yes, avx512_bf16 no` from /proc/cpuinfo."""
-    model, flags = "?", set()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name") and model == "?":
-            model = line.split(":", 1)[1].strip()
-        elif line.startswith("flags") and not flags:
-            flags = set(line.split(":", 1)[1].split())
-    features = ", ".join(f"{flag} {'yes' if flag in flags else 'no'}" for flag in _FLAGS)
-    return f"{model}, {os.cpu_count()} logical CPUs, {features}"
 
 
 def synthetic_sentences(seed: int):

@@ -15,28 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
 
-
-def cpu_description() -> str:
-    """The CPU's model name and the vector/matrix features that change TensorFlow's kernels."""
-    model, flags = platform.processor() or "unknown CPU", set()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name") and model in ("", "unknown CPU", platform.machine()):
-                    model = line.split(":", 1)[1].strip()
-                elif line.startswith("flags"):
-                    flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    features = [name for name in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if name in flags]
-    return f"{model} ({os.cpu_count()} cores; {', '.join(features) or 'no AVX2'})"
+from benchmarks.machine import cpu_description  # noqa: E402
 
 
 def run_demo(seed: int, onednn: str, output: str) -> dict:
