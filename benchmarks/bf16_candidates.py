@@ -21,11 +21,10 @@ Median ms of `--repeats` runs in `tf.function` after one warm-up.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 
 from benchmarks import machine
+from benchmarks.timing import median_seconds
 
 # Values as the layer sees them (erf's speed depends on the range): the kernels' initializer
 # stddev, and pre-activations of unit-variance inputs through such a kernel (~0.02 * sqrt(768)).
@@ -34,14 +33,8 @@ ACTIVATION_STD = 0.55
 
 
 def median_ms(tf, fn, repeats: int) -> float:
-    function = tf.function(fn, autograph=False)
-    function()  # CPU calls return once the outputs exist; `.numpy()` would time a copy
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+    # CPU calls return once the outputs exist; `.numpy()` would time a copy.
+    return median_seconds(tf.function(fn, autograph=False), repeats) * 1e3
 
 
 def gelu_candidates(tf, n: int, inter: int) -> dict:

@@ -56,13 +56,12 @@ import argparse
 import dataclasses
 import json
 import math
-import statistics
 import sys
-import time
 from typing import Callable
 
 from benchmarks import flops, machine
 from benchmarks.run import MODELS, model_for
+from benchmarks.timing import median_seconds
 
 POLICIES = ("float32", "mixed_bfloat16")
 ATTENTION_DROPOUT = 0.1  # the base config's rate, for the training-only dropout row
@@ -98,24 +97,13 @@ class Dims:
         return self.hidden // self.heads
 
 
-def timed(fn, repeats: int) -> float:
-    """Median seconds of `repeats` calls of `fn` after one untimed call (trace + warm-up)."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def time_part(tf, part: Part, repeats: int) -> float | None:
     """Median seconds of the part in a `tf.function`, or None (printed) where it does not run."""
     try:
         function = tf.function(part.run, autograph=False)  # no source reads: the file may change while it runs
         # A call returns once the outputs exist (CPU runs eagerly in sync); no `.numpy()`: its
         # copy of a large output (the [h, nb, c, f] scores: 150 MB) would be timed too.
-        return timed(function, repeats)
+        return median_seconds(function, repeats)
     except Exception as error:  # noqa: BLE001 - package internals may have moved
         print(f"  {part.name}: n/a ({type(error).__name__}: {str(error).splitlines()[0][:100]})", file=sys.stderr)
         return None

@@ -23,24 +23,13 @@ import argparse
 import datetime
 import os
 import random
-import statistics
 import sys
 import time
 
 from benchmarks.machine import cpu_description
+from benchmarks.timing import median_seconds
 
 LENGTH = 4096
-
-
-def median_seconds(run, repeats: int) -> float:
-    """Median wall time of `run()` over `repeats` calls, after one warm-up call."""
-    run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def synthetic_sentences(seed: int):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
 import time
 
@@ -22,18 +21,9 @@ import numpy as np
 import tensorflow as tf
 
 from benchmarks import machine
+from benchmarks.timing import median_seconds
 
 VARIANTS = {"float32": None, "float16": "float16", "int8": "dynamic_int8"}  # name -> export's `quantize`
-
-
-def median_seconds(run, repeats: int) -> float:
-    run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def export_runners(model, directory: str, variants) -> dict:
