@@ -11,7 +11,7 @@ import pytest
 import tf_longformer as tfl
 from locations import ROOT
 from tf_longformer.demo import paths, synthetic
-from tf_longformer.demo.run import PREFIX_TOKENS
+from tf_longformer.demo.run import PREFIX_TOKENS, learning_rate_schedule
 
 
 def test_gate_documents_are_balanced_and_labelled_by_both_ends():
@@ -51,6 +51,13 @@ def test_a_prefix_holds_who_is_at_the_gate_and_never_the_colour():
         person = next(p for p in synthetic.PEOPLE if synthetic.at_gate_sentence(p) in document)
         assert synthetic.at_gate_sentence(person) in prefix_text
         assert not any(colour in prefix_text.split() for colour in synthetic.COLOURS)
+
+
+def test_the_learning_rate_warms_up_over_a_tenth_of_the_steps_then_decays_to_five_percent():
+    schedule = learning_rate_schedule(2e-4, 1000)
+    rates = [float(schedule(step)) for step in (0, 50, 100, 550, 1000)]
+    assert rates[0] == 0.0
+    np.testing.assert_allclose(rates[1:], [1e-4, 2e-4, 2e-4 * (0.05 + 0.95 * 0.5), 1e-5], rtol=1e-5)
 
 
 def test_the_demo_runs_end_to_end_in_smoke_mode(tmp_path):

@@ -76,6 +76,16 @@ def _accuracy(model, features, labels, batch_size) -> float:
     return float((np.argmax(logits, -1) == labels).mean())
 
 
+def learning_rate_schedule(peak: float, steps: int):
+    """Linear warm-up from 0 over the first 10% of `steps` to `peak`, then cosine decay to 5% of it (`fine_tune`)."""
+    import keras
+
+    warmup_steps = steps // 10
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, steps - warmup_steps, alpha=0.05, warmup_target=peak, warmup_steps=warmup_steps
+    )
+
+
 def fine_tune(name, model_dir, train, test, args) -> dict[str, Any]:
     """Fine-tunes a fresh classifier from `model_dir` on `train`; returns its curves and test accuracy.
 
@@ -110,12 +120,9 @@ def fine_tune(name, model_dir, train, test, args) -> dict[str, Any]:
         )
     features, labels = train
     steps = args.epochs * -(-len(labels) // args.batch_size)
-    # Linear warm-up over the first 10% of the steps, then cosine decay to 5% of the rate (see above).
-    warmup_steps = steps // 10
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, steps - warmup_steps, alpha=0.05, warmup_target=args.learning_rate, warmup_steps=warmup_steps
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate_schedule(args.learning_rate, steps), clipnorm=1.0), metrics=None
     )
-    model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0), metrics=None)
     callback = _StepLosses(lambda: _accuracy(model, test[0], test[1], args.batch_size))
     print(
         f"[{name}] fine-tuning on {len(labels)} documents of {features['input_ids'].shape[1]} tokens "
