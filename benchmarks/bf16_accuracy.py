@@ -168,6 +168,7 @@ def argmax_agreement(reference: np.ndarray, low: np.ndarray) -> dict:
         "rows": len(same),
         "agree": float(same.mean()),
         "error_scale": error_scale,
+        "logit_std": float(reference[finite].std()),
         "clear_rows": int(clear.sum()),
         "clear_agree": float(same[clear].mean()) if clear.any() else float("nan"),
     }
@@ -198,14 +199,14 @@ def forward_table(comparison: Comparison) -> list[str]:
         f"| bf16 vs float32 | {hidden['max']:.4f} | {hidden['mean']:.5f} | {hidden['std']:.4f} "
         f"| {hidden['max'] / hidden['std']:.4f} | {hidden['mean'] / hidden['std']:.5f} |",
         "",
-        "| head | rows | argmax agreement, all rows | bf16 error scale (2 × RMS logit diff) "
+        "| head | rows | argmax agreement, all rows | float32 logit std | bf16 error scale (2 × RMS logit diff) "
         "| rows with float32 top-2 margin > scale | agreement on those |",
-        "|---|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     names = {"start_logits": "QA start", "end_logits": "QA end", "classes": f"classification ({CLASSIFICATION_LABELS})"}
     for head, row in comparison.head_rows().items():
         lines.append(
-            f"| {names[head]} | {row['rows']} | {row['agree']:.1%} | {row['error_scale']:.4f} "
+            f"| {names[head]} | {row['rows']} | {row['agree']:.1%} | {row['logit_std']:.4f} | {row['error_scale']:.4f} "
             f"| {row['clear_rows']} | {row['clear_agree']:.1%} |"
         )
     return lines
