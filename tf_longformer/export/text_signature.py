@@ -35,12 +35,12 @@ import tensorflow as tf
 
 from tf_longformer.export.signatures import ExportError, as_float32, head_spec
 from tf_longformer.layers.encoder import traced_with
+from tf_longformer.ops import auto_global
 from tf_longformer.ops.answer_span import best_answer_span
 from tf_longformer.tokenization.graph_bpe import GraphTokenizer
 from tf_longformer.tokenization.tokenizer import LongformerTokenizer
 
 TEXT_SIGNATURE = "serving_text"
-_QUESTION_ANSWERING = "question_answering"
 _SPECIAL_IDS = (("cls_token_id", "bos_token_id"), ("sep_token_id", "sep_token_id"), ("pad_token_id", "pad_token_id"))
 
 
@@ -100,7 +100,8 @@ def text_signature(model: Any, tokenizer: Any, max_length: int | None = None) ->
             "(see tf_longformer.export.text_signature); serve it with the id signatures."
         )
     check_tokenizer(model, tokenizer)
-    question_answering = spec.task == _QUESTION_ANSWERING
+    # Question and context in, answer out: the heads whose global attention goes on the question.
+    question_answering = spec.automatic_global == auto_global.QUESTION_ANSWERING
     max_length = _checked_max_length(model, max_length, 5 if question_answering else 2)
     try:
         graph_tokenizer = GraphTokenizer.from_tokenizer(tokenizer, max_length=max_length)
