@@ -84,7 +84,7 @@ def test_layers_take_attention_options_as_one_value_and_serialise_them_loose():
 
 
 @pytest.mark.parametrize("training", [False, True])
-def test_residual_projection_fused_forms_match_its_plain_call(training):
+def test_residual_projection_with_kernel_applied_matches_its_plain_call(training):
     rng = np.random.default_rng(2)
     inputs = rng.normal(size=(2, 5, 16)).astype("float32")
     residual = rng.normal(size=(2, 5, HIDDEN)).astype("float32")
@@ -92,9 +92,6 @@ def test_residual_projection_fused_forms_match_its_plain_call(training):
     plain = layer(inputs, residual, training=training)
     projected = np.asarray(inputs @ layer.fused_kernel())
     np.testing.assert_allclose(layer(projected, residual, training=training, kernel_applied=True), plain, atol=1e-5)
-    activation = lambda x: x * 2.0  # noqa: E731
-    fused = layer(inputs / 2.0, residual, training=training, activation=activation)
-    np.testing.assert_allclose(fused, plain, atol=1e-5)
 
 
 def test_trace_options_apply_only_within_traced_with():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 
 from tf_longformer.layers.layer_config import ArgumentsConfig, reference_dense
 from tf_longformer.layers.residual import ResidualProjection
+from tf_longformer.ops import feed_forward as feed_forward_ops
 
 ACTIVATIONS = {
     "gelu": lambda x: keras.activations.gelu(x, approximate=False),
@@ -53,7 +55,7 @@ class LongformerFeedForward(ArgumentsConfig, keras.layers.Layer):
         self.hidden_dropout = hidden_dropout
         self.layer_norm_eps = layer_norm_eps
         self.initializer_range = initializer_range
-        # The activation is applied by the output projection, fused with its matmul.
+        # Its kernel and bias are used by `ops.feed_forward` (the layer is not called).
         self.intermediate = reference_dense(intermediate_size, initializer_range, self.dtype_policy, "intermediate")
 
     def build(self, input_shape):
@@ -75,9 +77,17 @@ class LongformerFeedForward(ArgumentsConfig, keras.layers.Layer):
         self.built = True
 
     def call(self, hidden_states, training=None):
-        return self.output_projection(
-            self.intermediate(hidden_states), hidden_states, training=training, activation=ACTIVATIONS[self.hidden_act]
+        projected = feed_forward_ops.feed_forward(
+            hidden_states,
+            tf.cast(self.intermediate.kernel, self.compute_dtype),
+            tf.cast(self.intermediate.bias, self.compute_dtype),
+            self.output_projection.fused_kernel(),
+            ACTIVATIONS[self.hidden_act],
+            # In training the activation is recomputed for the gradient instead of kept;
+            # inference graphs stay free of custom gradients (and fusable).
+            recompute_activation=bool(training),
         )
+        return self.output_projection(projected, hidden_states, training=training, kernel_applied=True)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Callable
-
 import keras
 import tensorflow as tf
 
 from tf_longformer.layers.layer_config import ArgumentsConfig, reference_dense
-from tf_longformer.ops import feed_forward as feed_forward_ops
 from tf_longformer.ops.layer_norm import lean_layer_normalization
 
 
@@ -16,12 +13,10 @@ from tf_longformer.ops.layer_norm import lean_layer_normalization
 class ResidualProjection(ArgumentsConfig, keras.layers.Layer):
     """`LayerNorm(dropout(dense(x)) + residual)`: the reference's `*Output` modules.
 
-    Call it with the projection's input and the residual. Two fused forms keep fewer
-    activations for the backward pass, with the same values:
-    - `activation=f`: `dense(f(x))`, with `f(x)` recomputed for the gradient in training
-      (the feed-forward block's GELU; see `ops.feed_forward`);
-    - `kernel_applied=True`: `x` is already `inputs @ fused_kernel()` (the self-attention
-      runs that matmul inside its recomputed span); this adds the bias and the rest.
+    Call it with the projection's input and the residual, or with `kernel_applied=True` and
+    `x` already `inputs @ fused_kernel()`: this adds the bias and the rest. (The
+    self-attention runs that matmul inside its recomputed span, the feed-forward block in
+    `ops.feed_forward`, each to keep fewer activations for the backward pass.)
 
     Args:
         hidden_size: output width.
@@ -66,16 +61,10 @@ class ResidualProjection(ArgumentsConfig, keras.layers.Layer):
         inputs,
         residual,
         training=None,
-        activation: Callable[[tf.Tensor], tf.Tensor] | None = None,
         kernel_applied: bool = False,
     ):
         if kernel_applied:
             projected = inputs + tf.cast(self.dense.bias, self.compute_dtype)
-        elif activation is not None:
-            # In training the activation is recomputed for the gradient instead of kept;
-            # inference graphs stay free of custom gradients.
-            project = feed_forward_ops.activation_then_projection if training else feed_forward_ops.apply_and_project
-            projected = project(inputs, self.fused_kernel(), tf.cast(self.dense.bias, self.compute_dtype), activation)
         else:
             projected = self.dense(inputs)
         summed = self.dropout(projected, training=training) + residual
