@@ -20,8 +20,9 @@ matmuls run in (float32 or bfloat16), both rates measured in the same process (i
       merge heads + output matmul  transpose back to [n, hidden] and the n x h x h product
       bias + residual + LayerNorm  `ResidualProjection(kernel_applied=True)`; LN in float32
     feed-forward block             LongformerFeedForward
-      intermediate dense           n x h x I matmul + bias (Keras Dense)
-      activation (GELU, erf)       on [n, I] in the compute dtype
+      intermediate + activation    n x h x I matmul, bias_add and GELU (erf) as `ops.feed_forward`
+                                   runs them at inference (one fused oneDNN kernel where Grappler
+                                   fuses them)
       output matmul + bias         n x I x h
       residual + LayerNorm         the add and Keras' LayerNormalization (float32 inside)
     (not in the layer's sum)
@@ -154,8 +155,7 @@ class LayerParts:
         self.global_key_value = self.global_attention.GlobalKeyValue(
             self.hidden, *sa._split_kernel(sa.key_global), *sa._split_kernel(sa.value_global)
         )
-        options = sa.attention_options
-        self.block = options.query_block_size or self.attention_ops.default_block_size(dims.one_sided)
+        self.block = int(self.layout.block_key_allowed.shape[-2])  # the block size the layer picked
         self.num_blocks = -(-dims.n // self.block)
         self.num_slots = int(self.layout.global_positions.shape[1])
         self.frame_width = self.num_slots + self.block + 2 * dims.one_sided
@@ -170,8 +170,7 @@ class LayerParts:
         self.output_kernel = self.attention_block.output_projection.fused_kernel()
         self.projected = self._merge_and_project(self.attended)
         ffn_out = self.feed_forward.output_projection
-        self.pre_activation = self.feed_forward.intermediate(self.hidden)
-        self.activated = self._activation(self.pre_activation)
+        self.activated = self._intermediate_and_activation()
         self.ffn_kernel, self.ffn_bias = ffn_out.fused_kernel(), tf.cast(ffn_out.dense.bias, self.dtype)
         self.ffn_projected = self._ffn_output()
 
@@ -241,9 +240,14 @@ class LayerParts:
         merged = self.tf.reshape(self.tf.transpose(attended, [0, 2, 1, 3]), [1, self.dims.n, self.dims.hidden])
         return project_last_axis(merged, self.output_kernel)
 
-    def _activation(self, pre_activation):
+    def _intermediate_and_activation(self):
         from tf_longformer.layers.feed_forward import ACTIVATIONS
 
+        tf, dense = self.tf, self.feed_forward.intermediate
+        flat = tf.reshape(self.hidden, [-1, self.dims.hidden])
+        pre_activation = tf.nn.bias_add(
+            tf.matmul(flat, tf.cast(dense.kernel, self.dtype)), tf.cast(dense.bias, self.dtype)
+        )
         return ACTIVATIONS[self.feed_forward.hidden_act](pre_activation)
 
     def _ffn_output(self):
@@ -310,8 +314,11 @@ class LayerParts:
                 "  bias + residual + LayerNorm", lambda: attention_out(self.projected, self.hidden, kernel_applied=True)
             ),
             Part("feed-forward block", lambda: self.feed_forward(self.hidden), 2 * 2 * n * h * inter, leaf=False),
-            Part("  intermediate dense", lambda: self.feed_forward.intermediate(self.hidden), 2 * n * h * inter),
-            Part(f"  activation ({self.feed_forward.hidden_act})", lambda: self._activation(self.pre_activation)),
+            Part(
+                f"  intermediate + activation ({self.feed_forward.hidden_act})",
+                self._intermediate_and_activation,
+                2 * n * h * inter,
+            ),
             Part("  output matmul + bias", self._ffn_output, 2 * n * h * inter),
             Part("  residual + LayerNorm", lambda: ffn_out.layer_norm(self.ffn_projected + self.hidden)),
             Part("weight casts", self._weight_casts, leaf=False, note="q/k/v's inside local projections too"),

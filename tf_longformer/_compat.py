@@ -17,6 +17,7 @@ Accessors (here):
     flatten_layers: `keras.layers.Layer._flatten_layers()`.
     onnx_optimizers, onnx_convert_common: `tf2onnx.optimizer._get_optimizers()` and
         `tf2onnx.convert._convert_common`.
+    onednn_enabled: `tensorflow.python.util._pywrap_util_port.IsMklEnabled()`.
 
 Overrides of private Keras/TF methods, kept on our classes under their private names (Keras
 or TF calls them by that name):
@@ -117,3 +118,15 @@ def onnx_convert_common() -> Callable[..., Any]:
     from tf2onnx.convert import _convert_common
 
     return _convert_common
+
+
+# -- TensorFlow's kernels ---------------------------------------------------------------------------
+
+
+def onednn_enabled() -> bool:
+    """Whether TensorFlow runs its oneDNN CPU kernels in this process (TF_ENABLE_ONEDNN_OPTS)."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:  # pragma: no cover - other TF layouts: assume TF's own kernels
+        return False
+    return bool(_pywrap_util_port.IsMklEnabled())

@@ -32,7 +32,8 @@ class AttentionOptions:
             global mask compiles anew). An int fixes the number of slots (shapes then
             depend only on the input shape, which XLA and TPUs want); more global tokens
             than that in a row is an error.
-        query_block_size: query rows per block of the banded matmul (default: half the window).
+        query_block_size: query rows per block of the banded matmul (default: see
+            `ops.attention.default_block_size`: half the window, a quarter in 16-bit dtypes).
         initializer_range: stddev of the truncated-normal kernel initialisers.
     """
 
@@ -75,9 +76,10 @@ class AttentionOptions:
         """Whether shapes depend only on the input shape (Keras' "auto" jit must not pick XLA otherwise)."""
         return self.max_global_tokens is not None
 
-    def layout(self, attention_mask, min_global_slots: int = 0) -> attention_ops.AttentionLayout:
+    def layout(self, attention_mask, compute_dtype, min_global_slots: int = 0) -> attention_ops.AttentionLayout:
         """Where each token may look under these options (shared by the layers with this window).
 
+        `compute_dtype`: the attention's (it picks the default block size).
         `min_global_slots`: see `global_tokens.global_token_slots` (the export asks for 1).
         """
         return attention_ops.attention_layout(
@@ -86,4 +88,5 @@ class AttentionOptions:
             self.query_block_size,
             self.max_global_tokens,
             min_global_slots=min_global_slots,
+            compute_dtype=compute_dtype,
         )

@@ -138,7 +138,7 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
 
     def layout(self, attention_mask, min_global_slots: int = 0) -> attention_ops.AttentionLayout:
         """Where each token may look under this layer's window (shareable by layers with that window)."""
-        return self.attention_options.layout(attention_mask, min_global_slots)
+        return self.attention_options.layout(attention_mask, self.compute_dtype, min_global_slots)
 
     def call(
         self,
