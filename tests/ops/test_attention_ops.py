@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 from dense_reference import dense_longformer_attention
+import tf_longformer._compat as _compat
 from tf_longformer.ops import attention, global_attention, global_tokens, sliding_window
 
 
@@ -42,9 +43,9 @@ def _dense(tensors, mask, one_sided):
     return dense_longformer_attention(*tensors[:4], *_projected(tensors[4]), mask, one_sided)
 
 
-def _run(tensors, mask, one_sided, block, trace=False):
-    query, key, value, global_query_all = (tf.constant(t) for t in tensors[:4])
-    global_key_value = global_attention.GlobalKeyValue(*(tf.constant(t) for t in tensors[4]))
+def _run(tensors, mask, one_sided, block, trace=False, dtype=tf.float32, return_probs=True):
+    query, key, value, global_query_all = (tf.cast(t, dtype) for t in tensors[:4])
+    global_key_value = global_attention.GlobalKeyValue(*(tf.cast(t, dtype) for t in tensors[4]))
     positions, valid = global_tokens.global_token_slots(tf.equal(mask, 2))
     global_query = tf.gather(global_query_all, positions, axis=2, batch_dims=1)
 
@@ -56,7 +57,7 @@ def _run(tensors, mask, one_sided, block, trace=False):
             layout,
             one_sided,
             block_size=block,
-            return_probs=True,
+            return_probs=return_probs,
         )
 
     if trace:  # unknown shapes: the folded/projected choice is made at run time (tf.cond)
@@ -115,6 +116,41 @@ def test_matches_dense_attention_on_random_cases():
                     np.testing.assert_allclose(global_rows[b, :, k], 1.0 / mask.shape[1], atol=1e-6)
     # Both ways of computing the global rows ran: folded into the queries (g < d = 4) and projected.
     assert sum(0 < g < 4 for g in slot_counts) >= 10 and sum(g >= 4 for g in slot_counts) >= 10, slot_counts
+
+
+def test_bfloat16_attention_matches_dense_and_the_float32_softmax(monkeypatch):
+    """The bfloat16 path with its softmax in bfloat16 (where oneDNN runs it) and in float32
+    (elsewhere): both against the dense float32 attention of the same bfloat16-rounded inputs
+    (bfloat16 scores move the output by up to ~0.1 on these unit-variance tensors), and
+    against each other (only the probabilities' last rounding differs)."""
+    rng = np.random.default_rng(77)
+    for _ in range(12):
+        tensors, mask, one_sided, block = _random_case(rng)
+        rounded = tf.nest.map_structure(lambda t: tf.cast(tf.cast(t, tf.bfloat16), tf.float32).numpy(), tensors)
+        expected, _ = _dense(rounded, mask, one_sided)
+        outputs = {}
+        for onednn in (True, False):
+            monkeypatch.setattr(_compat, "onednn_enabled", lambda onednn=onednn: onednn)
+            assert attention.local_softmax_dtype(tf.bfloat16) == (tf.bfloat16 if onednn else tf.float32)
+            result, _, _ = _run(rounded, mask, one_sided, block, dtype=tf.bfloat16, return_probs=False)
+            assert result.output.dtype == tf.bfloat16
+            outputs[onednn] = tf.cast(result.output, tf.float32).numpy()
+            error = np.abs(outputs[onednn] - expected)
+            assert error.max() < 0.2 and error.mean() < 0.01, (one_sided, block, error.max(), error.mean())
+        np.testing.assert_allclose(outputs[True], outputs[False], atol=0.03, err_msg=f"w={one_sided} block={block}")
+
+
+def test_softmax_stays_float32_for_other_dtypes_and_returned_probabilities(monkeypatch):
+    monkeypatch.setattr(_compat, "onednn_enabled", lambda: True)
+    assert attention.local_softmax_dtype(tf.float32) == tf.float32
+    assert attention.local_softmax_dtype(tf.float16) == tf.float32
+    assert attention.local_softmax_dtype(tf.bfloat16, return_probs=True) == tf.float32
+
+
+def test_default_block_size_is_half_the_window_and_a_quarter_in_16_bit_dtypes():
+    assert attention.default_block_size(256) == attention.default_block_size(256, tf.float32) == 256
+    assert attention.default_block_size(256, tf.bfloat16) == attention.default_block_size(256, "float16") == 128
+    assert attention.default_block_size(4, tf.bfloat16) == 16  # tiny windows: blocks with some work in them
 
 
 def test_no_global_tokens_gives_zero_slots():

@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 import tf_longformer as tfl
+from tf_longformer.ops import attention as attention_ops
 from tf_longformer.training import FusedAdam
 from training_utils import dataset, tiny_config
 
@@ -41,7 +42,10 @@ def test_mixed_precision_trains_without_nan_close_to_float32(global_policy, opti
     assert logits.dtype == tf.as_dtype(global_policy.split("_")[1])
     np.testing.assert_allclose(tf.cast(logits, tf.float32), reference(x).logits, atol=TOLERANCE[global_policy])
 
-    # Every softmax of the graph (local and global attention) runs in float32.
+    # Every softmax of the graph (local and global attention) runs in float32, except the local
+    # rows' in bfloat16 where oneDNN runs it (it computes in float32 inside; see
+    # `ops.attention.local_softmax_dtype`).
+    local_softmax = attention_ops.local_softmax_dtype(tf.as_dtype(model.compute_dtype))
     graph = (
         tf.function(lambda inputs: model(inputs).logits)
         .get_concrete_function({k: tf.TensorSpec([None, None], tf.int32) for k in x})
@@ -50,7 +54,8 @@ def test_mixed_precision_trains_without_nan_close_to_float32(global_policy, opti
     definition = graph.as_graph_def()  # the layers run in traced functions: their ops are in the library
     nodes = [*definition.node, *(node for function in definition.library.function for node in function.node_def)]
     softmaxes = [node for node in nodes if node.op == "Softmax"]
-    assert softmaxes and all(node.attr["T"].type == tf.float32.as_datatype_enum for node in softmaxes)
+    softmax_dtypes = {tf.as_dtype(node.attr["T"].type) for node in softmaxes}
+    assert softmaxes and softmax_dtypes == {tf.float32, local_softmax}, softmax_dtypes
 
     model.compile(optimizer=optimizer_class(1e-3))
     if global_policy == "mixed_float16":
