@@ -12,8 +12,10 @@ matmuls run in (float32 or bfloat16), both rates measured in the same process (i
         framed k/v gathers           each query block's g + c + 2w keys and values
         banded scores matmul         [c, d] x [d, f] per block (blocked: f = g + c + 2w
                                      columns computed, w + 1 of them in the band)
-        scores/probs casts           compute dtype -> float32 -> compute dtype (no-ops in float32)
-        mask + softmax (float32)     `tf.where` with the band mask, softmax, in float32
+        scores/probs casts           compute dtype -> softmax dtype -> compute dtype (no-ops where
+                                     they are the same: float32, and bfloat16 under oneDNN)
+        mask + softmax               `tf.where` with the band mask and softmax, in the dtype
+                                     `ops.attention.local_softmax_dtype` picks
         banded context matmul        [c, f] x [f, d] per block
         global rows                  `global_rows_attention` (folded projections, float32 softmax)
         merge rows                   global rows gathered in, padding rows zeroed
@@ -162,8 +164,9 @@ class LayerParts:
         self.key_frames, self.value_frames = self._frames(self.key), self._frames(self.value)
         self.query_blocks = self._query_blocks()
         self.scores = tf.matmul(self.query_blocks, self.key_frames, transpose_b=True)
-        self.scores_f32 = self._scores_float32(self.scores)
-        self.probs = tf.cast(self._softmax(self.scores_f32), self.dtype)
+        self.softmax_dtype = self.attention_ops.local_softmax_dtype(tf.as_dtype(self.dtype))
+        self.softmax_scores = self._scores_in_softmax_dtype(self.scores)
+        self.probs = tf.cast(self._softmax(self.softmax_scores), self.dtype)
         self.local_output = self._local_output()
         self.global_output = self._global_rows()[0]
         self.attended = self._attention()
@@ -188,12 +191,12 @@ class LayerParts:
         padded = tf.pad(self.query, [[0, 0], [0, 0], [0, pad], [0, 0]])
         return tf.reshape(padded, [-1, self.block, self.dims.head_size])
 
-    def _scores_float32(self, scores):
+    def _scores_in_softmax_dtype(self, scores):
         shape = [1, self.dims.heads, self.num_blocks, self.block, self.frame_width]
-        return self.tf.reshape(self.tf.cast(scores, self.tf.float32), shape)
+        return self.tf.reshape(self.tf.cast(scores, self.softmax_dtype), shape)
 
-    def _softmax(self, scores_f32):
-        masked = self.tf.where(self.layout.block_key_allowed, scores_f32, self.tf.float32.min)
+    def _softmax(self, scores):
+        masked = self.tf.where(self.layout.block_key_allowed, scores, self.softmax_dtype.min)
         return self.tf.nn.softmax(masked, axis=-1)
 
     def _context(self):
@@ -304,8 +307,8 @@ class LayerParts:
                 lambda: tf.matmul(self.query_blocks, self.key_frames, transpose_b=True),
                 blocked,
             ),
-            Part("    scores/probs casts", lambda: tf.cast(self._scores_float32(self.scores), self.dtype)),
-            Part("    mask + softmax (float32)", lambda: self._softmax(self.scores_f32)),
+            Part("    scores/probs casts", lambda: tf.cast(self._scores_in_softmax_dtype(self.scores), self.dtype)),
+            Part("    mask + softmax", lambda: self._softmax(self.softmax_scores)),
             Part("    banded context matmul", self._context, blocked),
             Part("    global rows", self._global_rows, self._global_rows_flops()),
             Part("    merge rows", lambda: self._merge_rows(self.local_output, self.global_output)),
