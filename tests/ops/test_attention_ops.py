@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dense_reference import dense_longformer_attention
 import tf_longformer._compat as _compat
+from dense_reference import dense_longformer_attention
 from tf_longformer.ops import attention, global_attention, global_tokens, sliding_window
 
 
@@ -147,9 +147,10 @@ def test_softmax_stays_float32_for_other_dtypes_and_returned_probabilities(monke
     assert attention.local_softmax_dtype(tf.bfloat16, return_probs=True) == tf.float32
 
 
-def test_default_block_size_is_half_the_window_and_a_quarter_in_16_bit_dtypes():
+def test_default_block_size_is_half_the_window_and_a_quarter_in_bfloat16():
     assert attention.default_block_size(256) == attention.default_block_size(256, tf.float32) == 256
-    assert attention.default_block_size(256, tf.bfloat16) == attention.default_block_size(256, "float16") == 128
+    assert attention.default_block_size(256, "float16") == 256
+    assert attention.default_block_size(256, tf.bfloat16) == attention.default_block_size(256, "bfloat16") == 128
     assert attention.default_block_size(4, tf.bfloat16) == 16  # tiny windows: blocks with some work in them
 
 

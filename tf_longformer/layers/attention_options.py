@@ -33,7 +33,7 @@ class AttentionOptions:
             depend only on the input shape, which XLA and TPUs want); more global tokens
             than that in a row is an error.
         query_block_size: query rows per block of the banded matmul (default: see
-            `ops.attention.default_block_size`: half the window, a quarter in 16-bit dtypes).
+            `ops.attention.default_block_size`: half the window, a quarter in bfloat16).
         initializer_range: stddev of the truncated-normal kernel initialisers.
     """
 

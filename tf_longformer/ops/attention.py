@@ -62,13 +62,13 @@ def local_softmax_dtype(compute_dtype: tf.DType, return_probs: bool = False) -> 
 def default_block_size(one_sided_window: int, compute_dtype: tf.DType | str = tf.float32) -> int:
     """Query rows per block: c = w computes (c + 2w)/(2w + 1) ~ 1.5x of the exact band.
 
-    16-bit compute dtypes take c = w/2 (1.25x the band): their matmuls run about twice as fast,
-    so the columns computed outside the band cost more than the extra, smaller matmuls (base
-    config at 4096, AMD EPYC with AVX512-BF16: mixed_bfloat16 layer -3%, training step -5%;
-    float32 forward +5%, so float32 keeps c = w). Tiny windows get bigger blocks so that each
-    matmul has some work in it.
+    bfloat16 takes c = w/2 (1.25x the band): its matmuls run about twice as fast, so the
+    columns computed outside the band cost more than the extra, smaller matmuls (base config
+    at 4096, AMD EPYC with AVX512-BF16: mixed_bfloat16 layer -3%, training step -5%; float32
+    forward +5%, so float32 keeps c = w; float16 was not measured and keeps it too). Tiny
+    windows get bigger blocks so that each matmul has some work in it.
     """
-    rows = one_sided_window if tf.as_dtype(compute_dtype).size >= 4 else one_sided_window // 2
+    rows = one_sided_window // 2 if tf.as_dtype(compute_dtype) == tf.bfloat16 else one_sided_window
     return max(rows, 16)
 
 
