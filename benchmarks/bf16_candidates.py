@@ -15,7 +15,8 @@ so a package change can start from measured figures:
     attention dropout         `ops.dropout.stateless_dropout` on the bf16 probabilities, and
                               a dropout drawn in bf16-sized words
 
-Median ms of `--repeats` runs in `tf.function` after one warm-up.
+Median ms of `--repeats` runs in `tf.function` after one warm-up; then how far a bf16
+softmax is from float32's (what decided `ops.attention.local_softmax_dtype`).
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ def median_ms(tf, fn, repeats: int) -> float:
 def gelu_candidates(tf, n: int, inter: int) -> dict:
     x = tf.cast(tf.random.normal((n, inter), stddev=ACTIVATION_STD, seed=1), tf.bfloat16)
     return {
-        "GELU exact, bf16 (the layer)": lambda: tf.nn.gelu(x, approximate=False),
-        "GELU exact, float32 inside": lambda: tf.cast(tf.nn.gelu(tf.cast(x, tf.float32), approximate=False), x.dtype),
+        "GELU exact, bf16 (the layer before; fused now)": lambda: tf.nn.gelu(x, approximate=False),
+        "GELU exact, float32 inside (the layer in training)": lambda: tf.cast(
+            tf.nn.gelu(tf.cast(x, tf.float32), approximate=False), x.dtype
+        ),
         "GELU tanh approximation, bf16": lambda: tf.nn.gelu(x, approximate=True),
     }
 
@@ -55,11 +58,13 @@ def softmax_candidates(tf, heads: int, blocks: int, block: int, frame: int) -> d
         return tf.cast(tf.nn.softmax(tf.where(allowed, tf.cast(scores, tf.float32), tf.float32.min)), tf.bfloat16)
 
     return {
-        "cast + where + softmax f32 + cast (the layer)": package,
+        "cast + where + softmax f32 + cast (without oneDNN)": package,
         "cast + additive mask + softmax f32 + cast": lambda: tf.cast(
             tf.nn.softmax(tf.cast(scores, tf.float32) + bias), tf.bfloat16
         ),
-        "where + softmax in bf16": lambda: tf.nn.softmax(tf.where(allowed, scores, tf.bfloat16.min)),
+        "where + softmax in bf16 (the layer under oneDNN)": lambda: tf.nn.softmax(
+            tf.where(allowed, scores, tf.bfloat16.min)
+        ),
     }
 
 
@@ -71,8 +76,10 @@ def bias_candidates(tf, n: int, hidden: int, inter: int) -> dict:
         "matmul + add (Keras Dense)": lambda: tf.matmul(x, kernel) + bias,
         "matmul + tf.nn.bias_add": lambda: tf.nn.bias_add(tf.matmul(x, kernel), bias),
         "matmul alone": lambda: tf.matmul(x, kernel),
-        "matmul + add + GELU exact (the layer)": lambda: tf.nn.gelu(tf.matmul(x, kernel) + bias, approximate=False),
-        "matmul + bias_add + GELU exact (fusable)": lambda: tf.nn.gelu(
+        "matmul + add + GELU exact (the layer before)": lambda: tf.nn.gelu(
+            tf.matmul(x, kernel) + bias, approximate=False
+        ),
+        "matmul + bias_add + GELU exact (the layer: fused)": lambda: tf.nn.gelu(
             tf.nn.bias_add(tf.matmul(x, kernel), bias), approximate=False
         ),
     }
@@ -115,8 +122,30 @@ def main(argv=None) -> int:
     for group, candidates in groups.items():
         for name, fn in candidates.items():
             print(f"| {group} | {name} | {median_ms(tf, fn, args.repeats):.1f} |", flush=True)
+    print(softmax_precision(tf, heads, blocks, block, frame))
     print(f"\nload average after: {machine.load_average()}")
     return 0
+
+
+def softmax_precision(tf, heads: int, blocks: int, block: int, frame: int) -> str:
+    """How far the bf16 softmax is from float32's: where oneDNN runs it (TF_ENABLE_ONEDNN_OPTS
+    unset or 1) it computes in float32 inside, so its error is that of rounding float32's
+    probabilities to bf16; TensorFlow's own bf16 kernel (TF_ENABLE_ONEDNN_OPTS=0) sums in bf16."""
+    import numpy as np
+
+    scores = tf.cast(2.0 * tf.random.normal((1, heads, blocks, block, frame), seed=2), tf.bfloat16)
+    allowed = tf.random.uniform((1, 1, blocks, block, frame), seed=3) < 0.7
+    exact = tf.nn.softmax(tf.where(allowed, tf.cast(scores, tf.float32), tf.float32.min))
+    in_bf16 = tf.function(lambda: tf.nn.softmax(tf.where(allowed, scores, tf.bfloat16.min)), autograph=False)()
+
+    def max_difference(probabilities):
+        return float(np.abs(tf.cast(probabilities, tf.float32).numpy() - exact.numpy()).max())
+
+    return (
+        f"\nsoftmax in bf16 (scores with std 2): max |p - p_float32| {max_difference(in_bf16):.5f}, "
+        f"row sums off by up to {float(tf.reduce_max(tf.abs(tf.reduce_sum(tf.cast(in_bf16, tf.float32), -1) - 1))):.5f}; "
+        f"float32's probabilities rounded to bf16: {max_difference(tf.cast(exact, tf.bfloat16)):.5f}"
+    )
 
 
 if __name__ == "__main__":
