@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchmarks import machine
+from benchmarks import flops, machine
 
 MATMUL_OPS = frozenset(
     {"MatMul", "BatchMatMulV2", "_FusedMatMul", "_MklMatMul", "_MklBatchMatMulV2", "_MklNativeFusedMatMul"}
@@ -66,14 +66,7 @@ def profile_one(policy: str, layers: int, length: int, repeats: int) -> dict:
     tf.config.threading.set_inter_op_parallelism_threads(1)
     keras.mixed_precision.set_global_policy(policy)
     config = tfl.LongformerConfig(
-        vocab_size=50265,
-        hidden_size=768,
-        num_hidden_layers=layers,
-        num_attention_heads=12,
-        intermediate_size=3072,
-        attention_window=512,
-        max_position_embeddings=length + 2,
-        num_labels=2,
+        **{**flops.BASE_4096, "num_hidden_layers": layers, "max_position_embeddings": length + 2}, num_labels=2
     )
     keras.utils.set_random_seed(0)
     model = tfl.LongformerForSequenceClassification(config)
