@@ -9,7 +9,7 @@ import tensorflow as tf
 from tokenizers import pre_tokenizers
 
 import tf_longformer as tfl
-from tf_longformer.tokenization.graph_bpe import GraphTokenizer
+from tf_longformer.tokenization.graph_bpe import GraphTokenizer, concat_rows
 from tf_longformer.tokenization.unicode_classes import LETTER, NUMBER, WHITESPACE
 
 SPECIALS = ["<s>", "</s>", "<pad>", "<unk>", "<mask>"]
@@ -166,3 +166,18 @@ def test_refuses_a_pipeline_it_does_not_reproduce(tokenizer, tmp_path):
 def test_invalid_utf8_fails_the_call(graph):
     with pytest.raises(tf.errors.InvalidArgumentError):
         graph.encode(tf.constant([b"ok \xff\xfe not utf-8"]))
+
+
+def test_concat_rows_is_the_ragged_concat_along_axis_1():
+    rng = np.random.default_rng(5)
+    for rows in (0, 1, 4):
+        parts = []
+        for _ in range(3):
+            lengths = rng.integers(0, 4, rows).astype(np.int32)  # empty rows too
+            values = rng.integers(0, 100, (int(lengths.sum()), 2)).astype(np.int32)  # [N, 2] like offsets
+            parts.append(tf.RaggedTensor.from_row_lengths(values, lengths))
+        expected = tf.concat(parts, axis=1)
+        got = concat_rows(parts)
+        assert got.row_splits.dtype == tf.int32
+        np.testing.assert_array_equal(got.row_splits.numpy(), expected.row_splits.numpy())
+        np.testing.assert_array_equal(got.values.numpy(), expected.values.numpy())

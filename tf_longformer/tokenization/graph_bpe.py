@@ -248,7 +248,7 @@ class GraphTokenizer(tf.Module):
         cls, cls_spans = self._special(rows, self.cls_token_id)
         sep, sep_spans = self._special(rows, self.sep_token_id)
         return self._padded(
-            tf.concat([cls, ids[:, :keep], sep], 1), tf.concat([cls_spans, offsets[:, :keep], sep_spans], 1)
+            concat_rows([cls, ids[:, :keep], sep]), concat_rows([cls_spans, offsets[:, :keep], sep_spans])
         )
 
     @tf.function(input_signature=[_STRING_BATCH, _STRING_BATCH])
@@ -286,18 +286,35 @@ class GraphTokenizer(tf.Module):
         seps, seps_spans = self._special(rows, self.sep_token_id, self.sep_token_id)
         sep, sep_spans = self._special(rows, self.sep_token_id)
         encoded = self._padded(
-            tf.concat([cls, question_ids, seps, context_ids, sep], 1),
-            tf.concat([cls_spans, question_spans, seps_spans, context_spans, sep_spans], 1),
+            concat_rows([cls, question_ids, seps, context_ids, sep]),
+            concat_rows([cls_spans, question_spans, seps_spans, context_spans, sep_spans]),
         )
-        context_mask = tf.concat(
+        context_mask = concat_rows(
             [
                 tf.zeros_like(cls),
                 tf.zeros_like(question_ids),
                 tf.zeros_like(seps),
                 tf.ones_like(context_ids),
                 tf.zeros_like(sep),
-            ],
-            1,
+            ]
         )
         encoded["context_mask"] = context_mask.to_tensor(0)
         return encoded
+
+
+def concat_rows(parts: list[tf.RaggedTensor]) -> tf.RaggedTensor:
+    """`tf.concat(parts, axis=1)` for ragged [rows, (n_i), ...] tensors with int32 row splits.
+
+    TensorFlow's ragged concatenation along axis 1 interleaves the parts' rows with an int32
+    `Transpose`, an op oneDNN's graph pass logs an error line for on every process's first call
+    ("oneDNN supports DT_INT32 only on platforms with AVX-512"). Here every part's values are
+    put end to end and one gather reads them back row by row.
+    """
+    values = tf.concat([part.values for part in parts], 0)
+    part_offsets = tf.cumsum(tf.stack([tf.shape(part.values, tf.int32)[0] for part in parts]), exclusive=True)
+    # [rows, parts]: where each row's piece of each part starts in `values`, and its length.
+    starts = tf.stack([part.row_splits[:-1] for part in parts], 1) + part_offsets
+    lengths = tf.stack([part.row_lengths() for part in parts], 1)
+    flat_starts, flat_lengths = tf.reshape(starts, [-1]), tf.reshape(lengths, [-1])
+    positions = tf.ragged.range(flat_starts, flat_starts + flat_lengths, row_splits_dtype=tf.int32).values
+    return tf.RaggedTensor.from_row_lengths(tf.gather(values, positions), tf.reduce_sum(lengths, 1))
