@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from benchmarks import machine
+from benchmarks import machine, training
 from benchmarks.run import MODELS, model_for
 
 POLICIES = ("float32", "mixed_bfloat16")
@@ -230,27 +230,6 @@ def marker_task(rng: np.random.Generator, rows: int, length: int, vocab: int) ->
     return {"input_ids": ids, "attention_mask": np.ones_like(ids), "global_attention_mask": global_mask}, labels
 
 
-def train_step_function(tf, keras, model, learning_rate: float):
-    optimizer = keras.optimizers.Adam(learning_rate)
-    signature = [tf.TensorSpec([None, None], tf.int32)] * 3 + [tf.TensorSpec([None], tf.int32)]
-
-    @tf.function(input_signature=signature)
-    def step(input_ids, attention_mask, global_attention_mask, labels):
-        with tf.GradientTape() as tape:
-            loss = model(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                global_attention_mask=global_attention_mask,
-                labels=labels,
-                training=True,
-            ).loss
-        gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return tf.cast(loss, tf.float32)
-
-    return step
-
-
 def held_out_loss(tf, model, inputs: dict, labels: np.ndarray, batch: int) -> float:
     losses = []
     for start, chunk in zip(range(0, len(labels), batch), batches(inputs, batch)):
@@ -262,7 +241,7 @@ def held_out_loss(tf, model, inputs: dict, labels: np.ndarray, batch: int) -> fl
 
 def fine_tune(tf, keras, model, data: dict, args) -> dict:
     """Trains `model` on the same batches in the same order; its losses and time."""
-    step = train_step_function(tf, keras, model, args.learning_rate)
+    step = training.train_step_function(tf, keras, model, args.learning_rate)
     (train, train_labels), (test, test_labels) = data["train"], data["test"]
     losses = []
     start = time.perf_counter()

@@ -1,7 +1,7 @@
 """Where a training step's time goes, by dtype: `python -m benchmarks.profile_train_step`.
 
 One training step of sequence classification (Adam, base config, batch 1, one global
-token, attention and hidden dropout 0.1) under each `--dtype-policy`, each in its own
+token, attention and hidden dropout 0.1, the model's own loss) under each `--dtype-policy`, each in its own
 process, traced with TensorFlow's profiler. TensorFlow runs independent ops side by side,
 so the profiler's op durations overlap and do not add up to the step; here the inter-op
 pool has one thread, so ops run one after another and their durations add up to the step
@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchmarks import flops, machine
+from benchmarks import flops, machine, training
 
 MATMUL_OPS = frozenset(
     {"MatMul", "BatchMatMulV2", "_FusedMatMul", "_MklMatMul", "_MklBatchMatMulV2", "_MklNativeFusedMatMul"}
@@ -76,24 +76,10 @@ def profile_one(policy: str, layers: int, length: int, repeats: int) -> dict:
     global_attention_mask = np.zeros_like(input_ids)
     global_attention_mask[:, 0] = 1
     labels = np.array([1], "int32")
-    optimizer = keras.optimizers.Adam(1e-5)
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    model(input_ids=input_ids, attention_mask=attention_mask, global_attention_mask=global_attention_mask)
-    variables = model.trainable_variables
-    optimizer.build(variables)
+    step = training.train_step_function(tf, keras, model, 1e-5)
 
-    @tf.function
     def train_step():
-        with tf.GradientTape() as tape:
-            logits = model(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                global_attention_mask=global_attention_mask,
-                training=True,
-            ).logits
-            loss = loss_fn(labels, tf.cast(logits, tf.float32))
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return loss
+        return step(input_ids, attention_mask, global_attention_mask, labels)
 
     train_step()
     step_s = median_seconds(lambda: train_step().numpy(), repeats)
