@@ -18,6 +18,7 @@ Accessors (here):
     onnx_optimizers, onnx_convert_common: `tf2onnx.optimizer._get_optimizers()` and
         `tf2onnx.convert._convert_common`.
     onednn_enabled: `tensorflow.python.util._pywrap_util_port.IsMklEnabled()`.
+    in_xla_compilation: `tensorflow.python.ops.control_flow_util.GraphOrParentsInXlaContext`.
 
 Overrides of private Keras/TF methods, kept on our classes under their private names (Keras
 or TF calls them by that name):
@@ -130,3 +131,14 @@ def onednn_enabled() -> bool:
     except ImportError:  # pragma: no cover - other TF layouts: assume TF's own kernels
         return False
     return bool(_pywrap_util_port.IsMklEnabled())
+
+
+def in_xla_compilation() -> bool:
+    """Whether ops traced now will be compiled by XLA (inside a `jit_compile=True` function,
+    which includes Keras' `compile(jit_compile=True)` steps): XLA's kernels replace TF's."""
+    try:
+        from tensorflow.python.framework import ops
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # pragma: no cover - other TF layouts: assume XLA, the conservative answer
+        return True
+    return bool(control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph()))

@@ -147,6 +147,26 @@ def test_softmax_stays_float32_for_other_dtypes_and_returned_probabilities(monke
     assert attention.local_softmax_dtype(tf.bfloat16, return_probs=True) == tf.float32
 
 
+def test_bfloat16_softmax_only_where_onednn_runs_it(monkeypatch):
+    """bfloat16 on a CPU with oneDNN; float32 when XLA compiles the graph (its bfloat16
+    softmax is 2.4x the rounding error) or a GPU would run it (not measured)."""
+
+    def traced_dtype(**function_options):
+        traced = []
+        tf.function(
+            lambda: traced.append(attention.local_softmax_dtype(tf.bfloat16)) or tf.zeros([]), **function_options
+        ).get_concrete_function()
+        return traced[0]
+
+    monkeypatch.setattr(_compat, "onednn_enabled", lambda: True)
+    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: [])
+    assert attention.local_softmax_dtype(tf.bfloat16) == tf.bfloat16
+    assert traced_dtype() == tf.bfloat16
+    assert traced_dtype(jit_compile=True) == tf.float32
+    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: ["a GPU"] if kind == "GPU" else [])
+    assert attention.local_softmax_dtype(tf.bfloat16) == tf.float32
+
+
 def test_default_block_size_is_half_the_window_and_a_quarter_in_bfloat16():
     assert attention.default_block_size(256) == attention.default_block_size(256, tf.float32) == 256
     assert attention.default_block_size(256, "float16") == 256

@@ -160,7 +160,9 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
     def _layer_function(self, layer, training: bool, return_attention_probs: bool):
         """The traced function shared by every layer with `layer`'s configuration (see `layer_functions`)."""
         separate = self.trace_options.separate_layer_graphs and not training
-        key = (layer_functions.configuration_key(layer), training, return_attention_probs, separate)
+        # A trace under XLA may choose other kernels (`ops.attention.local_softmax_dtype`): its own function.
+        xla = _compat.in_xla_compilation()
+        key = (layer_functions.configuration_key(layer), training, return_attention_probs, separate, xla)
         return self._layer_functions.get(
             key,
             lambda: layer_functions.layer_function(

@@ -45,18 +45,27 @@ def _per_query_row(flags: tf.Tensor) -> tf.Tensor:
 
 
 def local_softmax_dtype(compute_dtype: tf.DType, return_probs: bool = False) -> tf.DType:
-    """The dtype the local rows' mask and softmax run in: float32, or bfloat16 under oneDNN.
+    """The dtype the local rows' mask and softmax run in: float32, or bfloat16 where oneDNN runs it.
 
     oneDNN's bfloat16 softmax computes in float32 inside and rounds once: its probabilities
     are float32's rounded to bfloat16 (the values the context matmul uses anyway), in half
     the time of casting the scores to float32 and back (base config: 17.5 vs 32.3 ms a
-    layer). TensorFlow's own bfloat16 kernel (TF_ENABLE_ONEDNN_OPTS=0) sums in bfloat16, 5x
-    the error, so float32 is kept there, for float16, and for the probabilities returned to
-    the caller. A graph keeps the choice of the process that traced it.
+    layer). Other bfloat16 softmaxes lose more: TensorFlow's own CPU kernel
+    (TF_ENABLE_ONEDNN_OPTS=0) sums in bfloat16 (max error 0.0094 on base-config scores, 5x
+    the rounding's 0.0020) and XLA's CPU one 0.0047 (row sums off by 0.005), so float32 is
+    kept under XLA (`jit_compile=True`), where a GPU would run the op, for float16, and for
+    the probabilities returned to the caller. A graph keeps the choice of the process and
+    the XLA context that traced it.
     """
-    if compute_dtype == tf.bfloat16 and not return_probs and _compat.onednn_enabled():
+    if compute_dtype == tf.bfloat16 and not return_probs and _onednn_runs_softmax():
         return tf.bfloat16
     return tf.float32
+
+
+def _onednn_runs_softmax() -> bool:
+    """Whether a softmax traced now runs oneDNN's kernel: oneDNN is on, no GPU is there to
+    take the op, and XLA does not compile it."""
+    return _compat.onednn_enabled() and not tf.config.list_logical_devices("GPU") and not _compat.in_xla_compilation()
 
 
 def default_block_size(one_sided_window: int, compute_dtype: tf.DType | str = tf.float32) -> int:
