@@ -28,7 +28,7 @@ FEATURES = {
 }
 
 #: implementation name -> the dtype its matmuls run in (the rest run in float32).
-BFLOAT16_IMPLS = frozenset({"ours-bf16"})
+BFLOAT16_IMPLS = frozenset({"ours-bf16", "ours-bf16-xla"})
 
 
 def _cpuinfo() -> tuple[str, set[str]]:

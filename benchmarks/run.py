@@ -47,6 +47,7 @@ IMPLS = {
     "ours": ("ours (tf_longformer, float32)", "ours", ("forward", "train", "predict", "predict-built", "fit")),
     "ours-bf16": ("ours, mixed_bfloat16", "ours", ("forward", "train")),
     "ours-xla": ("ours, jit_compile=True", "ours", ("forward",)),
+    "ours-bf16-xla": ("ours, mixed_bfloat16 and jit_compile=True", "ours", ("forward",)),
     "ours-ckpt": ("ours, gradient checkpointing", "ours", ("train",)),
     "ref-tf": ("reference TF (transformers 4.x)", "ref-tf", ("forward", "train")),
     "ref-torch": ("reference PyTorch (transformers 4.x)", "ref-torch", ("forward", "train")),

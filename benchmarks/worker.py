@@ -210,8 +210,9 @@ def bench_ours(spec: dict, result: dict) -> None:
     import keras
     import numpy as np
 
-    variant = spec["impl"]  # ours | ours-bf16 | ours-xla | ours-ckpt
-    if variant == "ours-bf16":
+    variant = spec["impl"]  # ours | ours-bf16 | ours-xla | ours-bf16-xla | ours-ckpt
+    jit = variant.endswith("-xla")
+    if variant.startswith("ours-bf16"):
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     import tf_longformer
 
@@ -225,7 +226,7 @@ def bench_ours(spec: dict, result: dict) -> None:
         config_kwargs["gradient_checkpointing"] = True
     config = tf_longformer.LongformerConfig(**fields, **config_kwargs)
     model_kwargs = {}
-    if variant == "ours-xla":
+    if jit:
         model_kwargs["max_global_tokens"] = int(spec.get("global_tokens", 1))
     ids, attention, global_mask, labels = random_inputs(spec)
     ids, attention, global_mask = (tf.constant(x, tf.int32) for x in (ids, attention, global_mask))
@@ -242,9 +243,8 @@ def bench_ours(spec: dict, result: dict) -> None:
     if spec["workload"] == "forward":
         model = tf_longformer.LongformerModel(config, **model_kwargs)
         model.build(None)
-        if variant == "ours-xla" and not getattr(model, "supports_jit", True):
+        if jit and not getattr(model, "supports_jit", True):
             raise RuntimeError("model reports supports_jit=False")
-        jit = variant == "ours-xla"
         result["mode"] = "tf.function(jit_compile=True)" if jit else "tf.function, [None, None] signature"
 
         @tf.function(input_signature=signature, jit_compile=jit)
@@ -586,6 +586,7 @@ IMPLS = {
     "ours": bench_ours,
     "ours-bf16": bench_ours,
     "ours-xla": bench_ours,
+    "ours-bf16-xla": bench_ours,
     "ours-ckpt": bench_ours,
     "dense-keras": bench_dense,
     "ref-tf": bench_ref_tf,
