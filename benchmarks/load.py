@@ -43,7 +43,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import machine
+from benchmarks import flops, machine
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -58,13 +58,7 @@ IMPLS = {
 }
 # allenai/longformer-base-4096's config (`LongformerConfig()`'s defaults are BERT-sized: vocab 30522, 512 positions).
 BASE_4096 = dict(
-    vocab_size=50265,
-    hidden_size=768,
-    num_hidden_layers=12,
-    num_attention_heads=12,
-    intermediate_size=3072,
-    attention_window=512,
-    max_position_embeddings=4098,
+    **flops.BASE_4096,
     type_vocab_size=1,
     pad_token_id=1,
     bos_token_id=0,

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 import tf_longformer as tfl
 from tf_longformer.training import FusedAdam
+from training_utils import tiny_config
 
 
 def _train(optimizer, steps=4, rows=(1, 3, 5, 7)):
@@ -80,18 +81,8 @@ def test_config_round_trip_and_fit():
     clone = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
     assert isinstance(clone, FusedAdam) and clone.get_config() == optimizer.get_config()
 
-    config = tfl.LongformerConfig(
-        vocab_size=40,
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        attention_window=4,
-        max_position_embeddings=40,
-        num_labels=2,
-    )
     keras.utils.set_random_seed(0)
-    model = tfl.LongformerForSequenceClassification(config)
+    model = tfl.LongformerForSequenceClassification(tiny_config(num_labels=2))
     model.compile(optimizer=FusedAdam(1e-2))
     ids = np.random.default_rng(0).integers(3, 40, (8, 12)).astype("int32")
     labels = (ids[:, 1] > 20).astype("int32")
