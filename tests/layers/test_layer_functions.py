@@ -73,7 +73,7 @@ def test_one_trace_per_configuration_for_identical_layers():
     )
     forward(ids, global_mask)
     forward(ids[:, :12], global_mask[:, :12])
-    assert _traces(model) == {(False, False, False): 1}  # (training, attention probs, separate)
+    assert _traces(model) == {(False, False, False, False): 1}  # (training, attention probs, separate, XLA)
 
 
 def test_graph_size_does_not_grow_with_the_layer_count():
@@ -170,7 +170,7 @@ def test_predict_on_a_new_model_traces_once_and_creates_no_variable_in_the_trace
     second = model.predict(x, verbose=0)
     assert model.predict_function.experimental_get_tracing_count() == 1
     np.testing.assert_array_equal(first["last_hidden_state"], second["last_hidden_state"])
-    assert _traces(model) == {(False, False, True): 1}  # predict's graph calls the layer function
+    assert _traces(model) == {(False, False, True, False): 1}  # predict's graph calls the layer function
     np.testing.assert_allclose(first["last_hidden_state"], model(**x)["last_hidden_state"], rtol=1e-5, atol=1e-5)
     assert not model.encoder.trace_options.separate_layer_graphs  # only while Keras traced its step
 
@@ -200,7 +200,7 @@ def test_predict_and_fit_on_a_new_model_trace_their_step_once(monkeypatch):
     calls = _count_calls(monkeypatch, model)
     model.fit({"input_ids": ids.numpy()}, np.array([0, 1]), batch_size=2, epochs=2, verbose=0)
     assert calls == [False]  # weights and optimizer slots existed before the train step's trace
-    assert _traces(model.longformer) == {(True, False, False): 1}
+    assert _traces(model.longformer) == {(True, False, False, False): 1}
 
 
 def test_only_keras_predict_and_evaluate_graphs_keep_layer_calls_uninlined():
@@ -229,4 +229,4 @@ def test_only_keras_predict_and_evaluate_graphs_keep_layer_calls_uninlined():
             *function._list_all_concrete_functions()[0].structured_input_signature[0]
         ).graph
         assert len(noinline_calls(graph.as_graph_def())) == 2  # one call per layer, not inlined
-    assert _traces(model.longformer) == {(False, False, False): 1, (False, False, True): 1}
+    assert _traces(model.longformer) == {(False, False, False, False): 1, (False, False, True, False): 1}
