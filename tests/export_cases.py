@@ -44,6 +44,14 @@ def make_model(task, seed=0, **overrides):
     return model
 
 
+def make_mixed_precision_model(task, policy, seed=0):
+    """`make_model(task, seed)`'s weights in a model built under the `policy` dtype policy."""
+    model = HEADS[task](tiny_config(task), dtype=policy)
+    model.build()
+    model.set_weights(make_model(task, seed).get_weights())
+    return model
+
+
 def lengths():
     return sorted(set(LENGTHS))
 

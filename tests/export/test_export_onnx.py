@@ -59,6 +59,18 @@ def test_runs_in_onnxruntime_at_every_length(ort, tmp_path, task, signature):
     assert checked == len(cases_lib.lengths()) * len(cases_lib.BATCHES)
 
 
+def test_mixed_bfloat16_model_exports_its_float32_computation(ort, tmp_path):
+    """tf2onnx cannot convert bfloat16 graphs (it used to write a file onnxruntime refuses):
+    the export converts a float32 copy with the same weights."""
+    model = cases_lib.make_mixed_precision_model("sequence_classification", "mixed_bfloat16")
+    path = tfl.export.onnx(model, str(tmp_path / "classifier.onnx"))
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    inputs = cases_lib.make_inputs("sequence_classification", 13, 3)
+    (logits,) = session.run(["logits"], inputs)
+    want = cases_lib.make_model("sequence_classification")(**inputs).logits
+    np.testing.assert_allclose(logits, want, atol=TOLERANCE, rtol=0)
+
+
 def test_refuses_to_overwrite_and_unknown_signature(ort, tmp_path):
     model = cases_lib.make_model("token_classification")
     (tmp_path / "m.onnx").write_bytes(b"old")

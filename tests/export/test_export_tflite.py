@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import export_cases as cases_lib
 import tf_longformer as tfl
@@ -83,3 +84,29 @@ def test_refuses_to_overwrite(converted):
         tfl.export.tflite(model, path)
     assert os.path.getsize(path) == before
     assert [name for name in os.listdir(os.path.dirname(path)) if name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_model_exports_its_float32_computation(tmp_path, policy):
+    """Trained under mixed precision, exported through `model.export(format="litert")`: the file
+    runs the float32 computation of the same weights (TFLite has no bfloat16 kernels)."""
+    model = cases_lib.make_mixed_precision_model("question_answering", policy)
+    reference = cases_lib.make_model("question_answering")
+    path = model.export(str(tmp_path / "qa.tflite"), format="litert", verbose=False)
+    runner = litert.Interpreter(model_path=path).get_signature_runner("serving_default")
+    inputs = cases_lib.make_inputs("question_answering", 13, 3)
+    got = runner(**inputs)
+    for name in ("start_logits", "end_logits"):
+        assert got[name].dtype == np.float32
+        np.testing.assert_allclose(got[name], reference(**inputs)[name], atol=TOLERANCE, rtol=0)
+    assert model.compute_dtype == policy.split("_")[1]  # the model itself is left as it was
+
+
+def test_mixed_precision_model_with_custom_signatures_is_a_clear_error(tmp_path):
+    model = cases_lib.make_mixed_precision_model("base", "mixed_bfloat16")
+    custom = tf.function(
+        lambda ids: model(input_ids=ids).last_hidden_state, input_signature=[tf.TensorSpec([1, 8], tf.int32)]
+    )
+    with pytest.raises(tfl.export.ExportError, match="float32_model"):
+        tfl.export.tflite(model, tmp_path / "custom.tflite", signatures={"custom": custom})
+    assert os.listdir(tmp_path) == []

@@ -8,7 +8,13 @@
 
 from tf_longformer.export.onnx import onnx
 from tf_longformer.export.saved_model import saved_model
-from tf_longformer.export.signatures import AUTO_GLOBAL_SIGNATURE, DEFAULT_SIGNATURE, ExportError, head_spec
+from tf_longformer.export.signatures import (
+    AUTO_GLOBAL_SIGNATURE,
+    DEFAULT_SIGNATURE,
+    ExportError,
+    float32_model,
+    head_spec,
+)
 from tf_longformer.export.text_signature import TEXT_SIGNATURE
 from tf_longformer.export.tflite import tflite
 
@@ -17,6 +23,7 @@ __all__ = [
     "DEFAULT_SIGNATURE",
     "TEXT_SIGNATURE",
     "ExportError",
+    "float32_model",
     "head_spec",
     "onnx",
     "saved_model",

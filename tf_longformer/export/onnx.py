@@ -7,7 +7,7 @@ from typing import Any
 
 import tf_longformer._compat as _compat
 from tf_longformer.export import atomic
-from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError, serving_functions
+from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError, float32_model, serving_functions
 
 DEFAULT_OPSET = 17
 
@@ -95,7 +95,9 @@ def onnx(
 
     The ONNX graph has the signature's inputs (int32 `input_ids`, `attention_mask` and, for
     `serving_default`, `global_attention_mask`; dims named `batch`/`length` are dynamic) and
-    its named outputs. Run it with `onnxruntime.InferenceSession(path).run(None, feeds)`.
+    its named outputs. Run it with `onnxruntime.InferenceSession(path).run(None, feeds)`. A
+    model built under mixed precision is converted from a float32 copy with its weights
+    (`float32_model`).
 
     Args:
         model: a tf_longformer model (`LongformerModel` or a task head).
@@ -116,6 +118,7 @@ def onnx(
     if os.path.lexists(path) and not overwrite:
         raise ExportError(f"ONNX file {os.path.abspath(path)!r} already exists; pass overwrite=True (--overwrite).")
     tf2onnx, _ = _import_tf2onnx()
+    model = float32_model(model)  # tf2onnx cannot convert bfloat16 graphs
     function = serving_functions(model, [signature])[signature]
     try:  # the function is traced already (with the export's at least one global slot)
         proto = _convert(tf2onnx, function, opset)

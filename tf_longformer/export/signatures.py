@@ -65,6 +65,24 @@ def _input_specs(spec: TaskSpec, names: Sequence[str], sequence_length: int | No
     return [tf.TensorSpec(shape, tf.int32, name=name) for name in names]
 
 
+def float32_model(model: Any) -> Any:
+    """`model` if it computes in float32; under mixed precision, a float32 copy with its weights.
+
+    TFLite has no bfloat16 kernels and tf2onnx cannot convert bfloat16 graphs, so the LiteRT
+    and ONNX exports of a model built under `mixed_bfloat16` or `mixed_float16` convert this
+    copy: the same weights (Keras keeps float32 master weights), the float32 computation.
+    """
+    head_spec(model)
+    if not model.built:
+        model.build()
+    if model.compute_dtype == "float32":
+        return model
+    copy = type(model).from_config({**model.get_config(), "dtype": "float32"})
+    copy.build()
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def as_float32(value: tf.Tensor) -> tf.Tensor:
     """A floating output as float32 (mixed-precision models compute some in float16/bfloat16)."""
     return tf.cast(value, tf.float32) if value.dtype.is_floating and value.dtype != tf.float32 else value

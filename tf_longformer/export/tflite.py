@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping, Sequence
 import tensorflow as tf
 
 from tf_longformer.export import atomic
-from tf_longformer.export.signatures import ExportError, serving_functions, serving_module
+from tf_longformer.export.signatures import ExportError, float32_model, head_spec, serving_functions, serving_module
 
 QUANTIZATIONS = (None, "float16", "dynamic_int8")
 _OP_PATTERNS = (re.compile(r"'(tf\.[A-Za-z0-9_]+)' op"), re.compile(r"\b(tf\.[A-Z][A-Za-z0-9_]*)"))
@@ -68,6 +68,9 @@ def tflite(
     (`interpreter.resize_tensor_input(...)` then `allocate_tensors()`), or use
     `interpreter.get_signature_runner("serving_default")`, which resizes for you.
 
+    A model built under mixed precision (`mixed_bfloat16`, `mixed_float16`) is converted
+    from a float32 copy with its weights (`float32_model`): TFLite has no bfloat16 kernels.
+
     In LiteRT, `serving_auto_global` does not check for separators (TFLite drops graph
     assertions): a QA or multiple-choice row without one gets no global token.
 
@@ -106,6 +109,14 @@ def tflite(
     path = os.fspath(path)
     if os.path.lexists(path) and not overwrite:
         raise ExportError(f"TFLite file {os.path.abspath(path)!r} already exists; pass overwrite=True (--overwrite).")
+    head_spec(model)  # ExportError for other models
+    if isinstance(signatures, Mapping) and model.compute_dtype != "float32":
+        raise ExportError(
+            f"{type(model).__name__} computes in {model.compute_dtype} (mixed precision): its TFLite export "
+            "converts a float32 copy with the same weights, but functions passed in `signatures` call this "
+            "model itself. Trace them on `tfl.export.float32_model(model)` instead."
+        )
+    model = float32_model(model)  # TFLite has no bfloat16 kernels
     functions = serving_functions(model, signatures, sequence_length=max_sequence_length)
     with tempfile.TemporaryDirectory(prefix="tf_longformer_tflite_") as scratch:
         tf.saved_model.save(serving_module(model, functions), scratch, signatures=functions)
