@@ -4,6 +4,7 @@ import io
 import json
 import os
 
+import numpy as np
 import pytest
 
 from tf_longformer import cli
@@ -145,6 +146,29 @@ def test_train_writes_checkpoints_and_a_loadable_model(trained, capsys):
     assert json.loads(out)["id2label"] == {"0": "blue", "1": "red"}
     code, _, err = run(capsys, "train", DEFAULT, data, "-o", output)  # would overwrite a finished run
     assert code == 1 and "--overwrite" in err
+
+
+def test_train_under_mixed_bfloat16_saves_float32_weights(trained, capsys, tmp_path, monkeypatch):
+    import keras
+    from safetensors import safe_open
+
+    fitted_policies = []
+    keras_fit = keras.Model.fit
+
+    def fit(model, *args, **kwargs):
+        fitted_policies.append(model.dtype_policy.name)
+        return keras_fit(model, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", fit)
+    _, data = trained
+    output = str(tmp_path / "bf16")
+    argv = ["train", DEFAULT, data, "-o", output, "--epochs", "1", "--max-length", "64", "--quiet"]
+    code, out, _ = run(capsys, *argv, "--dtype-policy", "mixed_bfloat16")
+    assert code == 0 and np.isfinite(json.loads(out.splitlines()[-1])["loss"])
+    assert fitted_policies == ["mixed_bfloat16"]
+    with safe_open(os.path.join(output, "model.safetensors"), "np") as weights:
+        assert {weights.get_tensor(name).dtype for name in weights.keys()} == {np.dtype("float32")}
+    assert keras.config.dtype_policy().name == "float32"  # the process's policy is left alone
 
 
 def test_train_rejects_bad_data(capsys, tmp_path):

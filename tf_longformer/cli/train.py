@@ -22,6 +22,7 @@ from tf_longformer.models import registry
 
 #: The tasks whose training data this command reads (see `classification_data`, `qa_data`).
 TASKS = ("sequence_classification", "question_answering")
+DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 
 EPILOG = """data: one example per JSONL line or CSV row, e.g.
   {"text": "a long review ...", "label": "positive"}                          (sequence_classification)
@@ -30,6 +31,7 @@ EPILOG = """data: one example per JSONL line or CSV row, e.g.
 examples:
   tf-longformer train saved_models/default reviews.jsonl --output runs/reviews --epochs 3
   tf-longformer train saved_models/default qa.jsonl --task question_answering --text-column context --output runs/qa
+  tf-longformer train saved_models/default reviews.jsonl --output runs/reviews --dtype-policy mixed_bfloat16
   (run the same command again after an interruption: it resumes from OUTPUT/.backup)"""
 
 
@@ -56,6 +58,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--save-every-steps", type=positive_int, help="also back up every N steps (default: each epoch)"
+    )
+    parser.add_argument(
+        "--dtype-policy",
+        choices=DTYPE_POLICIES,
+        default="float32",
+        help="Keras dtype policy: mixed_bfloat16 is faster where `lscpu` lists avx512_bf16 or amx_bf16 and slower "
+        "elsewhere (README: Benchmarks, Precision); checkpoints keep float32 weights (default: float32)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -196,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
         texts, labels, label2id = classification_data(records, args.data, args)
         id2label = {i: v for v, i in label2id.items()}
         model = model_class.from_pretrained(
-            args.checkpoint, num_labels=len(label2id), id2label=id2label, label2id=label2id
+            args.checkpoint, num_labels=len(label2id), id2label=id2label, label2id=label2id, dtype=args.dtype_policy
         )
 
         def dataset(texts, labels, shuffle):
@@ -220,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
         metrics = ["accuracy"]
         print(f"{len(texts)} examples, labels: {', '.join(label2id)}", flush=True)
     else:
-        model = model_class.from_pretrained(args.checkpoint)
+        model = model_class.from_pretrained(args.checkpoint, dtype=args.dtype_policy)
         features, positions = qa_data(records, args.data, args, tokenizer, window, global_attention)
         train = (
             tf.data.Dataset.from_tensor_slices((features, positions))
