@@ -390,6 +390,15 @@ def _targets(results: Results) -> list[str]:
             "≥ 1.8×",
             train / train_bf16 >= 1.8,
         )
+    f32_record, bf16_record = results.get("ours", "train", n), results.get("ours-bf16", "train", n)
+    if f32_record and bf16_record and f32_record.get("ok") and bf16_record.get("ok"):
+        f32_gb, bf16_gb = _gb(f32_record), _gb(bf16_record)
+        add(
+            "train 4096: peak RSS bf16 vs f32 (issue 18)",
+            f"{bf16_gb:.2f} vs {f32_gb:.2f} GB",
+            "bf16 ≤ f32",
+            bf16_gb <= f32_gb,
+        )
     torch_train = results.median("ref-torch", "train", n)
     if train and torch_train:
         add("train 4096: ref PyTorch / ours", _fmt_ratio(torch_train / train), "≥ 3×", torch_train / train >= 3)
