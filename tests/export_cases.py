@@ -18,13 +18,15 @@ LENGTHS = (1, 7, WINDOW - 1, WINDOW + 1, 3 * WINDOW)
 BATCHES = (1, 3)
 HEADS = {task: registry.model_class(task) for task in registry.tasks()}
 AUTO_GLOBAL_HEADS = tuple(task for task, cls in HEADS.items() if cls.spec.automatic_global)
+# Three layers whose first and last share one traced layer function and whose middle one has its own.
+MIXED_WINDOWS = dict(num_hidden_layers=3, attention_window=[WINDOW, 2 * WINDOW, WINDOW])
 
 
 def tiny_config(task="base", **overrides):
     values = dict(
         vocab_size=VOCAB,
         hidden_size=16,
-        num_hidden_layers=1,
+        num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=32,
         attention_window=WINDOW,
@@ -42,6 +44,16 @@ def make_model(task, seed=0, **overrides):
     model = HEADS[task](tiny_config(task, **overrides))
     model.build()
     return model
+
+
+def export_models():
+    """{name: (task, model)}: every head (two layers), and a question-answering model with `MIXED_WINDOWS`."""
+    models = {task: (task, make_model(task)) for task in HEADS}
+    models["question_answering_mixed_windows"] = (
+        "question_answering",
+        make_model("question_answering", **MIXED_WINDOWS),
+    )
+    return models
 
 
 def make_mixed_precision_model(task, policy, seed=0):

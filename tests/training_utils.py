@@ -14,7 +14,7 @@ def tiny_config(**overrides) -> tfl.LongformerConfig:
     values = dict(
         vocab_size=VOCAB,
         hidden_size=16,
-        num_hidden_layers=1,
+        num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=32,
         attention_window=4,

@@ -28,16 +28,22 @@ def ort():
     return pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install 'tf_longformer[onnx]')")
 
 
+SIGNATURES = [(task, "serving_default") for task in cases_lib.HEADS]
+SIGNATURES += [(task, "serving_auto_global") for task in cases_lib.AUTO_GLOBAL_HEADS]
+
+
 @pytest.mark.parametrize(
-    "task, signature",
-    [
-        ("base", "serving_default"),
-        ("question_answering", "serving_default"),
-        ("multiple_choice", "serving_auto_global"),
+    "task, signature, overrides",
+    [pytest.param(task, signature, {}, id=f"{task}-{signature}") for task, signature in SIGNATURES]
+    + [
+        pytest.param(
+            "question_answering", "serving_auto_global", cases_lib.MIXED_WINDOWS, id="question_answering-mixed_windows"
+        ),
     ],
 )
-def test_runs_in_onnxruntime_at_every_length(ort, tmp_path, task, signature):
-    model = cases_lib.make_model(task)
+def test_runs_in_onnxruntime_at_every_length(ort, tmp_path, task, signature, overrides):
+    model = cases_lib.make_model(task, **overrides)
+    assert model.config.num_hidden_layers >= 2
     path = tfl.export.onnx(model, str(tmp_path / f"{task}.onnx"), signature=signature)
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     rank = 3 if task == "multiple_choice" else 2

@@ -22,18 +22,17 @@ SAVED_MODEL_CLI = os.path.join(os.path.dirname(sys.executable), "saved_model_cli
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    """{task: (model, version directory)} for every head, exported once for the module."""
+    """{name: (task, model, version directory)} for `cases_lib.export_models()`, exported once for the module."""
     base = tmp_path_factory.mktemp("exports")
-    result = {}
-    for task in cases_lib.HEADS:
-        model = cases_lib.make_model(task)
-        result[task] = (model, tfl.export.saved_model(model, str(base), model_name=task))
-    return result
+    return {
+        name: (task, model, tfl.export.saved_model(model, str(base), model_name=name))
+        for name, (task, model) in cases_lib.export_models().items()
+    }
 
 
 def test_layout_is_tf_serving(exported):
-    for task, (_model, path) in exported.items():
-        assert path.endswith(os.path.join(task, "1"))
+    for name, (_task, _model, path) in exported.items():
+        assert path.endswith(os.path.join(name, "1"))
         assert os.path.isfile(os.path.join(path, "saved_model.pb"))
         assert os.path.isdir(os.path.join(path, "variables"))
         # Only the version directory: no temporary leftovers a server could pick up.
@@ -50,18 +49,18 @@ def test_loaded_without_tf_longformer_matches_keras(exported, tmp_path):
     """tf.saved_model.load + serving_default (and serving_auto_global) in a fresh process
     that never imports tf_longformer: lengths 1, 7, w-1, w+1, 3w; batch 1 and 3."""
     calls, expected = {}, {}
-    for task, (model, path) in exported.items():
+    for name, (task, model, path) in exported.items():
         names = tfl.export.head_spec(model).outputs
         for index, (signature, length, batch, inputs) in enumerate(cases_lib.cases(task)):
-            key = f"{task}/{index}"
+            key = f"{name}/{index}"
             calls[key] = (path, f"signature:{signature}", inputs)
             expected[key] = (signature, length, batch, cases_lib.keras_outputs(model, inputs, names))
     got, signatures = cases_lib.run_with_plain_tensorflow(calls, tmp_path)
-    for task, (_model, path) in exported.items():
+    for name, (task, _model, path) in exported.items():
         want = (
             ["serving_auto_global", "serving_default"] if task in cases_lib.AUTO_GLOBAL_HEADS else ["serving_default"]
         )
-        assert signatures[path] == want, task
+        assert signatures[path] == want, name
     for key, (signature, length, batch, outputs) in expected.items():
         for name, want in outputs.items():
             value = got[key][name]
@@ -72,7 +71,7 @@ def test_loaded_without_tf_longformer_matches_keras(exported, tmp_path):
 
 
 def test_saved_model_cli_show_and_run(exported, tmp_path):
-    model, path = exported["question_answering"]
+    _, model, path = exported["question_answering"]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     show = subprocess.run(
         [SAVED_MODEL_CLI, "show", "--dir", path, "--all"], capture_output=True, text=True, env=env, timeout=120
@@ -119,7 +118,7 @@ def test_saved_model_cli_show_and_run(exported, tmp_path):
 
 
 def test_refuses_to_overwrite_unless_asked(exported):
-    model, path = exported["token_classification"]
+    _, model, path = exported["token_classification"]
     base, name = os.path.dirname(os.path.dirname(path)), "token_classification"
     stamp = os.path.getmtime(os.path.join(path, "saved_model.pb"))
     with pytest.raises(tfl.export.ExportError, match="already exists.*overwrite=True"):

@@ -16,11 +16,11 @@ TOLERANCE = 1e-4
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory):
-    """{task: (model, .tflite path)} for every head, converted once for the module."""
+    """{name: (task, model, .tflite path)} for `cases_lib.export_models()`, converted once for the module."""
     base = tmp_path_factory.mktemp("tflite")
     return {
-        task: (model, tfl.export.tflite(model, str(base / f"{task}.tflite")))
-        for task, model in ((task, cases_lib.make_model(task)) for task in cases_lib.HEADS)
+        name: (task, model, tfl.export.tflite(model, str(base / f"{name}.tflite")))
+        for name, (task, model) in cases_lib.export_models().items()
     }
 
 
@@ -28,9 +28,9 @@ def op_names(interpreter):
     return {op["op_name"] for op in interpreter._get_ops_details()}
 
 
-@pytest.mark.parametrize("task", list(cases_lib.HEADS))
-def test_head_runs_in_litert_at_every_length(converted, task):
-    model, path = converted[task]
+@pytest.mark.parametrize("model_name", [*cases_lib.HEADS, "question_answering_mixed_windows"])
+def test_head_runs_in_litert_at_every_length(converted, model_name):
+    task, model, path = converted[model_name]
     interpreter = litert.Interpreter(model_path=path)
     ops = op_names(interpreter)
     assert not any(name.startswith("Flex") or name == "CUSTOM" for name in ops), ops
@@ -44,13 +44,13 @@ def test_head_runs_in_litert_at_every_length(converted, task):
         for name in names:
             assert got[name].shape == want[name].shape, (signature, length, batch, name)
             diff = float(np.max(np.abs(got[name] - want[name])))
-            assert diff <= TOLERANCE, f"{task} {signature} length={length} batch={batch} {name}: {diff}"
+            assert diff <= TOLERANCE, f"{model_name} {signature} length={length} batch={batch} {name}: {diff}"
 
 
 def test_resize_tensor_input_interface(converted):
     """The classic interface on a one-signature file: resize each input, allocate, set, invoke
     (as the README shows). Tensors are named "serving_default_<input>:0"."""
-    model, path = converted["token_classification"]
+    _, model, path = converted["token_classification"]
     interpreter = litert.Interpreter(model_path=path)
     index = {d["name"][len("serving_default_") : -2]: d["index"] for d in interpreter.get_input_details()}
     assert sorted(index) == ["attention_mask", "global_attention_mask", "input_ids"]
@@ -69,7 +69,7 @@ def test_resize_tensor_input_interface(converted):
 def test_no_global_token_runs_with_xnnpack(converted):
     """A batch without any global token (zero-size tensors in a naive graph) runs under the
     default XNNPack delegate."""
-    model, path = converted["base"]
+    _, model, path = converted["base"]
     runner = litert.Interpreter(model_path=path).get_signature_runner()
     inputs = cases_lib.make_inputs("base", 13, 2)
     inputs["global_attention_mask"][:] = 0
@@ -78,7 +78,7 @@ def test_no_global_token_runs_with_xnnpack(converted):
 
 
 def test_refuses_to_overwrite(converted):
-    model, path = converted["token_classification"]
+    _, model, path = converted["token_classification"]
     before = os.path.getsize(path)
     with pytest.raises(tfl.export.ExportError, match="already exists"):
         tfl.export.tflite(model, path)

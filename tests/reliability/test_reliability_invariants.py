@@ -132,7 +132,13 @@ def test_tokens_beyond_the_windows_do_not_see_a_longer_sequence(two_layer_models
 
 @pytest.fixture(scope="module")
 def bounded_models():
-    return {task: rc.make_model(task, seed=1, model_kwargs={"max_global_tokens": 4}) for task in rc.TASKS}
+    """Three layers with windows 4, 8, 4: the first and last share one traced layer function."""
+    return {
+        task: rc.make_model(
+            task, seed=1, model_kwargs={"max_global_tokens": 4}, num_hidden_layers=3, attention_window=[4, 8, 4]
+        )
+        for task in rc.TASKS
+    }
 
 
 def _bounded_inputs(task, rng):

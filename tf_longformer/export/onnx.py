@@ -45,6 +45,35 @@ def _erfc_handler(ctx, node, name, args):
     return node
 
 
+def _unshare_functions(graph_def) -> None:
+    """Gives every node that calls a library function (an `If`'s branches, a loop's body) its own copy.
+
+    The encoder runs layers of one configuration through one traced function, so once it is
+    inlined, the layers' `If` nodes name the same branch functions; tf2onnx rewires a branch
+    into its caller in place, and the second caller then fails ("Parameter count mismatch
+    while binding controlflow"). Renamed copies make each call site independent.
+    """
+    functions = {function.signature.name: function for function in graph_def.library.function}
+    used: set[str] = set()
+
+    def unshare(nodes) -> None:
+        for node in nodes:
+            for attr in node.attr.values():
+                name = attr.func.name
+                if name not in functions:
+                    continue
+                if name in used:
+                    copy = graph_def.library.function.add()
+                    copy.CopyFrom(functions[name])
+                    copy.signature.name = f"{name}_copy{len(graph_def.library.function)}"
+                    functions[copy.signature.name] = copy
+                    attr.func.name = name = copy.signature.name
+                used.add(name)
+                unshare(functions[name].node_def)  # functions the branch calls in turn
+
+    unshare(graph_def.node)
+
+
 # tf2onnx's reshape optimizer merges Keras Dense's Tensordot reshape with the attention's
 # head split but keeps a `Shape` of the 2-D intermediate, so the merged Reshape fails at run
 # time ("Input shape:{24,16}, requested shape:{24,16,2,8}"); every other optimizer is kept.
@@ -63,6 +92,7 @@ def _convert(tf2onnx, function, opset: int):
     optimizers = {k: v for k, v in _compat.onnx_optimizers().items() if k not in _SKIPPED_OPTIMIZERS}
     with tf.device("/cpu:0"):
         frozen = tf_loader.from_function(function, input_names, output_names)
+        _unshare_functions(frozen)
         proto, _ = _compat.onnx_convert_common()(
             frozen,
             name=function.name,

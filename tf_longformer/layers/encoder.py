@@ -172,17 +172,17 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
 
     def call(self, hidden_states, attention_mask, training=None, output_attentions=False, output_hidden_states=False):
         all_hidden_states, all_attentions, all_global_attentions = [], [], []
-        # Where each token may look depends only on the mask and the attention options (the
-        # layers differ in their window at most): once per window.
+        # Where each token may look depends only on the mask, the attention options and the
+        # compute dtype: computed once for all the layers that share them.
         layouts = {}
         for layer in self.layers:
-            window = layer.attention_options.attention_window
-            if window not in layouts:
-                layouts[window] = layer.attention_layout(attention_mask, self.trace_options.min_global_slots)
+            key = (layer.attention_options, layer.compute_dtype)
+            if key not in layouts:
+                layouts[key] = layer.attention_layout(attention_mask, self.trace_options.min_global_slots)
         for layer in self.layers:
             if output_hidden_states:
                 all_hidden_states.append(hidden_states)
-            layout = layouts[layer.attention_options.attention_window]
+            layout = layouts[(layer.attention_options, layer.compute_dtype)]
             result = self._run_layer(layer, hidden_states, attention_mask, layout, training, output_attentions)
             if output_attentions:
                 hidden_states, local_probs, global_probs = result
