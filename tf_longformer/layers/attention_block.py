@@ -84,18 +84,21 @@ class LongformerAttention(ArgumentsConfig, keras.layers.Layer):
     def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False, attention_layout=None):
         # The output projection's matmul runs inside the self-attention's recomputed span (see
         # `LongformerSelfAttention.call`); its bias, dropout and LayerNorm follow in its own call.
+        output_kernel = self.output_projection.fused_kernel()
         attended = self.self_attention(
             hidden_states,
             attention_mask,
             training=training,
             return_attention_probs=return_attention_probs,
-            output_kernel=self.output_projection.fused_kernel(),
+            output_kernel=output_kernel,
             attention_layout=attention_layout,
         )
         probs = ()
         if return_attention_probs:
             attended, *probs = attended
-        output = self.output_projection(attended, hidden_states, training=training, kernel_applied=True)
+        output = self.output_projection(
+            attended, hidden_states, training=training, kernel_applied=output_kernel is not None
+        )
         return (output, *probs) if return_attention_probs else output
 
     def compute_output_shape(self, input_shape):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from tf_longformer.layers import fusion
 from tf_longformer.layers.layer_config import ArgumentsConfig
 from tf_longformer.ops import masks as mask_ops
 
@@ -73,6 +74,14 @@ class LongformerEmbeddings(ArgumentsConfig, keras.layers.Layer):
             table.build(ids_shape)
         self.layer_norm.build(ids_shape + (self.hidden_size,))
         self.built = True
+
+    def word_embedding_rows(self, ids=None) -> tf.Tensor:
+        """Rows `ids` of the word-embedding table (all of it by default), as the table looks them
+        up: what the tied masked-LM decoder and the padding of `inputs_embeds` read."""
+        table = self.word_embeddings
+        if fusion.fusable(table):
+            return table.embeddings if ids is None else tf.gather(table.embeddings, ids)
+        return table(tf.range(self.vocab_size) if ids is None else tf.convert_to_tensor(ids, tf.int32))
 
     def call(self, input_ids=None, token_type_ids=None, position_ids=None, inputs_embeds=None, training=None):
         if inputs_embeds is None:

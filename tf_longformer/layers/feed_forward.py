@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from tf_longformer.layers import fusion
 from tf_longformer.layers.layer_config import ArgumentsConfig, reference_dense
 from tf_longformer.layers.residual import ResidualProjection
 from tf_longformer.ops import feed_forward as feed_forward_ops
@@ -55,7 +56,7 @@ class LongformerFeedForward(ArgumentsConfig, keras.layers.Layer):
         self.hidden_dropout = hidden_dropout
         self.layer_norm_eps = layer_norm_eps
         self.initializer_range = initializer_range
-        # Its kernel and bias are used by `ops.feed_forward` (the layer is not called).
+        # `ops.feed_forward` reads its kernel and bias where `fusion.fusable`, else it is called.
         self.intermediate = reference_dense(intermediate_size, initializer_range, self.dtype_policy, "intermediate")
 
     def build(self, input_shape):
@@ -77,11 +78,15 @@ class LongformerFeedForward(ArgumentsConfig, keras.layers.Layer):
         self.built = True
 
     def call(self, hidden_states, training=None):
+        output_kernel = self.output_projection.fused_kernel()
+        if output_kernel is None or not fusion.fusable(self.intermediate):
+            activated = ACTIVATIONS[self.hidden_act](self.intermediate(hidden_states))
+            return self.output_projection(activated, hidden_states, training=training)
         projected = feed_forward_ops.feed_forward(
             hidden_states,
             tf.cast(self.intermediate.kernel, self.compute_dtype),
             tf.cast(self.intermediate.bias, self.compute_dtype),
-            self.output_projection.fused_kernel(),
+            output_kernel,
             ACTIVATIONS[self.hidden_act],
             # In training the activation is recomputed for the gradient instead of kept;
             # inference graphs stay free of custom gradients (and fusable).

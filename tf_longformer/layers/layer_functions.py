@@ -20,6 +20,8 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+import tf_longformer._compat as _compat
+
 
 class FunctionCache:
     """{configuration key: traced function}; a plain object, so that neither Keras' nor
@@ -35,10 +37,18 @@ class FunctionCache:
 
 
 def configuration_key(layer: keras.layers.Layer) -> str:
-    """What makes two layers run the same graph: their class and config, name aside."""
+    """What makes two layers run the same graph: their class and config, name aside, and the
+    state of their sub-layers that Keras changes after construction (a quantized `Dense` or one
+    with LoRA has other variables and another dtype policy than its neighbours)."""
     config = layer.get_config()
     config.pop("name", None)
-    return f"{type(layer).__module__}.{type(layer).__qualname__}:{json.dumps(config, sort_keys=True, default=repr)}"
+    # In their (deterministic) order; layer names differ between layers, so they are left out.
+    sublayers = [(type(sub).__qualname__, sub.dtype_policy.name) for sub in _compat.flatten_layers(layer)]
+    variables = [
+        (variable.name, tuple(variable.shape), variable.dtype, variable.trainable) for variable in layer.variables
+    ]
+    state = json.dumps([config, sublayers, variables], sort_keys=True, default=repr)
+    return f"{type(layer).__module__}.{type(layer).__qualname__}:{state}"
 
 
 def layer_function(template: keras.layers.Layer, *, training: bool, return_attention_probs: bool, separate: bool):

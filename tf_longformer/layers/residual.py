@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from tf_longformer.layers import fusion
 from tf_longformer.layers.layer_config import ArgumentsConfig, reference_dense
 from tf_longformer.ops.layer_norm import lean_layer_normalization
 
@@ -51,9 +52,12 @@ class ResidualProjection(ArgumentsConfig, keras.layers.Layer):
         self.layer_norm.build(tuple(input_shape)[:-1] + (self.hidden_size,))
         self.built = True
 
-    def fused_kernel(self) -> tf.Tensor:
+    def fused_kernel(self) -> tf.Tensor | None:
         """The projection's kernel [in, hidden_size] in the compute dtype, for a caller that runs
-        the matmul inside its own computation and then calls this layer with `kernel_applied=True`."""
+        the matmul inside its own computation and then calls this layer with `kernel_applied=True`;
+        None where only calling the projection computes it (see `fusion.fusable`)."""
+        if not fusion.fusable(self.dense):
+            return None
         return tf.cast(self.dense.kernel, self.compute_dtype)
 
     def call(

@@ -7,6 +7,7 @@ import math
 import keras
 import tensorflow as tf
 
+from tf_longformer.layers import fusion
 from tf_longformer.layers.attention_options import AttentionOptions
 from tf_longformer.layers.layer_config import ArgumentsConfig, reference_dense
 from tf_longformer.ops import attention as attention_ops
@@ -114,9 +115,13 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
         """`query` (times `scale`), `key` and `value` of every token as [b, heads, n, head_size].
 
         One matmul against the three kernels side by side and one transpose, rather than three
-        `Dense` calls and three head splits: the same values with a third of the graph ops.
+        `Dense` calls and three head splits: the same values with a third of the graph ops
+        (where `fusion.fusable`; otherwise the three layers are called).
         """
         projections = (self.query, self.key, self.value)
+        if not fusion.fusable(*projections):
+            query, key, value = (self._split_heads(dense(hidden_states)) for dense in projections)
+            return query * scale, key, value
         kernel = tf.concat([tf.cast(dense.kernel, self.compute_dtype) for dense in projections], axis=1)
         bias = tf.concat([tf.cast(dense.bias, self.compute_dtype) for dense in projections], axis=0)
         shape = tf.shape(hidden_states)
@@ -126,6 +131,17 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
         )
         query, key, value = tf.unstack(tf.transpose(projected, [2, 0, 3, 1, 4]), num=3)
         return query * scale, key, value
+
+    def _global_key_value(self, hidden_states: tf.Tensor):
+        """What the global keys and values are made from (see `ops.global_attention`)."""
+        if not fusion.fusable(self.key_global, self.value_global):
+            return global_attention.ProjectedGlobalKeyValue(
+                self._split_heads(self.key_global(hidden_states)), self._split_heads(self.value_global(hidden_states))
+            )
+        # Not projected here: the attention op may fold the kernels into the few global queries.
+        return global_attention.GlobalKeyValue(
+            hidden_states, *self._split_kernel(self.key_global), *self._split_kernel(self.value_global)
+        )
 
     def _split_kernel(self, dense: keras.layers.Dense) -> tuple[tf.Tensor, tf.Tensor]:
         """A projection's kernel [H, h * d] and bias as [H, h, d] and [h, d], in the compute dtype."""
@@ -165,14 +181,11 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
             attention_layout = self.layout(attention_mask)
         scale = 1.0 / math.sqrt(self.head_size)
         global_hidden = tf.gather(hidden_states, attention_layout.global_positions, batch_dims=1)
+        global_source = self._global_key_value(hidden_states)
         projected = (
             *self._local_projections(hidden_states, scale),
             self._split_heads(self.query_global(global_hidden) * scale),
-            # key_global/value_global are not applied here: the attention op may fold them
-            # into the few global queries instead of projecting all n tokens.
-            *global_attention.GlobalKeyValue(
-                hidden_states, *self._split_kernel(self.key_global), *self._split_kernel(self.value_global)
-            ),
+            *global_source,
         )
         options = self.attention_options
         one_sided_window = options.attention_window // 2
@@ -185,7 +198,7 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
         def attend(*projections, return_probs=False):
             return attention_ops.longformer_attention(
                 *projections[:4],
-                global_attention.GlobalKeyValue(*projections[4:]),
+                type(global_source)(*projections[4:]),
                 attention_layout,
                 one_sided_window=one_sided_window,
                 block_size=options.query_block_size,

@@ -11,6 +11,7 @@ from tf_longformer.config import LongformerConfig
 from tf_longformer.layers.embeddings import LongformerEmbeddings
 from tf_longformer.layers.encoder import LongformerEncoder
 from tf_longformer.layers.pooler import LongformerPooler
+from tf_longformer.models import dtype_policy
 from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models.pretrained import LongformerPreTrainedModel
 from tf_longformer.models.task_spec import TaskSpec
@@ -185,7 +186,7 @@ class LongformerModel(LongformerPreTrainedModel):
             # Sequential positions for the real tokens (padding's are never seen).
             shape = tf.shape(inputs.inputs_embeds)
             position_ids = mask_ops.position_ids_from_length(shape[0], shape[1], config.pad_token_id)
-        pad_embedding = self.embeddings.word_embeddings.embeddings[config.pad_token_id]
+        pad_embedding = self.embeddings.word_embedding_rows(config.pad_token_id)
         padded, length = model_inputs.pad_to_window_multiple(
             inputs._replace(position_ids=position_ids), self.window_multiple, config.pad_token_id, pad_embedding
         )
@@ -224,8 +225,9 @@ class LongformerModel(LongformerPreTrainedModel):
             "max_global_tokens": self.max_global_tokens,
             "query_block_size": self.query_block_size,
             "name": self.name,
+            "dtype": dtype_policy.serialize(self),
         }
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        return cls(**dtype_policy.deserialize(config))

@@ -48,5 +48,5 @@ class LongformerForMaskedLM(LongformerTaskModel):
         return {"labels": dict(layouts=[("batch", "length")], integer=True, num_classes=self.config.vocab_size)}
 
     def head_outputs(self, outputs, sizes, training):
-        embeddings = self.longformer.embeddings.word_embeddings.embeddings  # the tied decoder
+        embeddings = self.longformer.embeddings.word_embedding_rows()  # the tied decoder
         return {"logits": self.lm_head(outputs["last_hidden_state"], embeddings)}

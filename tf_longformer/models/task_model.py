@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from tf_longformer.config import LongformerConfig
 from tf_longformer.layers.layer_config import reference_dense
+from tf_longformer.models import dtype_policy
 from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models import labels as label_checks
 from tf_longformer.models.keras_training import TaskTrainingMixin
@@ -216,12 +217,9 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
             "query_block_size": self.query_block_size,
             "name": self.name,
             "trainable": self.trainable,
-            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
+            "dtype": dtype_policy.serialize(self),
         }
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
-        return cls(**config)
+        return cls(**dtype_policy.deserialize(config))

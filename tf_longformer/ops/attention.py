@@ -165,7 +165,7 @@ def longformer_attention(
     key: tf.Tensor,
     value: tf.Tensor,
     global_query: tf.Tensor,
-    global_key_value: global_attention.GlobalKeyValue,
+    global_key_value: global_attention.GlobalKeyValue | global_attention.ProjectedGlobalKeyValue,
     layout: AttentionLayout,
     one_sided_window: int,
     block_size: int | None = None,
@@ -180,7 +180,8 @@ def longformer_attention(
         global_query: [b, h, g, d] global query projection of the global tokens (scaled), in
             the order of `layout.global_positions`.
         global_key_value: what the global keys/values of every token are made from (see
-            `global_attention.global_rows_attention`, which may fold them into the queries).
+            `global_attention.global_rows_attention`, which may fold them into the queries),
+            or those keys and values themselves.
         layout: from `attention_layout(attention_mask, one_sided_window, block_size, ...)`.
         one_sided_window: w, tokens seen on each side.
         block_size: query rows per block (default `default_block_size(w, query.dtype)`).

@@ -39,17 +39,32 @@ class GlobalKeyValue(NamedTuple):
     value_bias: tf.Tensor
 
 
+class ProjectedGlobalKeyValue(NamedTuple):
+    """The global keys and values of every token, already projected: [b, h, n, d] each.
+
+    For projections that only their own layer can apply (a quantized `Dense` keeps integer
+    weights and scales that its `call` combines), so the attention cannot fold them.
+    """
+
+    keys: tf.Tensor
+    values: tf.Tensor
+
+
 def _project(hidden_states: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) -> tf.Tensor:
     """[b, n, H] with [H, h, d] and [h, d] -> [b, h, n, d]."""
     projected = tf.tensordot(hidden_states, kernel, axes=[[2], [0]]) + bias  # [b, n, h, d]
     return tf.transpose(projected, [0, 2, 1, 3])
 
 
-def _scores_projected(global_query, source: GlobalKeyValue):
+def _scores_projected(global_query, source: GlobalKeyValue | ProjectedGlobalKeyValue):
+    if isinstance(source, ProjectedGlobalKeyValue):
+        return tf.matmul(global_query, source.keys, transpose_b=True)
     return tf.matmul(global_query, _project(source.hidden_states, source.key_kernel, source.key_bias), transpose_b=True)
 
 
-def _values_projected(probs, source: GlobalKeyValue):
+def _values_projected(probs, source: GlobalKeyValue | ProjectedGlobalKeyValue):
+    if isinstance(source, ProjectedGlobalKeyValue):
+        return tf.matmul(probs, source.values)
     return tf.matmul(probs, _project(source.hidden_states, source.value_kernel, source.value_bias))
 
 
@@ -74,7 +89,7 @@ def _values_folded(probs, source: GlobalKeyValue):
 
 def global_rows_attention(
     global_query: tf.Tensor,
-    source: GlobalKeyValue,
+    source: GlobalKeyValue | ProjectedGlobalKeyValue,
     key_is_valid: tf.Tensor,
     slot_is_valid: tf.Tensor,
     dropout_rate: float = 0.0,
@@ -84,7 +99,8 @@ def global_rows_attention(
 
     Args:
         global_query: [b, h, g, d] global query projection of the global tokens (scaled).
-        source: the global key/value projections and their input.
+        source: the global key/value projections and their input (folded into the queries
+            where that is cheaper), or the projected keys and values.
         key_is_valid: [b, n] bool, False for padding.
         slot_is_valid: [b, g] bool, False for filler slots (their rows come out uniform, as the
             reference's, and are not used).
@@ -96,6 +112,8 @@ def global_rows_attention(
     num_slots, head_size = global_query.shape[2], global_query.shape[-1]
 
     def choose(folded, projected, *args):
+        if isinstance(source, ProjectedGlobalKeyValue):
+            return projected(*args)
         if num_slots is not None:  # known while tracing: choose now
             return folded(*args) if num_slots < head_size else projected(*args)
         # Only the matmuls are inside the branches (both float), so the gradient's
