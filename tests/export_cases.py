@@ -133,7 +133,7 @@ for call in plan["calls"]:
     kind, name = call["endpoint"].split(":")
     function = model.signatures[name] if kind == "signature" else getattr(model, name)
     feeds = {input_name: tf.constant(data[f"{call['key']}/{input_name}"]) for input_name in call["inputs"]}
-    for output_name, value in function(**feeds).items():
+    for output_name, value in (function(feeds) if kind == "call" else function(**feeds)).items():
         array = value.numpy()
         if array.dtype == object:  # tf.string outputs: bytes, saved as text (np.load refuses objects)
             array = np.vectorize(lambda item: item.decode("utf-8"), otypes=[str])(array)
@@ -147,8 +147,9 @@ def run_with_plain_tensorflow(calls, work_dir):
 
     Args:
         calls: `{key: (saved_model_dir, endpoint, inputs)}`; `endpoint` is
-            `"signature:<name>"` (`loaded.signatures[name]`) or `"attribute:<name>"`
-            (`getattr(loaded, name)`, e.g. Keras' `serve`); `inputs` a dict of arrays.
+            `"signature:<name>"` (`loaded.signatures[name](**inputs)`), `"attribute:<name>"`
+            (`getattr(loaded, name)(**inputs)`, e.g. Keras' `serve`) or `"call:<name>"`
+            (`getattr(loaded, name)(inputs)`); `inputs` a dict of arrays.
         work_dir: a pathlib directory for the plan, inputs and outputs.
 
     Returns:

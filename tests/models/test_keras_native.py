@@ -133,6 +133,28 @@ def test_model_export_signature_is_int32_with_free_batch_and_length(tmp_path, ca
     assert sorted(function.structured_outputs) == ["end_logits", "start_logits"]
 
 
+def test_model_export_serve_takes_what_the_model_takes(tmp_path):
+    """Keras' convention: `reloaded.serve(x)` with the dict `model(x)` takes (the masks
+    optional, meaning what they mean in the model), or the same as keywords."""
+    calls, expected = {}, {}
+    for task in ("question_answering", "masked_lm", "multiple_choice"):
+        model = cases_lib.make_model(task)
+        path = tmp_path / task
+        model.export(str(path), verbose=False)
+        full = cases_lib.make_inputs(task, UNTRACED_LENGTH, 3)
+        for names in (["input_ids"], ["input_ids", "attention_mask"], list(full)):
+            inputs = {name: full[name] for name in names}
+            want = _outputs_by_name(model, inputs)
+            for form, endpoint in (("dict", "call:serve"), ("keywords", "attribute:serve")):
+                key = f"{task}/{'+'.join(names)}/{form}"
+                calls[key] = (path, endpoint, inputs)
+                expected[key] = want
+    got, _ = cases_lib.run_with_plain_tensorflow(calls, tmp_path)
+    for key, want in expected.items():
+        for name, value in want.items():
+            np.testing.assert_allclose(got[key][name], value, atol=TOLERANCE, rtol=0, err_msg=f"{key} {name}")
+
+
 def test_model_export_replaces_an_existing_directory_atomically(tmp_path):
     model = cases_lib.make_model("sequence_classification")
     target = tmp_path / "export"

@@ -10,10 +10,10 @@ import tensorflow as tf
 
 from tf_longformer.export import atomic
 from tf_longformer.export.signatures import (
-    DEFAULT_SIGNATURE,
     ExportError,
     default_model_name,
     head_spec,
+    keras_serve_function,
     serving_functions,
     serving_module,
 )
@@ -51,12 +51,13 @@ def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | Non
     """`model.export(filepath)`: the SavedModel of `saved_model`, at `filepath` itself.
 
     Keras' conventions: an existing `filepath` is replaced (atomically here), the forward
-    pass is also the attribute `serve` of the loaded object, and a line is printed unless
-    `verbose=False`. Returns the absolute path.
+    pass is also the attribute `serve` of the loaded object, which takes what the model takes
+    (`signatures.keras_serve_function`), and a line is printed unless `verbose=False`.
+    Returns the absolute path.
     """
     functions = serving_functions(model)
     module = serving_module(model, functions)
-    setattr(module, KERAS_ENDPOINT, functions[DEFAULT_SIGNATURE])
+    setattr(module, KERAS_ENDPOINT, keras_serve_function(model, functions))
     target = os.fspath(filepath)
     with atomic.atomic_directory(target, overwrite=True, what="Export directory") as temporary:
         _write(module, temporary, functions)
@@ -67,7 +68,10 @@ def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | Non
             f"{', '.join(sorted(function.structured_outputs))}"
             for name, function in functions.items()
         )
-        print(f"Saved artifact at '{os.path.abspath(target)}'. Signatures: {described}; `serve` = {DEFAULT_SIGNATURE}.")
+        print(
+            f"Saved artifact at '{os.path.abspath(target)}'. Signatures: {described}; "
+            "`serve(x)` takes what the model takes."
+        )
     return os.path.abspath(target)
 
 

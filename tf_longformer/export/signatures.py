@@ -27,6 +27,7 @@ the graph (`tf_longformer.export.text_signature`).
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, Callable, Mapping, Sequence
 
@@ -88,6 +89,46 @@ def as_float32(value: tf.Tensor) -> tf.Tensor:
     return tf.cast(value, tf.float32) if value.dtype.is_floating and value.dtype != tf.float32 else value
 
 
+def _named_outputs(model: Any, spec: TaskSpec, inputs: Mapping[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+    outputs = model(**inputs, training=False)
+    return {name: as_float32(outputs[name]) for name in spec.outputs}
+
+
+def keras_serve_function(
+    model: Any, functions: Mapping[str, tf.types.experimental.ConcreteFunction]
+) -> tf.types.experimental.PolymorphicFunction:
+    """The `serve` endpoint of `model.export()`: takes what `model(x)` takes, as Keras' does.
+
+    `serve(x)` with `x` a dict of int32 `input_ids` and, optionally, `attention_mask` (default
+    all ones) and `global_attention_mask` (omitted: what the model does without one, the
+    head's automatic global attention or none); or the same as keywords. Each form calls the
+    built-in signature in `functions` (`serving_functions(model)`) that computes it, so it
+    adds a call, not another trace of the model.
+    """
+    spec = head_spec(model)
+
+    def serve(inputs=None, input_ids=None, attention_mask=None, global_attention_mask=None):
+        if inputs is None:
+            inputs = dict(zip(INPUT_NAMES, (input_ids, attention_mask, global_attention_mask)))
+        ids = inputs["input_ids"]
+        mask = inputs.get("attention_mask")
+        mask = tf.ones_like(ids) if mask is None else mask
+        global_mask = inputs.get("global_attention_mask")
+        if global_mask is None and spec.automatic_global:
+            return functions[AUTO_GLOBAL_SIGNATURE](input_ids=ids, attention_mask=mask)
+        global_mask = tf.zeros_like(ids) if global_mask is None else global_mask
+        return functions[DEFAULT_SIGNATURE](input_ids=ids, attention_mask=mask, global_attention_mask=global_mask)
+
+    function = tf.function(serve)
+    optional = INPUT_NAMES[1:]
+    for kept in itertools.product((False, True), repeat=len(optional)):
+        names = [INPUT_NAMES[0], *(name for name, keep in zip(optional, kept) if keep)]
+        specs = dict(zip(names, _input_specs(spec, names, None)))
+        function.get_concrete_function(specs)
+        function.get_concrete_function(**specs)
+    return function
+
+
 def serving_functions(
     model: Any,
     signatures: Sequence[str] | Mapping[str, Callable] | None = None,
@@ -113,8 +154,7 @@ def serving_functions(
         model.build()
 
     def serve(inputs: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        outputs = model(**inputs, training=False)
-        return {name: as_float32(outputs[name]) for name in spec.outputs}
+        return _named_outputs(model, spec, inputs)
 
     builders: dict[str, Callable[[], Any]] = {
         DEFAULT_SIGNATURE: lambda: tf.function(

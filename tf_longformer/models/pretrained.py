@@ -154,8 +154,9 @@ class LongformerPreTrainedModel(keras.Model):
           of `tfl.export.saved_model` (`serving_default`: int32 `input_ids`, `attention_mask`,
           `global_attention_mask` of shape [batch, length], any batch and length; outputs named
           after the head's fields; `serving_auto_global` where the head places global attention
-          itself). `serving_default` is also the Keras endpoint `serve`:
-          `tf.saved_model.load(filepath).serve(input_ids=..., attention_mask=..., global_attention_mask=...)`.
+          itself), and Keras' endpoint `serve`, which takes what the model takes: the input
+          dict, `attention_mask` and `global_attention_mask` optional
+          (`tf.saved_model.load(filepath).serve(batch)`), or the same as keywords.
           With `input_signature`, Keras' own export of `model(*inputs)` is used instead.
         - `format="litert"`: `tfl.export.tflite(model, filepath, **kwargs)` (builtin ops only).
         - `format="onnx"`: `tfl.export.onnx(model, filepath, **kwargs)`.
