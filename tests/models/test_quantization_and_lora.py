@@ -167,3 +167,91 @@ def test_quantized_model_saves_loads_and_exports_with_the_same_outputs(tmp_path,
     model.export(str(tmp_path / "exported"), verbose=False)
     reloaded = tf.saved_model.load(str(tmp_path / "exported"))
     np.testing.assert_allclose(np.asarray(reloaded.serve(inputs)["logits"]), want, atol=1e-5, rtol=0)
+
+
+def _lora_classifier(task="sequence_classification", **overrides):
+    keras.utils.set_random_seed(0)
+    model = registry.model_class(task)(config(**overrides))
+    model.build()
+    model.enable_lora(2)
+    return model
+
+
+def test_enable_lora_freezes_the_backbone_but_its_lora_factors():
+    model = _lora_classifier()
+    trainable = {v.path for v in model.trainable_variables}
+    targets = [layer for layer in _dense_layers(model.longformer) if layer.lora_enabled]
+    assert sorted({layer.name for layer in targets}) == ["query", "query_global", "value", "value_global"]
+    assert len(targets) == 4 * LAYERS
+    want = {v.path for layer in targets for v in (layer.lora_kernel_a, layer.lora_kernel_b, layer.bias)}
+    want |= {v.path for v in model.classifier.trainable_variables}  # the head keeps training
+    assert trainable == want
+
+
+@pytest.mark.parametrize("checkpointing", [False, True], ids=["plain", "gradient_checkpointing"])
+def test_every_lora_factor_gets_a_gradient_and_fit_trains_only_them(checkpointing):
+    # Token classification with a global <s>: every projection reaches the loss (a sequence
+    # classifier's last layer reads only the global ones, for its <s>).
+    model = _lora_classifier("token_classification", gradient_checkpointing=checkpointing)
+    global_attention_mask = np.zeros((4, LENGTH), "int32")
+    global_attention_mask[:, 0] = 1
+    inputs = {"input_ids": token_ids(batch=4), "global_attention_mask": global_attention_mask}
+    labels = np.random.default_rng(4).integers(0, 2, (4, LENGTH))
+    with tf.GradientTape() as tape:
+        loss = model(inputs, labels=labels, training=True).loss
+    gradients = tape.gradient(loss, model.trainable_variables)
+    for variable, gradient in zip(model.trainable_variables, gradients):
+        if "lora_kernel_a" in variable.path:  # B starts at zero, so A's first gradient is zero too
+            continue
+        assert gradient is not None and float(tf.reduce_max(tf.abs(gradient))) > 0, variable.path
+    frozen = [np.asarray(v) for v in model.non_trainable_variables if "seed" not in v.path]
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    model.fit(inputs, labels, epochs=2, batch_size=2, verbose=0)
+    for variable, value in zip([v for v in model.non_trainable_variables if "seed" not in v.path], frozen):
+        np.testing.assert_array_equal(np.asarray(variable), value, err_msg=variable.path)
+
+
+def test_lora_model_saves_loads_and_exports_with_the_same_outputs(tmp_path):
+    model = _lora_classifier()
+    rng = np.random.default_rng(3)
+    for variable in model.trainable_variables:  # as after some training
+        variable.assign(rng.normal(size=variable.shape).astype("float32") * 0.05)
+    inputs = {"input_ids": token_ids(), "attention_mask": np.ones((2, LENGTH), "int32")}
+    want = np.asarray(model(inputs).logits)
+
+    model.save(tmp_path / "lora.keras")
+    reloaded = keras.models.load_model(tmp_path / "lora.keras")
+    np.testing.assert_allclose(np.asarray(reloaded(inputs).logits), want, atol=1e-6, rtol=0)
+
+    model.export(str(tmp_path / "exported"), verbose=False)
+    served = tf.saved_model.load(str(tmp_path / "exported"))
+    np.testing.assert_allclose(np.asarray(served.serve(inputs)["logits"]), want, atol=1e-5, rtol=0)
+    litert = pytest.importorskip("ai_edge_litert.interpreter", reason="ai-edge-litert is not installed")
+    path = tfl.export.tflite(model, str(tmp_path / "lora.tflite"))
+    runner = litert.Interpreter(model_path=path).get_signature_runner("serving_auto_global")
+    np.testing.assert_allclose(runner(**inputs)["logits"], want, atol=1e-4, rtol=0)
+    pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+    import onnxruntime
+
+    path = tfl.export.onnx(model, str(tmp_path / "lora.onnx"), signature="serving_auto_global")
+    (logits,) = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"]).run(["logits"], inputs)
+    np.testing.assert_allclose(logits, want, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ({"rank": 0}, "`rank` must be a positive int"),
+        ({"rank": 2, "target_layer_names": ["qkv"]}, r"named \['qkv'\]"),
+        ({"rank": 2, "target_layer_names": "query"}, "non-empty sequence"),
+    ],
+)
+def test_bad_lora_arguments_change_nothing(arguments, message):
+    keras.utils.set_random_seed(0)
+    model = tfl.LongformerModel(config())
+    model.build()
+    before = len(model.trainable_variables)
+    with pytest.raises(ValueError, match=message):
+        model.enable_lora(**arguments)
+    assert len(model.trainable_variables) == before
+    assert not any(layer.lora_enabled for layer in _dense_layers(model))

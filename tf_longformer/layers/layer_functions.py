@@ -4,7 +4,7 @@ A `tf.function` around the model used to trace each of the 12 identical layers a
 ops to create in Python (~3.5 s at base-4096) and to optimise in one graph, twelve times the
 same work, and the gradient graph of all of it at the first training step. Here the encoder
 calls, for each layer, a `tf.function` that takes the layer's weights *as arguments*
-(`Layer.stateless_call`), so every layer with the same configuration (and the same
+(in a `keras.StatelessScope`), so every layer with the same configuration (and the same
 `training` / `return_attention_probs`) runs one trace, and its gradient function is built once.
 
 The numbers are those of calling the layers directly: the same ops on the same values.
@@ -52,10 +52,14 @@ def configuration_key(layer: keras.layers.Layer) -> str:
 
 
 def layer_function(template: keras.layers.Layer, *, training: bool, return_attention_probs: bool, separate: bool):
-    """`f(trainable, non_trainable, hidden_states, attention_mask, layout) -> (outputs, new non_trainable)`.
+    """`f(trained, frozen, hidden_states, attention_mask, layout) -> (outputs, {index: new value})`.
 
-    `template` is any built layer of the configuration; the values passed in replace its
-    variables (`stateless_call`), so the function serves every layer with that configuration.
+    `trained` and `frozen` are the values of the layer's variables (`layer.variables`, in
+    order) that do and do not train (`variable.trainable`: LoRA freezes a kernel inside a
+    trainable layer, `enable_lora` on a backbone the other way round); they stand in for the
+    variables of `template`, any built layer of the configuration (`keras.StatelessScope`), so
+    the function serves every layer with that configuration. The dict has the new values of the
+    variables the call assigned (the dropout seed states in training), by index in `layer.variables`.
     `separate`: the calls stay calls in the caller's graph (see `encoder.TraceOptions`).
     """
 
@@ -68,6 +72,12 @@ def layer_function(template: keras.layers.Layer, *, training: bool, return_atten
     )
 
 
+def _split_by_training(variables: list) -> tuple[list[int], list[int]]:
+    """Indices of the variables that train, and of the others."""
+    trained = [index for index, variable in enumerate(variables) if variable.trainable]
+    return trained, [index for index in range(len(variables)) if not variables[index].trainable]
+
+
 class _LayerCall:
     """The traced body. A callable object rather than a closure: TensorFlow's "frequent
     retracing" warning keys on a function's code, which every model's closures share."""
@@ -75,16 +85,23 @@ class _LayerCall:
     def __init__(self, template, training, return_attention_probs):
         self.template, self.training, self.return_attention_probs = template, training, return_attention_probs
 
-    def __call__(self, trainable, non_trainable, hidden_states, attention_mask, layout):
-        return self.template.stateless_call(
-            list(trainable),
-            list(non_trainable),
-            hidden_states,
-            attention_mask,
-            training=self.training,
-            return_attention_probs=self.return_attention_probs,
-            attention_layout=layout,
-        )
+    def __call__(self, trained, frozen, hidden_states, attention_mask, layout):
+        variables = self.template.variables
+        trained_indices, frozen_indices = _split_by_training(variables)
+        values = dict(zip(trained_indices, trained))
+        values.update(zip(frozen_indices, frozen))
+        with keras.StatelessScope(
+            state_mapping=[(variables[index], value) for index, value in values.items()]
+        ) as scope:
+            outputs = self.template.call(
+                hidden_states,
+                attention_mask,
+                training=self.training,
+                return_attention_probs=self.return_attention_probs,
+                attention_layout=layout,
+            )
+        current = {index: scope.get_current_value(variables[index]) for index in values}
+        return outputs, {index: value for index, value in current.items() if value is not values[index]}
 
 
 def call(
@@ -103,22 +120,22 @@ def call(
     gradients (gradient checkpointing); the recomputation gets the same seed state, so it
     draws the same dropout masks.
     """
+    variables = layer.variables
+    trained_indices, frozen_indices = _split_by_training(variables)
     # Values, not variables: `recompute_grad` would take variables for captured ones.
-    trainable = [tf.convert_to_tensor(variable) for variable in layer.trainable_variables]
-    state = [tf.convert_to_tensor(variable) for variable in layer.non_trainable_variables]
+    trained = [tf.convert_to_tensor(variables[index]) for index in trained_indices]
+    frozen = [tf.convert_to_tensor(variables[index]) for index in frozen_indices]
     if checkpoint:
-        new_state = []
+        updates = {}
 
         def forward(hidden, *weights):
-            outputs, updated = function(list(weights), state, hidden, attention_mask, layout)
-            new_state[:] = updated  # the forward pass's; a recomputation draws the same values
+            outputs, assigned = function(list(weights), frozen, hidden, attention_mask, layout)
+            updates.update(assigned)  # the forward pass's; a recomputation draws the same values
             return outputs
 
-        outputs = tf.recompute_grad(forward)(hidden_states, *trainable)
-        updated = list(new_state)
+        outputs = tf.recompute_grad(forward)(hidden_states, *trained)
     else:
-        outputs, updated = function(trainable, state, hidden_states, attention_mask, layout)
-    if training:  # dropout advanced the seed generators (inference leaves the state as it was)
-        for variable, value in zip(layer.non_trainable_variables, updated):
-            variable.assign(value)
+        outputs, updates = function(trained, frozen, hidden_states, attention_mask, layout)
+    for index, value in updates.items():  # dropout advanced the seed generators
+        variables[index].assign(value)
     return outputs

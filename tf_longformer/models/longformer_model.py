@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import keras
 import tensorflow as tf
@@ -11,7 +11,7 @@ from tf_longformer.config import LongformerConfig
 from tf_longformer.layers.embeddings import LongformerEmbeddings
 from tf_longformer.layers.encoder import LongformerEncoder
 from tf_longformer.layers.pooler import LongformerPooler
-from tf_longformer.models import dtype_policy
+from tf_longformer.models import dtype_policy, lora
 from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models.pretrained import LongformerPreTrainedModel
 from tf_longformer.models.task_spec import TaskSpec
@@ -121,6 +121,18 @@ class LongformerModel(LongformerPreTrainedModel):
             else None
         )
         self.supports_jit = self.encoder.supports_jit
+
+    def enable_lora(self, rank: int, target_layer_names: Sequence[str] | None = None) -> None:
+        """LoRA fine-tuning (keras-hub's convention): freezes every weight and gives LoRA of `rank`
+        to the projections named in `target_layer_names` (default: `lora.DEFAULT_TARGETS`, the
+        local and global query and value of every layer). `fit` then trains the LoRA factors
+        (and those projections' biases) only.
+
+        Raises:
+            ValueError: a bad `rank`, a name that matches no projection, or LoRA enabled already;
+                nothing changes then.
+        """
+        lora.enable_lora(self, rank, target_layer_names)
 
     @property
     def window_multiple(self) -> int:

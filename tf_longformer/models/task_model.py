@@ -10,7 +10,7 @@ automatic global attention, Keras training, output shapes, export) follows from 
 from __future__ import annotations
 
 import warnings
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import keras
 import tensorflow as tf
@@ -89,6 +89,11 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         self.query_block_size = query_block_size
         self.supports_jit = self.longformer.supports_jit
         self.create_head(self.config)
+
+    def enable_lora(self, rank: int, target_layer_names: Sequence[str] | None = None) -> None:
+        """LoRA fine-tuning of the backbone (`LongformerModel.enable_lora`); the head's own
+        layers keep training, as keras-hub's tasks do."""
+        self.longformer.enable_lora(rank, target_layer_names)
 
     def create_head(self, config: LongformerConfig) -> None:
         """Creates the head's layers (subclasses; `self.dtype_policy` is set)."""
