@@ -15,6 +15,9 @@ Accessors (here):
     has_no_value, defers_initializer, set_initial_value, deferred_initialize: a
         `keras.Variable`'s `_value`, `_initializer` and `_deferred_initialize()`.
     flatten_layers: `keras.layers.Layer._flatten_layers()`.
+    compiled_loss: `keras.Model._compile_loss` (the loss given to `compile()`, or None).
+    adam_slots: a Keras `Adam`'s first and second moment of one variable
+        (`_get_variable_index`, `_momentums`, `_velocities`).
     onnx_optimizers, onnx_convert_common: `tf2onnx.optimizer._get_optimizers()` and
         `tf2onnx.convert._convert_common`.
     onednn_enabled: `tensorflow.python.util._pywrap_util_port.IsMklEnabled()`.
@@ -102,6 +105,17 @@ def deferred_initialize(variable: Any) -> None:
 def flatten_layers(layer: Any) -> list:
     """`layer` and all the layers it tracks, recursively."""
     return list(layer._flatten_layers())
+
+
+def compiled_loss(model: Any) -> Any:
+    """The loss `model.compile(loss=...)` was given (Keras' `CompileLoss`), None without one."""
+    return model._compile_loss
+
+
+def adam_slots(optimizer: Any, variable: Any) -> tuple[Any, Any]:
+    """A Keras `Adam`'s first and second moment variables of `variable`."""
+    index = optimizer._get_variable_index(variable)
+    return optimizer._momentums[index], optimizer._velocities[index]
 
 
 # -- tf2onnx ------------------------------------------------------------------------------------

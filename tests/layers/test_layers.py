@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import tf_longformer as tfl
 from harness import check_layer
@@ -99,7 +100,7 @@ def test_trace_options_apply_only_within_traced_with():
         tfl.LongformerConfig(
             vocab_size=30,
             hidden_size=HIDDEN,
-            num_hidden_layers=1,
+            num_hidden_layers=2,
             num_attention_heads=HEADS,
             intermediate_size=16,
             attention_window=WINDOW,
@@ -107,13 +108,35 @@ def test_trace_options_apply_only_within_traced_with():
         )
     )
     ids = np.full((1, 6), 5, "int32")
-    with traced_with(model, min_global_slots=1):
-        assert model.encoder.trace_options.min_global_slots == 1
-        inside = model(ids, output_attentions=True)
-    outside = model(ids, output_attentions=True)
+    with traced_with(model, separate_layer_graphs=True):
+        assert model.encoder.trace_options.separate_layer_graphs
+        inside = tf.function(lambda x: model(x).last_hidden_state)(ids)
     assert model.encoder.trace_options == TraceOptions()
-    assert inside.global_attentions[0].shape[-1] == 1 and outside.global_attentions[0].shape[-1] == 0
-    np.testing.assert_allclose(inside.last_hidden_state, outside.last_hidden_state, atol=1e-6)
+    np.testing.assert_allclose(inside, model(ids).last_hidden_state, atol=1e-6)
+
+
+def test_attentions_without_global_tokens_have_no_global_column():
+    """The reference's shapes: the masked filler slot a batch without global tokens computes
+    with is not in the returned probabilities."""
+    model = tfl.LongformerModel(
+        tfl.LongformerConfig(
+            vocab_size=30,
+            hidden_size=HIDDEN,
+            num_hidden_layers=2,
+            num_attention_heads=HEADS,
+            intermediate_size=16,
+            attention_window=WINDOW,
+            max_position_embeddings=40,
+        )
+    )
+    ids = np.full((2, 6), 5, "int32")
+    outputs = model(ids, output_attentions=True)
+    for local, global_probs in zip(outputs.attentions, outputs.global_attentions):
+        assert local.shape[-1] == WINDOW + 1 and global_probs.shape[-1] == 0
+    global_attention_mask = np.zeros_like(ids)
+    global_attention_mask[0, [0, 2]] = 1
+    with_global = model(ids, global_attention_mask=global_attention_mask, output_attentions=True)
+    assert with_global.attentions[0].shape[-1] == 2 + WINDOW + 1 and with_global.global_attentions[0].shape[-1] == 2
 
 
 def test_classification_head_meets_the_contract(tmp_path):

@@ -174,21 +174,36 @@ def test_default_block_size_is_half_the_window_and_a_quarter_in_bfloat16():
     assert attention.default_block_size(4, tf.bfloat16) == 16  # tiny windows: blocks with some work in them
 
 
-def test_no_global_tokens_gives_zero_slots():
+def test_no_global_tokens_gives_one_masked_filler_slot_that_the_outputs_leave_out():
     tensors, mask, one_sided, block = _random_case(np.random.default_rng(0), max_length=20)
     mask = np.minimum(mask, 1)
     result, positions, _ = _run(tensors, mask, one_sided, block)
-    assert positions.shape[1] == 0
-    assert result.global_probs.shape[2] == 0
-    assert result.local_probs.shape[-1] == 2 * one_sided + 1
+    assert positions.shape[1] == 1
+    assert not result.local_probs.numpy()[..., 0].any()  # nobody attends to the filler
+    _, valid = global_tokens.global_token_slots(tf.equal(mask, 2))
+    local_probs, global_probs = global_tokens.without_filler_slots(result.local_probs, result.global_probs, valid)
+    assert global_probs.shape[2] == 0
+    assert local_probs.shape[-1] == 2 * one_sided + 1
 
 
-def test_min_slots_adds_a_masked_filler_slot_only_when_needed():
+def test_a_batch_without_global_tokens_has_one_masked_filler_slot():
     none_global = tf.zeros([2, 5], tf.bool)
-    positions, valid = global_tokens.global_token_slots(none_global, min_slots=1)
+    positions, valid = global_tokens.global_token_slots(none_global)
     assert positions.shape[1] == 1 and not valid.numpy().any()
     some_global = tf.constant([[0, 1, 0, 1, 0], [0, 0, 0, 0, 0]]) > 0
-    assert global_tokens.global_token_slots(some_global, min_slots=1)[0].shape[1] == 2
+    assert global_tokens.global_token_slots(some_global)[0].shape[1] == 2
+
+
+@pytest.mark.parametrize("counts, width", [((0, 0), 0), ((2, 1), 2)])
+def test_without_filler_slots_keeps_as_many_slots_as_the_fullest_row(counts, width):
+    slots, window_columns = 3, 5
+    valid = tf.constant([[slot < count for slot in range(slots)] for count in counts])
+    local = tf.reshape(tf.range(2 * 1 * 4 * (slots + window_columns), dtype=tf.float32), [2, 1, 4, -1])
+    global_probs = tf.reshape(tf.range(2 * 1 * slots * 4, dtype=tf.float32), [2, 1, slots, 4])
+    got_local, got_global = global_tokens.without_filler_slots(local, global_probs, valid)
+    want_local = np.concatenate([local.numpy()[..., :width], local.numpy()[..., slots:]], axis=-1)
+    np.testing.assert_array_equal(got_local.numpy(), want_local)
+    np.testing.assert_array_equal(got_global.numpy(), global_probs.numpy()[:, :, :width])
 
 
 def test_global_token_slots_pack_positions_in_order():

@@ -33,7 +33,6 @@ from typing import Any, Callable, Mapping, Sequence
 
 import tensorflow as tf
 
-from tf_longformer.layers.encoder import traced_with
 from tf_longformer.models.task_spec import TaskSpec
 
 DEFAULT_SIGNATURE = "serving_default"
@@ -188,8 +187,7 @@ def serving_functions(
                 f"{type(model).__name__} has no built-in signature {unknown}; it has {sorted(builders)}. "
                 "Pass a mapping {name: tf.function} to add your own."
             )
-    with traced_with(model, min_global_slots=1):  # XNNPack rejects the zero-size tensors of "no global token"
-        functions = {name: builders[name]() for name in names if name not in custom}
+    functions = {name: builders[name]() for name in names if name not in custom}
     for name, function in custom.items():
         if isinstance(function, tf.types.experimental.PolymorphicFunction):
             function = function.get_concrete_function()

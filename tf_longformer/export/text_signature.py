@@ -34,7 +34,6 @@ from typing import Any, NamedTuple
 import tensorflow as tf
 
 from tf_longformer.export.signatures import ExportError, as_float32, head_spec
-from tf_longformer.layers.encoder import traced_with
 from tf_longformer.ops import auto_global
 from tf_longformer.ops.answer_span import best_answer_span
 from tf_longformer.tokenization.graph_bpe import GraphTokenizer
@@ -140,6 +139,4 @@ def text_signature(model: Any, tokenizer: Any, max_length: int | None = None) ->
         )
     else:
         function = tf.function(serve_text, input_signature=[tf.TensorSpec([None], tf.string, name="text")])
-    with traced_with(model, min_global_slots=1):  # as the id signatures (XNNPack and zero-size tensors)
-        concrete = function.get_concrete_function()
-    return TextSignature(concrete, graph_tokenizer)
+    return TextSignature(function.get_concrete_function(), graph_tokenizer)

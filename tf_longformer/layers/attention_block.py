@@ -77,9 +77,9 @@ class LongformerAttention(ArgumentsConfig, keras.layers.Layer):
         self.output_projection.build(input_shape)
         self.built = True
 
-    def attention_layout(self, attention_mask, min_global_slots: int = 0):
+    def attention_layout(self, attention_mask):
         """`LongformerSelfAttention.layout`: where each token may look under this block's window."""
-        return self.self_attention.layout(attention_mask, min_global_slots)
+        return self.self_attention.layout(attention_mask)
 
     def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False, attention_layout=None):
         # The output projection's matmul runs inside the self-attention's recomputed span (see

@@ -76,17 +76,15 @@ class AttentionOptions:
         """Whether shapes depend only on the input shape (Keras' "auto" jit must not pick XLA otherwise)."""
         return self.max_global_tokens is not None
 
-    def layout(self, attention_mask, compute_dtype, min_global_slots: int = 0) -> attention_ops.AttentionLayout:
+    def layout(self, attention_mask, compute_dtype) -> attention_ops.AttentionLayout:
         """Where each token may look under these options (shared by the layers with this window).
 
         `compute_dtype`: the attention's (it picks the default block size).
-        `min_global_slots`: see `global_tokens.global_token_slots` (the export asks for 1).
         """
         return attention_ops.attention_layout(
             attention_mask,
             self.attention_window // 2,
             self.query_block_size,
             self.max_global_tokens,
-            min_global_slots=min_global_slots,
             compute_dtype=compute_dtype,
         )

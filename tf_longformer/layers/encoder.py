@@ -19,7 +19,7 @@ from tf_longformer.layers.transformer_layer import LongformerLayer
 
 @dataclasses.dataclass(frozen=True)
 class TraceOptions:
-    """How the encoder's graphs are traced; neither option changes a value the model computes.
+    """How the encoder's graphs are traced; it does not change a value the model computes.
 
     separate_layer_graphs: outside training, graphs call each layer function rather than
         inline it (see `layer_functions.layer_function`): each distinct layer graph is then
@@ -27,15 +27,10 @@ class TraceOptions:
         base-4096 whose steady call takes ~3 s). Only for graphs that are never exported (a
         function call does not convert to TFLite builtins): `LongformerPreTrainedModel` sets
         it around Keras' `predict_step` and `test_step`. Not for training: there the
-        un-inlined gradient held ~1.9 GB more at base-4096 (issue 15 notes).
-    min_global_slots: at least this many global slots in the attention layouts (see
-        `global_tokens.global_token_slots`). The export sets 1: LiteRT's XNNPack delegate
-        fails on the zero-size tensors of "no global token". Keras calls keep 0, so their
-        `global_attentions` have width 0 without global tokens, as the reference's None.
+        un-inlined gradient held ~1.9 GB more at base-4096.
     """
 
     separate_layer_graphs: bool = False
-    min_global_slots: int = 0
 
 
 @contextlib.contextmanager
@@ -178,7 +173,7 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
         for layer in self.layers:
             key = (layer.attention_options, layer.compute_dtype)
             if key not in layouts:
-                layouts[key] = layer.attention_layout(attention_mask, self.trace_options.min_global_slots)
+                layouts[key] = layer.attention_layout(attention_mask)
         for layer in self.layers:
             if output_hidden_states:
                 all_hidden_states.append(hidden_states)

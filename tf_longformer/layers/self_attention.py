@@ -11,7 +11,7 @@ from tf_longformer.layers import fusion
 from tf_longformer.layers.attention_options import AttentionOptions
 from tf_longformer.layers.layer_config import ArgumentsConfig, reference_dense
 from tf_longformer.ops import attention as attention_ops
-from tf_longformer.ops import global_attention
+from tf_longformer.ops import global_attention, global_tokens
 from tf_longformer.ops.projection import project_last_axis
 
 
@@ -152,9 +152,9 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
             tf.reshape(bias, [self.num_attention_heads, self.head_size]),
         )
 
-    def layout(self, attention_mask, min_global_slots: int = 0) -> attention_ops.AttentionLayout:
+    def layout(self, attention_mask) -> attention_ops.AttentionLayout:
         """Where each token may look under this layer's window (shareable by layers with that window)."""
-        return self.attention_options.layout(attention_mask, self.compute_dtype, min_global_slots)
+        return self.attention_options.layout(attention_mask, self.compute_dtype)
 
     def call(
         self,
@@ -213,7 +213,10 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
 
         if return_attention_probs:
             result = attend(*projected, return_probs=True)
-            return merge_and_project(result.output, output_kernel), result.local_probs, result.global_probs
+            probs = (result.local_probs, result.global_probs)
+            if options.max_global_tokens is None:  # the reference's shapes: no filler slot
+                probs = global_tokens.without_filler_slots(*probs, attention_layout.global_slot_is_valid)
+            return merge_and_project(result.output, output_kernel), *probs
 
         def attend_and_project(*inputs):
             kernel = None if output_kernel is None else inputs[-1]

@@ -79,10 +79,10 @@ class LongformerLayer(ArgumentsConfig, keras.layers.Layer):
         self.feed_forward.build(input_shape)
         self.built = True
 
-    def attention_layout(self, attention_mask, min_global_slots: int = 0):
+    def attention_layout(self, attention_mask):
         """Where each token may look under this layer's window: computed once by the encoder
         for all the layers that share a window, and passed to their calls."""
-        return self.attention.attention_layout(attention_mask, min_global_slots)
+        return self.attention.attention_layout(attention_mask)
 
     def call(self, hidden_states, attention_mask, training=None, return_attention_probs=False, attention_layout=None):
         """`attention_layout`: optional, `self.attention_layout(attention_mask)`, or that of a

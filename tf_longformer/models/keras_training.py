@@ -25,6 +25,7 @@ from typing import Any, Mapping
 
 import tensorflow as tf
 
+import tf_longformer._compat as _compat
 from tf_longformer.models import losses
 from tf_longformer.models.inputs import ID_INPUTS
 
@@ -100,7 +101,7 @@ class TaskTrainingMixin:
     # -- Keras hooks ---------------------------------------------------------------------------
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        if self._compile_loss is not None:
+        if _compat.compiled_loss(self) is not None:
             return super().compute_loss(
                 x, self.keras_targets(y), self.keras_predictions(y_pred), sample_weight, training=training
             )

@@ -129,7 +129,6 @@ def attention_layout(
     one_sided_window: int,
     block_size: int | None = None,
     max_global_tokens: int | None = None,
-    min_global_slots: int = 0,
     compute_dtype: tf.DType | str = tf.float32,
 ) -> AttentionLayout:
     """The `AttentionLayout` of a merged mask [b, n] (0 = padding, 1 = local, 2 = global).
@@ -137,15 +136,14 @@ def attention_layout(
     Args:
         one_sided_window: w, tokens seen on each side.
         block_size: query rows per block (default `default_block_size(w, compute_dtype)`).
-        max_global_tokens, min_global_slots: the number of global slots, see
-            `global_tokens.global_token_slots` (`max_slots`, `min_slots`).
+        max_global_tokens: the number of global slots, see `global_tokens.global_token_slots`.
         compute_dtype: the dtype the attention will run in (picks the default block size).
     """
     w = one_sided_window
     c = block_size or default_block_size(w, compute_dtype)
     attention_mask = tf.cast(attention_mask, tf.int32)
     is_global = tf.equal(attention_mask, mask_ops.GLOBAL)
-    positions, slot_is_valid = global_tokens.global_token_slots(is_global, max_global_tokens, min_global_slots)
+    positions, slot_is_valid = global_tokens.global_token_slots(is_global, max_global_tokens)
     batch, length = tf.shape(attention_mask)[0], tf.shape(attention_mask)[1]
     num_blocks = (length + c - 1) // c
     num_slots = tf.shape(positions)[1]

@@ -10,9 +10,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 
-def global_token_slots(
-    is_global: tf.Tensor, max_slots: int | None = None, min_slots: int = 0
-) -> tuple[tf.Tensor, tf.Tensor]:
+def global_token_slots(is_global: tf.Tensor, max_slots: int | None = None) -> tuple[tf.Tensor, tf.Tensor]:
     """Positions of the global tokens of each row, packed left.
 
     Args:
@@ -21,11 +19,10 @@ def global_token_slots(
             data-dependent shape); an int for a fixed `min(max_slots, length)` slots (a shape
             that depends only on the input shape, as XLA needs). A row with more global
             tokens than `max_slots` fails a runtime check.
-        min_slots: with `max_slots=None`, at least this many slots. 0 lets a batch without
-            global tokens have none (the reference's `global_attentions` is then None; ours
-            has width 0). The export asks for 1: the extra slot is a masked filler, so outputs
-            do not change; it only keeps every tensor non-empty, which LiteRT's XNNPack
-            delegate needs (it fails on zero-size tensors).
+            Either way there is at least one slot: in a batch without global tokens it is a
+            masked filler, so outputs do not change; it keeps every tensor non-empty, which
+            LiteRT's XNNPack delegate needs (it fails on zero-size tensors).
+            `without_filler_slots` trims the probabilities to the reference's shapes.
 
     Returns:
         positions: [batch, num_slots] int32, the global positions in increasing order, then
@@ -35,7 +32,7 @@ def global_token_slots(
     counts = tf.reduce_sum(tf.cast(is_global, tf.int32), axis=1)
     length = tf.shape(is_global)[1]
     if max_slots is None:
-        num_slots = tf.reduce_max(tf.concat([counts, [min_slots]], axis=0))  # `min_slots` for an empty batch
+        num_slots = tf.reduce_max(tf.concat([counts, [1]], axis=0))  # 1 for a batch without global tokens
     else:
         tf.debugging.assert_less_equal(
             counts,
@@ -60,3 +57,23 @@ def slot_of_each_position(is_global: tf.Tensor, num_slots: tf.Tensor) -> tf.Tens
     """
     rank = tf.cumsum(tf.cast(is_global, tf.int32), axis=1) - 1
     return tf.where(is_global, rank, num_slots)
+
+
+def without_filler_slots(
+    local_probs: tf.Tensor, global_probs: tf.Tensor, slot_is_valid: tf.Tensor
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """The attention probabilities with as many global slots as the row with most global
+    tokens has (none when no row has one), as the reference returns them.
+
+    Args:
+        local_probs: [b, h, n, g + 2w + 1], the global slots first.
+        global_probs: [b, h, g, n].
+        slot_is_valid: [b, g] bool, from `global_token_slots`.
+
+    Returns:
+        [b, h, n, x + 2w + 1] and [b, h, x, n], x the largest number of global tokens in a row.
+    """
+    num_slots = tf.shape(slot_is_valid)[1]
+    counts = tf.reduce_sum(tf.cast(slot_is_valid, tf.int32), axis=1)
+    used = tf.reduce_max(tf.concat([counts, [0]], axis=0))
+    return tf.concat([local_probs[..., :used], local_probs[..., num_slots:]], axis=-1), global_probs[:, :, :used]

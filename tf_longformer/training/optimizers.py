@@ -25,6 +25,8 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+import tf_longformer._compat as _compat
+
 
 def _handle(variable) -> tf.Tensor:
     """The resource handle of a Keras or TF variable. A distributed variable (MirroredStrategy,
@@ -46,7 +48,7 @@ class FusedAdam(keras.optimizers.Adam):
     def update_step(self, gradient, variable, learning_rate):
         if self.amsgrad:  # no fused kernel keeps the maximum of the second moments
             return super().update_step(tf.convert_to_tensor(gradient), variable, learning_rate)
-        index = self._get_variable_index(variable)
+        momentum, velocity = _compat.adam_slots(self, variable)
         dtype = variable.dtype
         local_step = tf.cast(self.iterations + 1, dtype)
         beta_1 = tf.cast(self.beta_1, dtype)
@@ -56,8 +58,8 @@ class FusedAdam(keras.optimizers.Adam):
         gradient = tf.cast(tf.convert_to_tensor(gradient), dtype)
         tf.raw_ops.ResourceApplyAdam(
             var=_handle(variable),
-            m=_handle(self._momentums[index]),
-            v=_handle(self._velocities[index]),
+            m=_handle(momentum),
+            v=_handle(velocity),
             beta1_power=tf.pow(beta_1, local_step),
             beta2_power=tf.pow(beta_2, local_step),
             lr=tf.cast(learning_rate, dtype),
