@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
 
-from benchmarks import flops, machine, training, worker
+from benchmarks import flops, fresh_process, machine, training, worker
 
 MODES = ("full", "lora")
 
@@ -92,13 +89,8 @@ def main(argv=None) -> int:
         return 0
     results = []
     for mode in MODES:
-        with tempfile.NamedTemporaryFile(suffix=".json") as out:
-            command = [sys.executable, "-m", "benchmarks.lora_step", "--length", str(args.length)]
-            command += ["--rank", str(args.rank), "--repeats", str(args.repeats), "--one", mode, out.name]
-            environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-            subprocess.run(command, check=True, env=environment, stdout=subprocess.DEVNULL)
-            with open(out.name, encoding="utf-8") as file:
-                results.append(json.load(file))
+        arguments = ["--length", str(args.length), "--rank", str(args.rank), "--repeats", str(args.repeats)]
+        results.append(fresh_process.run_for_json("benchmarks.lora_step", [*arguments, "--one", mode]))
         print(f"{mode}: step {results[-1]['step_s']:.3f} s", file=sys.stderr, flush=True)
     print(report(results, args.length, args.rank))
     return 0

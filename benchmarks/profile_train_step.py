@@ -22,12 +22,10 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
-import subprocess
 import sys
 import tempfile
 
-from benchmarks import flops, machine, training
+from benchmarks import flops, fresh_process, machine, training
 
 MATMUL_OPS = frozenset(
     {"MatMul", "BatchMatMulV2", "_FusedMatMul", "_MklMatMul", "_MklBatchMatMulV2", "_MklNativeFusedMatMul"}
@@ -150,13 +148,9 @@ def main(argv=None) -> int:
         return 0
     results = []
     for policy in args.dtype_policy:
-        with tempfile.NamedTemporaryFile(suffix=".json") as out:
-            command = [sys.executable, "-m", "benchmarks.profile_train_step", "--dtype-policy", policy]
-            command += ["--layers", str(args.layers), "--length", str(args.length), "--repeats", str(args.repeats)]
-            environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-            subprocess.run([*command, "--one", out.name], check=True, env=environment, stdout=subprocess.DEVNULL)
-            with open(out.name, encoding="utf-8") as file:
-                results.append(json.load(file))
+        arguments = ["--dtype-policy", policy, "--layers", str(args.layers), "--length", str(args.length)]
+        arguments += ["--repeats", str(args.repeats), "--one"]
+        results.append(fresh_process.run_for_json("benchmarks.profile_train_step", arguments))
         print(f"{policy}: step {results[-1]['step_s']:.3f} s", file=sys.stderr, flush=True)
     print(report(results, args.layers, args.length))
     return 0

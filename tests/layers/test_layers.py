@@ -95,8 +95,8 @@ def test_residual_projection_with_kernel_applied_matches_its_plain_call(training
     np.testing.assert_allclose(layer(projected, residual, training=training, kernel_applied=True), plain, atol=1e-5)
 
 
-def test_trace_options_apply_only_within_traced_with():
-    model = tfl.LongformerModel(
+def _two_layer_model():
+    return tfl.LongformerModel(
         tfl.LongformerConfig(
             vocab_size=30,
             hidden_size=HIDDEN,
@@ -107,6 +107,10 @@ def test_trace_options_apply_only_within_traced_with():
             max_position_embeddings=40,
         )
     )
+
+
+def test_trace_options_apply_only_within_traced_with():
+    model = _two_layer_model()
     ids = np.full((1, 6), 5, "int32")
     with traced_with(model, separate_layer_graphs=True):
         assert model.encoder.trace_options.separate_layer_graphs
@@ -118,17 +122,7 @@ def test_trace_options_apply_only_within_traced_with():
 def test_attentions_without_global_tokens_have_no_global_column():
     """The reference's shapes: the masked filler slot a batch without global tokens computes
     with is not in the returned probabilities."""
-    model = tfl.LongformerModel(
-        tfl.LongformerConfig(
-            vocab_size=30,
-            hidden_size=HIDDEN,
-            num_hidden_layers=2,
-            num_attention_heads=HEADS,
-            intermediate_size=16,
-            attention_window=WINDOW,
-            max_position_embeddings=40,
-        )
-    )
+    model = _two_layer_model()
     ids = np.full((2, 6), 5, "int32")
     outputs = model(ids, output_attentions=True)
     for local, global_probs in zip(outputs.attentions, outputs.global_attentions):
