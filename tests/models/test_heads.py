@@ -99,7 +99,7 @@ def _tiny_config(**overrides):
     values = dict(
         vocab_size=40,
         hidden_size=8,
-        num_hidden_layers=1,
+        num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=16,
         attention_window=4,
