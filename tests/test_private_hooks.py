@@ -4,10 +4,10 @@ and each hook there works on the installed versions."""
 import ast
 import inspect
 import pathlib
+import re
 
 import keras
 import numpy as np
-import pytest
 import tensorflow as tf
 
 import tf_longformer
@@ -153,6 +153,10 @@ def _onnx_installed() -> bool:
     return True
 
 
-@pytest.mark.parametrize("module", ["keras", "tensorflow", "tf2onnx"])
-def test_compat_names_the_versions_it_was_checked_on(module):
-    assert f"{ {'keras': 'Keras', 'tensorflow': 'TensorFlow', 'tf2onnx': 'tf2onnx'}[module] } " in _compat.__doc__
+def test_compat_and_setup_cfg_name_the_same_tested_versions():
+    checked = re.search(r"Checked on: (.+)\.", _compat.__doc__).group(1)
+    versions = dict(re.findall(r"(Keras|TensorFlow|tf2onnx) ([0-9.]*[0-9])", checked))
+    assert sorted(versions) == ["Keras", "TensorFlow", "tf2onnx"]
+    setup = (PACKAGE.parent / "setup.cfg").read_text()
+    tested = dict(re.findall(r"(Keras|TensorFlow|tf2onnx) ([0-9.]*[0-9])", setup.split("install_requires")[0]))
+    assert tested == versions
