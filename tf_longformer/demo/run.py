@@ -98,7 +98,7 @@ def fine_tune(name, model_dir, train, test, args) -> dict[str, Any]:
     the heads from settling early is a gentle start: a linear warm-up over the first 10% of the
     steps to 2e-4, then cosine decay to 5% of it, over 5 epochs (10 of 10 seeds at 1.000 by the
     third epoch; 5e-4 over 3 epochs stayed near 0.5 on 3 of 10 seeds with the warm-up and on 1
-    of 5 without). Issue 16's note has the runs.
+    of 5 without).
     """
     import keras
 

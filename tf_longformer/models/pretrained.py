@@ -67,7 +67,7 @@ class LongformerPreTrainedModel(keras.Model):
 
     # Keras traces its predict / test / train step with the model's first call inside; weights
     # (or optimizer slots) created in that trace make TensorFlow trace the step twice and keep
-    # the variables' initialisers in it (issue 15). Create them first, eagerly.
+    # the variables' initialisers in it. Create them first, eagerly.
 
     def make_predict_function(self, force=False):
         self._ensure_built()

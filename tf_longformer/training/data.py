@@ -160,7 +160,7 @@ def make_dataset(
 def _options_without_autotuning() -> tf.data.Options:
     """`tf.data` options with autotuning off. Keras makes a new iterator each epoch (and each
     `predict`); dropping the previous, autotuned one intermittently blocked the next epoch's
-    start for ~1-2 s on 2 CPU cores (issue 16)."""
+    start for ~1-2 s on 2 CPU cores."""
     options = tf.data.Options()
     options.autotune.enabled = False
     return options
