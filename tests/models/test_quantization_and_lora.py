@@ -255,3 +255,15 @@ def test_bad_lora_arguments_change_nothing(arguments, message):
         model.enable_lora(**arguments)
     assert len(model.trainable_variables) == before
     assert not any(layer.lora_enabled for layer in _dense_layers(model))
+
+
+def test_build_of_a_built_model_keeps_it_as_it_is():
+    """`build()` then `quantize()`, Keras' usual order, on a model that was built already."""
+    keras.utils.set_random_seed(0)
+    model = tfl.LongformerForMaskedLM(config())
+    inputs = {"input_ids": token_ids()}
+    before = np.asarray(model(inputs).logits)
+    weights = [id(v) for v in model.weights]
+    model.build()
+    assert [id(v) for v in model.weights] == weights
+    np.testing.assert_array_equal(np.asarray(model(inputs).logits), before)

@@ -140,6 +140,8 @@ class LongformerModel(LongformerPreTrainedModel):
         return max(self.config.attention_windows)
 
     def build(self, input_shape=None):
+        if self.built:  # e.g. `build()` then `quantize()` on a model `from_pretrained` already built
+            return
         hidden_shape = (None, None, self.config.hidden_size)
         self.embeddings.build((None, None))
         self.encoder.build(hidden_shape)

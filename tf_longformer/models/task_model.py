@@ -115,6 +115,8 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         return reference_dense(units, self.config.initializer_range, self.dtype_policy, name)
 
     def build(self, input_shape=None):
+        if self.built:  # e.g. `build()` then `quantize()` on a model `from_pretrained` already built
+            return
         self.longformer.build(None)
         hidden_states = (None, None, self.config.hidden_size)
         for layer in self.layers:  # every head layer reads the backbone's hidden states
