@@ -16,7 +16,7 @@ so a package change can start from measured figures:
                               a dropout drawn in bf16-sized words
 
 Median ms of `--repeats` runs in `tf.function` after one warm-up; then how far a bf16
-softmax is from float32's (what decided `ops.attention.local_softmax_dtype`).
+softmax is from float32's (what decided `AttentionOptions.softmax_dtype`).
 """
 
 from __future__ import annotations

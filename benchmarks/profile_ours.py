@@ -15,7 +15,7 @@ matmuls run in (float32 or bfloat16), both rates measured in the same process (i
         scores/probs casts           compute dtype -> softmax dtype -> compute dtype (no-ops where
                                      they are the same: float32, and bfloat16 under oneDNN)
         mask + softmax               `tf.where` with the band mask and softmax, in the dtype
-                                     `ops.attention.local_softmax_dtype` picks
+                                     `AttentionOptions.local_softmax_dtype` picks
         banded context matmul        [c, f] x [f, d] per block
         global rows                  `global_rows_attention` (folded projections, float32 softmax)
         merge rows                   global rows gathered in, padding rows zeroed
@@ -125,12 +125,13 @@ class LayerParts:
 
         self.tf, self.dims, self.attention_ops, self.global_attention = tf, dims, attention_ops, global_attention
         keras.utils.set_random_seed(0)
+        options = tf_longformer.layers.AttentionOptions(
+            num_attention_heads=dims.heads, attention_window=dims.window, query_block_size=query_block_size
+        )
         self.layer = tf_longformer.LongformerLayer(
+            options,
             dims.hidden,
-            dims.heads,
             dims.intermediate,
-            dims.window,
-            query_block_size=query_block_size,
             dtype=policy,
             name=f"layer_{policy}",
         )
@@ -164,7 +165,7 @@ class LayerParts:
         self.key_frames, self.value_frames = self._frames(self.key), self._frames(self.value)
         self.query_blocks = self._query_blocks()
         self.scores = tf.matmul(self.query_blocks, self.key_frames, transpose_b=True)
-        self.softmax_dtype = self.attention_ops.local_softmax_dtype(tf.as_dtype(self.dtype))
+        self.softmax_dtype = sa.attention_options.local_softmax_dtype(self.dtype)
         self.softmax_scores = self._scores_in_softmax_dtype(self.scores)
         self.probs = tf.cast(self._softmax(self.softmax_scores), self.dtype)
         self.local_output = self._local_output()
@@ -235,6 +236,7 @@ class LayerParts:
             self.layout,
             one_sided_window=self.dims.one_sided,
             block_size=self.self_attention.attention_options.query_block_size,
+            softmax_dtype=self.softmax_dtype,
         ).output
 
     def _merge_and_project(self, attended):

@@ -135,6 +135,19 @@ def test_every_hook_works_on_the_installed_versions():
     tf.function(lambda: seen.append(_compat.in_xla_compilation()) or tf.constant(0), jit_compile=True)()
     assert seen == [True]
     checked |= {"onednn_enabled", "in_xla_compilation"}
+    no_gpu = not tf.config.list_logical_devices("GPU")
+    assert _compat.onednn_runs_softmax() == (_compat.onednn_enabled() and no_gpu)
+    seen = []
+    tf.function(lambda: seen.append(_compat.onednn_runs_softmax()) or tf.constant(0), jit_compile=True)()
+    assert seen == [False]
+    checked.add("onednn_runs_softmax")
+
+    # A function with the attribute stays a call in its caller's optimised graph.
+    inner = tf.function(lambda x: x * 2.0, experimental_attributes=_compat.noinline_attributes())
+    outer = tf.function(lambda x: inner(x) + 1.0).get_concrete_function(tf.TensorSpec([2], tf.float32))
+    noinline = [f for f in outer.graph.as_graph_def().library.function if f.attr["_noinline"].b]
+    assert len(noinline) == 1
+    checked.add("noinline_attributes")
 
     if _onnx_installed():
         assert "optimize_transpose" in _compat.onnx_optimizers() or _compat.onnx_optimizers()

@@ -22,6 +22,9 @@ Accessors (here):
         `tf2onnx.convert._convert_common`.
     onednn_enabled: `tensorflow.python.util._pywrap_util_port.IsMklEnabled()`.
     in_xla_compilation: `tensorflow.python.ops.control_flow_util.GraphOrParentsInXlaContext`.
+    onednn_runs_softmax: the two above, asked where a softmax is traced.
+    noinline_attributes: the `_noinline` function attribute (TF's grappler and converters
+        keep a call to such a `tf.function` a call).
 
 Overrides of private Keras/TF methods, kept on our classes under their private names (Keras
 or TF calls them by that name):
@@ -156,3 +159,18 @@ def in_xla_compilation() -> bool:
     except ImportError:  # pragma: no cover - other TF layouts: assume XLA, the conservative answer
         return True
     return bool(control_flow_util.GraphOrParentsInXlaContext(ops.get_default_graph()))
+
+
+def onednn_runs_softmax() -> bool:
+    """Whether a softmax traced now runs oneDNN's CPU kernel: oneDNN is on, no GPU is there to
+    take the op, and XLA does not compile it. The attention's default softmax dtype depends on
+    it (`AttentionOptions.softmax_dtype`): only oneDNN's bfloat16 softmax accumulates in float32."""
+    import tensorflow as tf
+
+    return onednn_enabled() and not tf.config.list_logical_devices("GPU") and not in_xla_compilation()
+
+
+def noinline_attributes() -> dict[str, Any]:
+    """`tf.function(experimental_attributes=...)` that keep calls to the function calls in the
+    caller's graph (TensorFlow then optimises the function's graph once, for every caller)."""
+    return {"_noinline": True}

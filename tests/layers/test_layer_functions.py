@@ -33,7 +33,7 @@ def _inputs(batch=2, length=20):
     return ids, global_mask
 
 
-def _direct(self, layer, hidden_states, attention_mask, layout, training, return_attention_probs):
+def _direct(self, layer, hidden_states, attention_mask, layout, training, return_attention_probs, shared):
     return layer(
         hidden_states,
         attention_mask,
@@ -45,7 +45,7 @@ def _direct(self, layer, hidden_states, attention_mask, layout, training, return
 
 @pytest.fixture
 def direct_layers(monkeypatch):
-    """Within the `with`: the encoder calls its layers directly (the path before issue 15)."""
+    """Within the `with`: the encoder calls its layers directly, without the shared layer functions."""
 
     class Switch:
         def __enter__(self):
@@ -73,7 +73,7 @@ def test_one_trace_per_configuration_for_identical_layers():
     )
     forward(ids, global_mask)
     forward(ids[:, :12], global_mask[:, :12])
-    assert _traces(model) == {(False, False, False, False): 1}  # (training, attention probs, separate, XLA)
+    assert _traces(model) == {(False, False, True, tf.float32): 1}  # (training, probs, inline, softmax dtype)
 
 
 def test_graph_size_does_not_grow_with_the_layer_count():
@@ -170,9 +170,8 @@ def test_predict_on_a_new_model_traces_once_and_creates_no_variable_in_the_trace
     second = model.predict(x, verbose=0)
     assert model.predict_function.experimental_get_tracing_count() == 1
     np.testing.assert_array_equal(first["last_hidden_state"], second["last_hidden_state"])
-    assert _traces(model) == {(False, False, True, False): 1}  # predict's graph calls the layer function
+    assert _traces(model) == {(False, False, False, tf.float32): 1}  # predict's graph calls the layer function
     np.testing.assert_allclose(first["last_hidden_state"], model(**x)["last_hidden_state"], rtol=1e-5, atol=1e-5)
-    assert not model.encoder.trace_options.separate_layer_graphs  # only while Keras traced its step
 
 
 def _count_calls(monkeypatch, model):
@@ -200,33 +199,36 @@ def test_predict_and_fit_on_a_new_model_trace_their_step_once(monkeypatch):
     calls = _count_calls(monkeypatch, model)
     model.fit({"input_ids": ids.numpy()}, np.array([0, 1]), batch_size=2, epochs=2, verbose=0)
     assert calls == [False]  # weights and optimizer slots existed before the train step's trace
-    assert _traces(model.longformer) == {(True, False, False, False): 1}
+    assert _traces(model.longformer) == {(True, False, True, tf.float32): 1}
 
 
-def test_only_keras_predict_and_evaluate_graphs_keep_layer_calls_uninlined():
-    """A function call does not convert to TFLite builtins: graphs users trace (and export) inline."""
+def test_only_graphs_that_ask_call_shared_layer_graphs_and_training_always_inlines():
+    """Keras' predict graph calls one function per distinct layer (optimised once); graphs users
+    trace (and may convert: TFLite cannot convert a call) inline unless they ask; training
+    always inlines (the gradient of a kept call would hold more activations)."""
     model = tf_longformer.LongformerForSequenceClassification(_config(layers=2))
     ids, global_mask = _inputs()
 
     def noinline_calls(graph_def):
-        separate = {f.signature.name for f in graph_def.library.function if "_noinline" in f.attr}
+        kept = {f.signature.name for f in graph_def.library.function if "_noinline" in f.attr}
         nodes = [*graph_def.node, *(n for f in graph_def.library.function for n in f.node_def)]
         return [
-            n
-            for n in nodes
-            if n.op in ("PartitionedCall", "StatefulPartitionedCall") and n.attr["f"].func.name in separate
+            n for n in nodes if n.op in ("PartitionedCall", "StatefulPartitionedCall") and n.attr["f"].func.name in kept
         ]
 
-    user = tf.function(lambda ids: model(input_ids=ids).logits).get_concrete_function(
-        tf.TensorSpec([None, None], tf.int32)
-    )
-    assert not noinline_calls(user.graph.as_graph_def())
+    def graph_of(**call_arguments):
+        function = tf.function(lambda ids: model(input_ids=ids, **call_arguments).logits)
+        return function.get_concrete_function(tf.TensorSpec([None, None], tf.int32)).graph.as_graph_def()
+
+    assert not noinline_calls(graph_of())
+    assert len(noinline_calls(graph_of(shared_layer_graphs=True))) == 2  # one call per layer, one function
+    assert not noinline_calls(graph_of(training=True, shared_layer_graphs=True))
     model.compile(optimizer="adam")
-    model.evaluate({"input_ids": ids.numpy()}, np.array([0, 1]), verbose=0)
     model.predict({"input_ids": ids.numpy()}, verbose=0)
-    for function in (model.predict_function,):
-        graph = function.get_concrete_function(
-            *function._list_all_concrete_functions()[0].structured_input_signature[0]
-        ).graph
-        assert len(noinline_calls(graph.as_graph_def())) == 2  # one call per layer, not inlined
-    assert _traces(model.longformer) == {(False, False, False, False): 1, (False, False, True, False): 1}
+    concrete = model.predict_function.get_concrete_function(
+        *model.predict_function._list_all_concrete_functions()[0].structured_input_signature[0]
+    )
+    assert len(noinline_calls(concrete.graph.as_graph_def())) == 2
+    np.testing.assert_allclose(
+        model.predict({"input_ids": ids.numpy()}, verbose=0)["logits"], model(input_ids=ids).logits, atol=1e-5
+    )

@@ -2,14 +2,13 @@
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import tf_longformer as tfl
 from harness import check_layer
 from tf_longformer.layers.attention_options import AttentionOptions
-from tf_longformer.layers.encoder import TraceOptions, traced_with
 
 HIDDEN, HEADS, WINDOW = 8, 2, 4
+OPTIONS = AttentionOptions(num_attention_heads=HEADS, attention_window=WINDOW)
 
 
 def _hidden_and_mask(seed=0, batch=2, length=7):
@@ -24,10 +23,10 @@ def _hidden_and_mask(seed=0, batch=2, length=7):
 @pytest.mark.parametrize(
     "make_layer",
     [
-        lambda **kw: tfl.LongformerSelfAttention(HIDDEN, HEADS, WINDOW, **kw),
-        lambda **kw: tfl.LongformerAttention(HIDDEN, HEADS, WINDOW, **kw),
-        lambda **kw: tfl.LongformerLayer(HIDDEN, HEADS, 16, WINDOW, **kw),
-        lambda **kw: tfl.LongformerEncoder([WINDOW, 2 * WINDOW], HIDDEN, HEADS, 16, **kw),
+        lambda **kw: tfl.LongformerSelfAttention(OPTIONS, HIDDEN, **kw),
+        lambda **kw: tfl.LongformerAttention(OPTIONS, HIDDEN, **kw),
+        lambda **kw: tfl.LongformerLayer(OPTIONS, HIDDEN, 16, **kw),
+        lambda **kw: tfl.LongformerEncoder([WINDOW, 2 * WINDOW], OPTIONS, HIDDEN, 16, **kw),
     ],
     ids=["self_attention", "attention_block", "layer", "encoder"],
 )
@@ -57,31 +56,26 @@ def test_embeddings_meet_the_contract(tmp_path):
 
 def test_self_attention_rejects_bad_arguments():
     with pytest.raises(ValueError, match="multiple of `num_attention_heads`"):
-        tfl.LongformerSelfAttention(10, 3, 4)
-    with pytest.raises(ValueError, match="attention_window"):
-        tfl.LongformerSelfAttention(8, 2, 3)
-    with pytest.raises(ValueError, match="max_global_tokens"):
-        tfl.LongformerSelfAttention(8, 2, 4, max_global_tokens=0)
+        tfl.LongformerSelfAttention(AttentionOptions(num_attention_heads=3, attention_window=4), 10)
+    with pytest.raises(ValueError, match="needs options with an `attention_window`"):
+        tfl.LongformerSelfAttention(AttentionOptions(num_attention_heads=2), 8)
 
 
-def test_layers_take_attention_options_as_one_value_and_serialise_them_loose():
+def test_layers_take_attention_options_as_one_value_and_serialise_it():
     options = AttentionOptions(
         num_attention_heads=HEADS, attention_window=WINDOW, max_global_tokens=3, query_block_size=4
     )
     hidden, mask = _hidden_and_mask()
-    from_value = tfl.LongformerLayer(intermediate_size=16, attention_options=options)
-    loose = tfl.LongformerLayer(HIDDEN, HEADS, 16, WINDOW, max_global_tokens=3, query_block_size=4)
-    from_value(hidden, mask)  # hidden_size comes from the build shape
-    loose(hidden, mask)
-    assert from_value.get_config() == {**loose.get_config(), "name": from_value.name}
-    assert "attention_options" not in loose.get_config()  # the saved format keeps the loose arguments
-    assert from_value.attention.self_attention.attention_options is options
-    encoder = tfl.LongformerEncoder([WINDOW, 2 * WINDOW], intermediate_size=16, attention_options=options)
+    layer = tfl.LongformerLayer(options, intermediate_size=16)
+    layer(hidden, mask)  # hidden_size comes from the build shape
+    config = layer.get_config()
+    assert config["attention_options"] == options.to_config() and config["hidden_size"] == HIDDEN
+    assert layer.attention.self_attention.attention_options is options
+    assert tfl.LongformerLayer.from_config(config).attention.self_attention.attention_options == options
+    encoder = tfl.LongformerEncoder([WINDOW, 2 * WINDOW], options, intermediate_size=16)
     encoder(hidden, mask)
     assert [layer.attention_options.attention_window for layer in encoder.layers] == [WINDOW, 2 * WINDOW]
-    assert encoder.get_config()["hidden_size"] == HIDDEN and "attention_window" not in encoder.get_config()
-    with pytest.raises(ValueError, match="not both"):
-        tfl.LongformerAttention(num_attention_heads=HEADS, attention_options=options)
+    assert encoder.get_config()["attention_options"]["attention_window"] is None  # each layer has its own
 
 
 @pytest.mark.parametrize("training", [False, True])
@@ -107,16 +101,6 @@ def _two_layer_model():
             max_position_embeddings=40,
         )
     )
-
-
-def test_trace_options_apply_only_within_traced_with():
-    model = _two_layer_model()
-    ids = np.full((1, 6), 5, "int32")
-    with traced_with(model, separate_layer_graphs=True):
-        assert model.encoder.trace_options.separate_layer_graphs
-        inside = tf.function(lambda x: model(x).last_hidden_state)(ids)
-    assert model.encoder.trace_options == TraceOptions()
-    np.testing.assert_allclose(inside, model(ids).last_hidden_state, atol=1e-6)
 
 
 def test_attentions_without_global_tokens_have_no_global_column():

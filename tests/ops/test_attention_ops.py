@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import tf_longformer._compat as _compat
 from dense_reference import dense_longformer_attention
 from tf_longformer.ops import attention, global_attention, global_tokens, sliding_window
 
@@ -43,7 +42,7 @@ def _dense(tensors, mask, one_sided):
     return dense_longformer_attention(*tensors[:4], *_projected(tensors[4]), mask, one_sided)
 
 
-def _run(tensors, mask, one_sided, block, trace=False, dtype=tf.float32, return_probs=True):
+def _run(tensors, mask, one_sided, block, trace=False, dtype=tf.float32, return_probs=True, softmax_dtype=tf.float32):
     query, key, value, global_query_all = (tf.cast(t, dtype) for t in tensors[:4])
     global_key_value = global_attention.GlobalKeyValue(*(tf.cast(t, dtype) for t in tensors[4]))
     positions, valid = global_tokens.global_token_slots(tf.equal(mask, 2))
@@ -58,6 +57,7 @@ def _run(tensors, mask, one_sided, block, trace=False, dtype=tf.float32, return_
             one_sided,
             block_size=block,
             return_probs=return_probs,
+            softmax_dtype=softmax_dtype,
         )
 
     if trace:  # unknown shapes: the folded/projected choice is made at run time (tf.cond)
@@ -118,53 +118,28 @@ def test_matches_dense_attention_on_random_cases():
     assert sum(0 < g < 4 for g in slot_counts) >= 10 and sum(g >= 4 for g in slot_counts) >= 10, slot_counts
 
 
-def test_bfloat16_attention_matches_dense_and_the_float32_softmax(monkeypatch):
-    """The bfloat16 path with its softmax in bfloat16 (where oneDNN runs it) and in float32
-    (elsewhere): both against the dense float32 attention of the same bfloat16-rounded inputs
-    (bfloat16 scores move the output by up to ~0.1 on these unit-variance tensors), and
-    against each other (only the probabilities' last rounding differs)."""
+def test_bfloat16_attention_matches_dense_with_either_softmax_dtype():
+    """The bfloat16 path with its softmax in bfloat16 (as where oneDNN runs it) and in float32:
+    both against the dense float32 attention of the same bfloat16-rounded inputs (bfloat16
+    scores move the output by up to ~0.1 on these unit-variance tensors), and against each
+    other (only the probabilities' last rounding differs)."""
     rng = np.random.default_rng(77)
     for _ in range(12):
         tensors, mask, one_sided, block = _random_case(rng)
         rounded = tf.nest.map_structure(lambda t: tf.cast(tf.cast(t, tf.bfloat16), tf.float32).numpy(), tensors)
         expected, _ = _dense(rounded, mask, one_sided)
         outputs = {}
-        for onednn in (True, False):
-            monkeypatch.setattr(_compat, "onednn_enabled", lambda onednn=onednn: onednn)
-            assert attention.local_softmax_dtype(tf.bfloat16) == (tf.bfloat16 if onednn else tf.float32)
-            result, _, _ = _run(rounded, mask, one_sided, block, dtype=tf.bfloat16, return_probs=False)
+        for softmax_dtype in (tf.bfloat16, tf.float32):
+            result, _, _ = _run(
+                rounded, mask, one_sided, block, dtype=tf.bfloat16, return_probs=False, softmax_dtype=softmax_dtype
+            )
             assert result.output.dtype == tf.bfloat16
-            outputs[onednn] = tf.cast(result.output, tf.float32).numpy()
-            error = np.abs(outputs[onednn] - expected)
+            outputs[softmax_dtype] = tf.cast(result.output, tf.float32).numpy()
+            error = np.abs(outputs[softmax_dtype] - expected)
             assert error.max() < 0.2 and error.mean() < 0.01, (one_sided, block, error.max(), error.mean())
-        np.testing.assert_allclose(outputs[True], outputs[False], atol=0.03, err_msg=f"w={one_sided} block={block}")
-
-
-def test_softmax_stays_float32_for_other_dtypes_and_returned_probabilities(monkeypatch):
-    monkeypatch.setattr(_compat, "onednn_enabled", lambda: True)
-    assert attention.local_softmax_dtype(tf.float32) == tf.float32
-    assert attention.local_softmax_dtype(tf.float16) == tf.float32
-    assert attention.local_softmax_dtype(tf.bfloat16, return_probs=True) == tf.float32
-
-
-def test_bfloat16_softmax_only_where_onednn_runs_it(monkeypatch):
-    """bfloat16 on a CPU with oneDNN; float32 when XLA compiles the graph (its bfloat16
-    softmax is 2.4x the rounding error) or a GPU would run it (not measured)."""
-
-    def traced_dtype(**function_options):
-        traced = []
-        tf.function(
-            lambda: traced.append(attention.local_softmax_dtype(tf.bfloat16)) or tf.zeros([]), **function_options
-        ).get_concrete_function()
-        return traced[0]
-
-    monkeypatch.setattr(_compat, "onednn_enabled", lambda: True)
-    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: [])
-    assert attention.local_softmax_dtype(tf.bfloat16) == tf.bfloat16
-    assert traced_dtype() == tf.bfloat16
-    assert traced_dtype(jit_compile=True) == tf.float32
-    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: ["a GPU"] if kind == "GPU" else [])
-    assert attention.local_softmax_dtype(tf.bfloat16) == tf.float32
+        np.testing.assert_allclose(
+            outputs[tf.bfloat16], outputs[tf.float32], atol=0.03, err_msg=f"w={one_sided} block={block}"
+        )
 
 
 def test_default_block_size_is_half_the_window_and_a_quarter_in_bfloat16():

@@ -10,7 +10,6 @@ import pytest
 import tensorflow as tf
 
 import tf_longformer as tfl
-from tf_longformer.ops import attention as attention_ops
 from tf_longformer.training import FusedAdam
 from training_utils import dataset, tiny_config
 
@@ -44,9 +43,8 @@ def test_mixed_precision_trains_without_nan_close_to_float32(global_policy, opti
 
     # Every softmax of the graph (local and global attention) runs in float32, except the local
     # rows' in bfloat16 where oneDNN runs it (it computes in float32 inside; see
-    # `ops.attention.local_softmax_dtype`).
-    # Under XLA all of them run in float32.
-    local_softmax = attention_ops.local_softmax_dtype(tf.as_dtype(model.compute_dtype))
+    # `AttentionOptions.softmax_dtype`). Under XLA all of them run in float32.
+    local_softmax = model.longformer.encoder.attention_options.local_softmax_dtype(model.compute_dtype)
     assert _softmax_dtypes(model, x, jit_compile=False) == {tf.float32, local_softmax}
     assert _softmax_dtypes(model, x, jit_compile=True) == {tf.float32}
 

@@ -15,42 +15,23 @@ class LongformerAttention(ArgumentsConfig, keras.layers.Layer):
     """The attention block: `LongformerSelfAttention`, then projection, dropout and residual LayerNorm.
 
     Args:
+        attention_options: an `AttentionOptions` with a window (or its `get_config` dict).
         hidden_size: width of the hidden states (default: read from the build shape).
-        num_attention_heads, attention_window, attention_dropout, max_global_tokens,
-            query_block_size, initializer_range: the `AttentionOptions` fields (see there);
-            or pass them as one value, `attention_options`.
         hidden_dropout: dropout after the output projection.
         layer_norm_eps: LayerNorm epsilon.
-        attention_options: an `AttentionOptions` with a window, instead of the loose arguments.
     """
 
     def __init__(
         self,
+        attention_options: AttentionOptions | dict,
         hidden_size: int | None = None,
-        num_attention_heads: int | None = None,
-        attention_window: int | None = None,
-        attention_dropout: float | None = None,
         hidden_dropout: float = 0.0,
         layer_norm_eps: float = 1e-12,
-        max_global_tokens: int | None = None,
-        query_block_size: int | None = None,
-        initializer_range: float | None = None,
-        *,
-        attention_options: AttentionOptions | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.self_attention = LongformerSelfAttention(
-            hidden_size,
-            num_attention_heads,
-            attention_window,
-            attention_dropout,
-            max_global_tokens,
-            query_block_size,
-            initializer_range,
-            attention_options=attention_options,
-            dtype=self.dtype_policy,
-            name="self",
+            attention_options, hidden_size, dtype=self.dtype_policy, name="self"
         )
         self.hidden_dropout = hidden_dropout
         self.layer_norm_eps = layer_norm_eps

@@ -1,21 +1,27 @@
 """`AttentionOptions`: how a Longformer layer attends, as one value the layers pass down.
 
 The encoder, each `LongformerLayer`, its `LongformerAttention` and that block's
-`LongformerSelfAttention` all need the same attention hyperparameters. They travel down as
-this one value instead of being stored, forwarded and re-serialised as loose arguments at
-every level: the encoder holds one without a window and gives each layer a copy with its
-window; the self-attention holds that copy, and the blocks above it read it from there. The
-layers' public constructors and their `get_config` keep the loose arguments (user code and
-saved `.keras` files use them); the value is built from them once, at the level the user
-constructs, and `get_config` reads its fields back (`layer_config.ArgumentsConfig`).
+`LongformerSelfAttention` all need the same attention hyperparameters: they take this one
+value (and serialise it in their `get_config` as a dict), so each field is validated once,
+here. Loose arguments exist only where users build a model: `LongformerConfig` and the
+models' constructors.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Mapping
 
+import tensorflow as tf
+
+import tf_longformer._compat as _compat
 from tf_longformer.ops import attention as attention_ops
+
+SOFTMAX_DTYPES = (None, "float32", "bfloat16")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +41,12 @@ class AttentionOptions:
         query_block_size: query rows per block of the banded matmul (default: see
             `ops.attention.default_block_size`: half the window, a quarter in bfloat16).
         initializer_range: stddev of the truncated-normal kernel initialisers.
+        softmax_dtype: the dtype of the local rows' masked softmax. None (default):
+            `"bfloat16"` where a bfloat16 layer's softmax runs oneDNN's kernel (it computes in
+            float32 inside and rounds once, in half the time of casting around a float32
+            softmax), `"float32"` everywhere else (float32 and float16 layers, under XLA, on a
+            GPU, and whenever the probabilities are returned). `"float32"` always uses
+            float32; `"bfloat16"` asks for bfloat16 in bfloat16 layers whatever the kernel.
     """
 
     num_attention_heads: int
@@ -43,29 +55,45 @@ class AttentionOptions:
     max_global_tokens: int | None = None
     query_block_size: int | None = None
     initializer_range: float = 0.02
+    softmax_dtype: str | None = None
 
     def __post_init__(self):
-        window = self.attention_window
-        if window is not None and (window <= 0 or window % 2):
-            raise ValueError(f"`attention_window` must be positive and even. Received: attention_window={window}")
-        if self.max_global_tokens is not None and self.max_global_tokens < 1:
+        heads, window = self.num_attention_heads, self.attention_window
+        if not _is_int(heads) or heads < 1:
+            raise ValueError(f"`num_attention_heads` must be a positive int. Received: num_attention_heads={heads!r}")
+        if window is not None and (not _is_int(window) or window <= 0 or window % 2):
+            raise ValueError(f"`attention_window` must be a positive even int. Received: attention_window={window!r}")
+        if not 0.0 <= self.attention_dropout < 1.0:
             raise ValueError(
-                f"`max_global_tokens` must be None or >= 1. Received: max_global_tokens={self.max_global_tokens}"
+                f"`attention_dropout` must be in [0, 1). Received: attention_dropout={self.attention_dropout!r}"
+            )
+        for name in ("max_global_tokens", "query_block_size"):
+            value = getattr(self, name)
+            if value is not None and (not _is_int(value) or value < 1):
+                raise ValueError(f"`{name}` must be None or a positive int. Received: {name}={value!r}")
+        if self.softmax_dtype not in SOFTMAX_DTYPES:
+            raise ValueError(
+                f"`softmax_dtype` must be one of {list(SOFTMAX_DTYPES)}. Received: softmax_dtype={self.softmax_dtype!r}"
             )
 
     @classmethod
-    def from_arguments(cls, options: AttentionOptions | None, **arguments: Any) -> AttentionOptions:
-        """`options`, or the value built from a layer's loose constructor arguments.
+    def from_value(cls, value: AttentionOptions | Mapping[str, Any]) -> AttentionOptions:
+        """`value`, or the options a `get_config` dict (`to_config`) describes."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, Mapping):
+            known = [field.name for field in dataclasses.fields(cls)]
+            unknown = sorted(set(value) - set(known))
+            if unknown:
+                raise ValueError(f"Unknown attention options {unknown}; known: {known}")
+            return cls(**value)
+        raise TypeError(
+            f"`attention_options` must be an AttentionOptions or its config dict, got {type(value).__name__}."
+        )
 
-        A layer takes one or the other: its loose arguments default to None (meaning the
-        field's default), so any that is set next to `options` is an error, not ignored.
-        """
-        given = {name: value for name, value in arguments.items() if value is not None}
-        if options is None:
-            return cls(**given)
-        if given:
-            raise ValueError(f"Pass `attention_options` or the arguments {sorted(given)}, not both.")
-        return options
+    def to_config(self) -> dict[str, Any]:
+        """The fields as a dict (JSON-serialisable; `from_value` reads it back)."""
+        return dataclasses.asdict(self)
 
     def for_window(self, attention_window: int | None) -> AttentionOptions:
         """These options with `attention_window` (None: for a stack whose layers differ in it)."""
@@ -88,3 +116,16 @@ class AttentionOptions:
             self.max_global_tokens,
             compute_dtype=compute_dtype,
         )
+
+    def local_softmax_dtype(self, compute_dtype: tf.DType | str, return_probs: bool = False) -> tf.DType:
+        """The dtype of the local rows' softmax in a layer computing in `compute_dtype` (see `softmax_dtype`).
+
+        With the default, the answer depends on where the graph is traced (XLA, a GPU): a
+        graph keeps the choice of the context that traced it.
+        """
+        compute_dtype = tf.as_dtype(compute_dtype)
+        if compute_dtype != tf.bfloat16 or return_probs or self.softmax_dtype == "float32":
+            return tf.float32
+        if self.softmax_dtype == "bfloat16" or _compat.onednn_runs_softmax():
+            return tf.bfloat16
+        return tf.float32

@@ -2,53 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-from typing import Any, Iterator, Sequence
+from typing import Sequence
 
 import keras
 import tensorflow as tf
 
-import tf_longformer._compat as _compat
 from tf_longformer.layers import layer_functions
 from tf_longformer.layers.attention_options import AttentionOptions
 from tf_longformer.layers.checkpointing import checkpointed_call
 from tf_longformer.layers.layer_config import ArgumentsConfig
 from tf_longformer.layers.transformer_layer import LongformerLayer
-
-
-@dataclasses.dataclass(frozen=True)
-class TraceOptions:
-    """How the encoder's graphs are traced; it does not change a value the model computes.
-
-    separate_layer_graphs: outside training, graphs call each layer function rather than
-        inline it (see `layer_functions.layer_function`): each distinct layer graph is then
-        optimised once instead of once per layer (~7 of the ~10 s of a first `predict` at
-        base-4096 whose steady call takes ~3 s). Only for graphs that are never exported (a
-        function call does not convert to TFLite builtins): `LongformerPreTrainedModel` sets
-        it around Keras' `predict_step` and `test_step`. Not for training: there the
-        un-inlined gradient held ~1.9 GB more at base-4096.
-    """
-
-    separate_layer_graphs: bool = False
-
-
-@contextlib.contextmanager
-def traced_with(model: keras.layers.Layer, **options: Any) -> Iterator[None]:
-    """Within: every `LongformerEncoder` of `model` traces with these `TraceOptions` fields.
-
-    The options belong to the model's encoders, not to a thread: a call of the same model
-    from another thread meanwhile traces with them too (outputs are the same either way).
-    """
-    encoders = [layer for layer in _compat.flatten_layers(model) if isinstance(layer, LongformerEncoder)]
-    previous = [encoder.trace_options for encoder in encoders]
-    for encoder in encoders:
-        encoder.trace_options = dataclasses.replace(encoder.trace_options, **options)
-    try:
-        yield
-    finally:
-        for encoder, value in zip(encoders, previous):
-            encoder.trace_options = value
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
@@ -62,41 +25,37 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
 
     Args:
         attention_windows: one window per layer (its length is the number of layers).
+        attention_options: an `AttentionOptions` (or its `get_config` dict) for every layer;
+            its `attention_window` is ignored, each layer gets its own from `attention_windows`.
         gradient_checkpointing: recompute each layer's activations in the backward pass
             instead of keeping them (less memory, about one more forward of compute).
-        attention_options: an `AttentionOptions` without a window (each layer gets its own
-            from `attention_windows`), instead of the loose attention arguments.
         Others: as `LongformerLayer`.
+
+    Call arguments:
+        shared_layer_graphs: outside training, every layer calls the one graph traced for
+            its configuration rather than inlining it: TensorFlow then optimises each distinct
+            layer graph once, not once per layer (a much faster first call of a traced
+            function). TFLite's converter cannot convert such calls, so graphs that may be
+            exported leave it off; Keras' `predict` turns it on. Training always inlines (the
+            gradient of a kept call holds more activations).
     """
 
     def __init__(
         self,
         attention_windows: Sequence[int],
+        attention_options: AttentionOptions | dict,
         hidden_size: int | None = None,
-        num_attention_heads: int | None = None,
         intermediate_size: int | None = None,
         hidden_act: str = "gelu",
-        attention_dropout: float | None = None,
         hidden_dropout: float = 0.0,
         layer_norm_eps: float = 1e-12,
-        max_global_tokens: int | None = None,
-        query_block_size: int | None = None,
-        initializer_range: float | None = None,
         gradient_checkpointing: bool = False,
-        *,
-        attention_options: AttentionOptions | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.attention_windows = list(attention_windows)
-        self.attention_options = AttentionOptions.from_arguments(
-            attention_options,
-            num_attention_heads=num_attention_heads,
-            attention_dropout=attention_dropout,
-            max_global_tokens=max_global_tokens,
-            query_block_size=query_block_size,
-            initializer_range=initializer_range,
-        ).for_window(None)  # each layer gets its own, from `attention_windows`
+        # Each layer gets its own window, from `attention_windows`.
+        self.attention_options = AttentionOptions.from_value(attention_options).for_window(None)
         self.hidden_size = hidden_size
         self.intermediate_size = intermediate_size
         self.hidden_act = hidden_act
@@ -105,12 +64,12 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
         self.gradient_checkpointing = gradient_checkpointing
         self.layers = [
             LongformerLayer(
+                self.attention_options.for_window(window),
                 hidden_size,
                 intermediate_size=intermediate_size,
                 hidden_act=hidden_act,
                 hidden_dropout=hidden_dropout,
                 layer_norm_eps=layer_norm_eps,
-                attention_options=self.attention_options.for_window(window),
                 dtype=self.dtype_policy,
                 name=f"layer_{index}",
             )
@@ -118,7 +77,6 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
         ]
         self.supports_jit = self.attention_options.supports_jit
         self._layer_functions = layer_functions.FunctionCache()
-        self.trace_options = TraceOptions()
 
     def build(self, input_shape):
         self.hidden_size = int(input_shape[-1])
@@ -134,10 +92,10 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
         children.update({layer.name: layer for layer in self.layers})
         return children
 
-    def _run_layer(self, layer, hidden_states, attention_mask, layout, training, return_attention_probs):
+    def _run_layer(self, layer, hidden_states, attention_mask, layout, training, return_attention_probs, shared):
         checkpoint = self.gradient_checkpointing and not return_attention_probs
         if isinstance(training, bool) or training is None:
-            function = self._layer_function(layer, bool(training), return_attention_probs)
+            function = self._layer_function(layer, bool(training), return_attention_probs, shared)
             return layer_functions.call(
                 function, layer, hidden_states, attention_mask, layout, training=bool(training), checkpoint=checkpoint
             )
@@ -152,20 +110,28 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
             attention_layout=layout,
         )
 
-    def _layer_function(self, layer, training: bool, return_attention_probs: bool):
+    def _layer_function(self, layer, training: bool, return_attention_probs: bool, shared: bool):
         """The traced function shared by every layer with `layer`'s configuration (see `layer_functions`)."""
-        separate = self.trace_options.separate_layer_graphs and not training
-        # A trace under XLA may choose other kernels (`ops.attention.local_softmax_dtype`): its own function.
-        xla = _compat.in_xla_compilation()
-        key = (layer_functions.configuration_key(layer), training, return_attention_probs, separate, xla)
+        # The default softmax dtype depends on where the graph is traced (XLA): part of the key.
+        softmax_dtype = layer.attention_options.local_softmax_dtype(layer.compute_dtype, return_attention_probs)
+        inline = training or not shared
+        key = (layer_functions.configuration_key(layer), training, return_attention_probs, inline, softmax_dtype)
         return self._layer_functions.get(
             key,
             lambda: layer_functions.layer_function(
-                layer, training=training, return_attention_probs=return_attention_probs, separate=separate
+                layer, training=training, return_attention_probs=return_attention_probs, inline=inline
             ),
         )
 
-    def call(self, hidden_states, attention_mask, training=None, output_attentions=False, output_hidden_states=False):
+    def call(
+        self,
+        hidden_states,
+        attention_mask,
+        training=None,
+        output_attentions=False,
+        output_hidden_states=False,
+        shared_layer_graphs=False,
+    ):
         all_hidden_states, all_attentions, all_global_attentions = [], [], []
         # Where each token may look depends only on the mask, the attention options and the
         # compute dtype: computed once for all the layers that share them.
@@ -178,7 +144,9 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
             if output_hidden_states:
                 all_hidden_states.append(hidden_states)
             layout = layouts[(layer.attention_options, layer.compute_dtype)]
-            result = self._run_layer(layer, hidden_states, attention_mask, layout, training, output_attentions)
+            result = self._run_layer(
+                layer, hidden_states, attention_mask, layout, training, output_attentions, shared_layer_graphs
+            )
             if output_attentions:
                 hidden_states, local_probs, global_probs = result
                 all_attentions.append(local_probs)

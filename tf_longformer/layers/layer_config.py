@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 
 import keras
 
+from tf_longformer.layers.attention_options import AttentionOptions
+
 
 def reference_dense(
     units: int, initializer_range: float, dtype: Any, name: str, activation: str | None = None
@@ -32,15 +34,14 @@ def reference_dense(
 class ArgumentsConfig:
     """Mixin for a `keras.layers.Layer` (put it first among the bases).
 
-    The arguments are the constructor's named parameters after `self` (keyword-only ones,
-    such as `attention_options`, and `**kwargs` are not). Each argument's value is a field
-    of the layer's `attention_options` (if it has them) or the layer's attribute of that
-    name; `config_renames` gives another name where they differ: `dropout` kept as
-    `dropout_rate` (`dropout` being the Dropout layer), or a dotted path to the sub-layer
-    that owns the value (`"feed_forward.hidden_act"`).
+    The arguments are the constructor's named parameters after `self` (keyword-only ones and
+    `**kwargs` are not). Each argument's value is the layer's attribute of that name;
+    `config_renames` gives another name where they differ: `dropout` kept as `dropout_rate`
+    (`dropout` being the Dropout layer), or a dotted path to the sub-layer that owns the value
+    (`"feed_forward.hidden_act"`). An `AttentionOptions` value is stored as its dict.
     """
 
-    #: {argument: the attribute, dotted path or `AttentionOptions` field holding its value}
+    #: {argument: the attribute or dotted path holding its value}
     config_renames: ClassVar[dict[str, str]] = {}
 
     @classmethod
@@ -51,11 +52,8 @@ class ArgumentsConfig:
         return tuple(parameter.name for parameter in parameters if parameter.kind is parameter.POSITIONAL_OR_KEYWORD)
 
     def config_value(self, argument: str) -> Any:
-        name = self.config_renames.get(argument, argument)
-        options = getattr(self, "attention_options", None)
-        if options is not None and name in options.__dataclass_fields__:
-            return getattr(options, name)
-        return operator.attrgetter(name)(self)
+        value = operator.attrgetter(self.config_renames.get(argument, argument))(self)
+        return value.to_config() if isinstance(value, AttentionOptions) else value
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -51,7 +51,7 @@ def configuration_key(layer: keras.layers.Layer) -> str:
     return f"{type(layer).__module__}.{type(layer).__qualname__}:{state}"
 
 
-def layer_function(template: keras.layers.Layer, *, training: bool, return_attention_probs: bool, separate: bool):
+def layer_function(template: keras.layers.Layer, *, training: bool, return_attention_probs: bool, inline: bool):
     """`f(trained, frozen, hidden_states, attention_mask, layout) -> (outputs, {index: new value})`.
 
     `trained` and `frozen` are the values of the layer's variables (`layer.variables`, in
@@ -60,10 +60,10 @@ def layer_function(template: keras.layers.Layer, *, training: bool, return_atten
     variables of `template`, any built layer of the configuration (`keras.StatelessScope`), so
     the function serves every layer with that configuration. The dict has the new values of the
     variables the call assigned (the dropout seed states in training), by index in `layer.variables`.
-    `separate`: the calls stay calls in the caller's graph (see `encoder.TraceOptions`).
+    `inline`: False keeps each call a call in the caller's graph, so TensorFlow optimises
+    the function once for all its callers (see `LongformerEncoder.inline_layer_calls`).
     """
-
-    attributes = {"_noinline": True} if separate else None
+    attributes = None if inline else _compat.noinline_attributes()
     return tf.function(
         _LayerCall(template, training, return_attention_probs),
         reduce_retracing=True,

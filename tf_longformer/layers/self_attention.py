@@ -26,42 +26,24 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
     padding to a window multiple (the model pads only to match the reference).
 
     Args:
+        attention_options: an `AttentionOptions` with a window (or its `get_config` dict).
         hidden_size: width of the hidden states (default: read from the build shape).
-        num_attention_heads, attention_window, dropout (`attention_dropout`),
-            max_global_tokens, query_block_size, initializer_range: the `AttentionOptions`
-            fields (see there); or pass them as one value, `attention_options`.
         seed: seed of the attention dropout.
-        attention_options: an `AttentionOptions` with a window, instead of the loose arguments.
     """
-
-    config_renames = {"dropout": "attention_dropout"}
 
     def __init__(
         self,
+        attention_options: AttentionOptions | dict,
         hidden_size: int | None = None,
-        num_attention_heads: int | None = None,
-        attention_window: int | None = None,
-        dropout: float | None = None,
-        max_global_tokens: int | None = None,
-        query_block_size: int | None = None,
-        initializer_range: float | None = None,
         seed: int | None = None,
-        *,
-        attention_options: AttentionOptions | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        options = AttentionOptions.from_arguments(
-            attention_options,
-            num_attention_heads=num_attention_heads,
-            attention_window=attention_window,
-            attention_dropout=dropout,
-            max_global_tokens=max_global_tokens,
-            query_block_size=query_block_size,
-            initializer_range=initializer_range,
-        )
+        options = AttentionOptions.from_value(attention_options)
         if options.attention_window is None:
-            raise ValueError("`LongformerSelfAttention` needs an `attention_window`. Received: attention_window=None")
+            raise ValueError(
+                "`LongformerSelfAttention` needs options with an `attention_window`. Received: attention_window=None"
+            )
         self.attention_options = options
         self.hidden_size = None
         if hidden_size is not None:
@@ -205,6 +187,7 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
                 dropout_rate=options.attention_dropout if use_dropout else 0.0,
                 dropout_seed=dropout_seed,
                 return_probs=return_probs,
+                softmax_dtype=options.local_softmax_dtype(self.compute_dtype, return_probs),
             )
 
         def merge_and_project(attended, kernel):  # [b, h, n, d] -> [b, n, hidden], then @ kernel if given

@@ -14,8 +14,12 @@ from tf_longformer.layers.layer_config import ArgumentsConfig
 class LongformerLayer(ArgumentsConfig, keras.layers.Layer):
     """One transformer layer: `LongformerAttention` then `LongformerFeedForward`.
 
-    Takes the arguments of both blocks (see them); the attention ones may come as one
-    `attention_options` value instead. `hidden_size` defaults to the build shape's width.
+    Args:
+        attention_options: an `AttentionOptions` with a window (or its `get_config` dict).
+        hidden_size: width of the hidden states (default: read from the build shape).
+        intermediate_size, hidden_act: the feed-forward block's (see `LongformerFeedForward`).
+        hidden_dropout: dropout after each block's output projection.
+        layer_norm_eps: LayerNorm epsilon.
     """
 
     config_renames = {
@@ -28,35 +32,17 @@ class LongformerLayer(ArgumentsConfig, keras.layers.Layer):
 
     def __init__(
         self,
+        attention_options: AttentionOptions | dict,
         hidden_size: int | None = None,
-        num_attention_heads: int | None = None,
         intermediate_size: int | None = None,
-        attention_window: int | None = None,
         hidden_act: str = "gelu",
-        attention_dropout: float | None = None,
         hidden_dropout: float = 0.0,
         layer_norm_eps: float = 1e-12,
-        max_global_tokens: int | None = None,
-        query_block_size: int | None = None,
-        initializer_range: float | None = None,
-        *,
-        attention_options: AttentionOptions | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.attention = LongformerAttention(
-            hidden_size,
-            num_attention_heads,
-            attention_window,
-            attention_dropout,
-            hidden_dropout,
-            layer_norm_eps,
-            max_global_tokens,
-            query_block_size,
-            initializer_range,
-            attention_options=attention_options,
-            dtype=self.dtype_policy,
-            name="attention",
+            attention_options, hidden_size, hidden_dropout, layer_norm_eps, dtype=self.dtype_policy, name="attention"
         )
         self.supports_jit = self.attention.supports_jit
         self.feed_forward = LongformerFeedForward(

@@ -8,6 +8,7 @@ import keras
 import tensorflow as tf
 
 from tf_longformer.config import LongformerConfig
+from tf_longformer.layers.attention_options import AttentionOptions
 from tf_longformer.layers.embeddings import LongformerEmbeddings
 from tf_longformer.layers.encoder import LongformerEncoder
 from tf_longformer.layers.pooler import LongformerPooler
@@ -43,6 +44,8 @@ class LongformerModel(LongformerPreTrainedModel):
         max_global_tokens: see `LongformerSelfAttention`: None (default) for any number of
             global tokens; an int for shapes that do not depend on the global mask (XLA).
         query_block_size: query rows per block in the banded attention (speed knob).
+        softmax_dtype: the local attention softmax's dtype (see `AttentionOptions`): None
+            (default) picks per platform, `"float32"` always float32.
 
     Call arguments:
         input_ids: [batch, length] int token ids, or a dict holding any of the inputs below.
@@ -52,6 +55,10 @@ class LongformerModel(LongformerPreTrainedModel):
         inputs_embeds: [batch, length, hidden] instead of `input_ids`.
         output_attentions, output_hidden_states: also return those (see the output class).
         training: dropout on or off.
+        shared_layer_graphs: in a traced function outside training, layers with the same
+            configuration call one traced layer graph instead of each inlining its own: a
+            much faster first call, but TFLite's converter cannot convert the graph (see
+            `LongformerEncoder`). Keras' `predict` uses it; leave it off in graphs to export.
 
     Returns:
         `LongformerBaseModelOutputWithPooling` (a dict with attribute access).
@@ -79,6 +86,7 @@ class LongformerModel(LongformerPreTrainedModel):
         add_pooling_layer: bool = True,
         max_global_tokens: int | None = None,
         query_block_size: int | None = None,
+        softmax_dtype: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -86,6 +94,7 @@ class LongformerModel(LongformerPreTrainedModel):
         self.add_pooling_layer = add_pooling_layer
         self.max_global_tokens = max_global_tokens
         self.query_block_size = query_block_size
+        self.softmax_dtype = softmax_dtype
         config = self.config
         self.embeddings = LongformerEmbeddings(
             vocab_size=config.vocab_size,
@@ -99,18 +108,22 @@ class LongformerModel(LongformerPreTrainedModel):
             dtype=self.dtype_policy,
             name="embeddings",
         )
-        self.encoder = LongformerEncoder(
-            attention_windows=config.attention_windows,
-            hidden_size=config.hidden_size,
+        attention_options = AttentionOptions(
             num_attention_heads=config.num_attention_heads,
-            intermediate_size=config.intermediate_size,
-            hidden_act=config.hidden_act,
             attention_dropout=config.attention_probs_dropout_prob,
-            hidden_dropout=config.hidden_dropout_prob,
-            layer_norm_eps=config.layer_norm_eps,
             max_global_tokens=max_global_tokens,
             query_block_size=query_block_size,
             initializer_range=config.initializer_range,
+            softmax_dtype=softmax_dtype,
+        )
+        self.encoder = LongformerEncoder(
+            config.attention_windows,
+            attention_options,
+            hidden_size=config.hidden_size,
+            intermediate_size=config.intermediate_size,
+            hidden_act=config.hidden_act,
+            hidden_dropout=config.hidden_dropout_prob,
+            layer_norm_eps=config.layer_norm_eps,
             gradient_checkpointing=config.gradient_checkpointing,
             dtype=self.dtype_policy,
             name="encoder",
@@ -179,6 +192,7 @@ class LongformerModel(LongformerPreTrainedModel):
         output_attentions: bool = False,
         output_hidden_states: bool = False,
         training=None,
+        shared_layer_graphs: bool = False,
     ):
         values = model_inputs.unpack_inputs(
             input_ids,
@@ -188,10 +202,17 @@ class LongformerModel(LongformerPreTrainedModel):
             position_ids=position_ids,
             inputs_embeds=inputs_embeds,
         )
-        return self.encode(self.prepare_inputs(values), output_attentions, output_hidden_states, training)
+        return self.encode(
+            self.prepare_inputs(values), output_attentions, output_hidden_states, training, shared_layer_graphs
+        )
 
     def encode(
-        self, inputs: model_inputs.ModelInputs, output_attentions=False, output_hidden_states=False, training=None
+        self,
+        inputs: model_inputs.ModelInputs,
+        output_attentions=False,
+        output_hidden_states=False,
+        training=None,
+        shared_layer_graphs=False,
     ) -> LongformerBaseModelOutputWithPooling:
         """Runs the model on already validated inputs (used by the task heads)."""
         config = self.config
@@ -218,6 +239,7 @@ class LongformerModel(LongformerPreTrainedModel):
             training=training,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            shared_layer_graphs=shared_layer_graphs,
         )
         sequence_output = encoded["last_hidden_state"][:, :length]
         outputs = {
@@ -238,6 +260,7 @@ class LongformerModel(LongformerPreTrainedModel):
             "add_pooling_layer": self.add_pooling_layer,
             "max_global_tokens": self.max_global_tokens,
             "query_block_size": self.query_block_size,
+            "softmax_dtype": self.softmax_dtype,
             "name": self.name,
             "dtype": dtype_policy.serialize(self),
         }

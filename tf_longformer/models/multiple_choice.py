@@ -59,7 +59,7 @@ class LongformerForMultipleChoice(LongformerTaskModel):
 
     Args:
         config: the model's `LongformerConfig`.
-        max_global_tokens, query_block_size: passed to the backbone (see `LongformerModel`).
+        max_global_tokens, query_block_size, softmax_dtype: passed to the backbone (see `LongformerModel`).
 
     Call arguments:
         The inputs of `LongformerModel` with a `num_choices` axis (keywords or one dict), and

@@ -23,7 +23,7 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
 
     Args:
         config: the model's `LongformerConfig` (`num_labels` must be 2).
-        max_global_tokens, query_block_size: passed to the backbone (see `LongformerModel`).
+        max_global_tokens, query_block_size, softmax_dtype: passed to the backbone (see `LongformerModel`).
 
     Call arguments:
         The inputs of `LongformerModel` (keywords or one dict), and

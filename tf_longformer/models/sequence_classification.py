@@ -24,7 +24,7 @@ class LongformerForSequenceClassification(LongformerTaskModel):
 
     Args:
         config: the model's `LongformerConfig` (`num_labels`, `problem_type`).
-        max_global_tokens, query_block_size: passed to the backbone (see `LongformerModel`).
+        max_global_tokens, query_block_size, softmax_dtype: passed to the backbone (see `LongformerModel`).
 
     Call arguments:
         The inputs of `LongformerModel` (keywords or one dict), and

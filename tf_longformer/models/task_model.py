@@ -57,11 +57,12 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
 
     Args:
         config: the model's `LongformerConfig`.
-        max_global_tokens, query_block_size: passed to the backbone (see `LongformerModel`).
+        max_global_tokens, query_block_size, softmax_dtype: passed to the backbone (see `LongformerModel`).
 
     Call arguments:
         The inputs of `LongformerModel` (keywords or one dict), `output_attentions`,
-        `output_hidden_states`, `training`, and the head's labels (`spec.label_names`) as
+        `output_hidden_states`, `training`, `shared_layer_graphs` (see `LongformerModel`),
+        and the head's labels (`spec.label_names`) as
         keywords or keys of the input dict.
     """
 
@@ -73,6 +74,7 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         config: LongformerConfig | dict,
         max_global_tokens: int | None = None,
         query_block_size: int | None = None,
+        softmax_dtype: str | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -81,12 +83,14 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
             add_pooling_layer=self.uses_pooler,
             max_global_tokens=max_global_tokens,
             query_block_size=query_block_size,
+            softmax_dtype=softmax_dtype,
             dtype=self.dtype_policy,
             name="longformer",
         )
         self.config = self.longformer.config
         self.max_global_tokens = max_global_tokens
         self.query_block_size = query_block_size
+        self.softmax_dtype = softmax_dtype
         self.supports_jit = self.longformer.supports_jit
         self.create_head(self.config)
 
@@ -197,6 +201,7 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         output_attentions=False,
         output_hidden_states=False,
         training=None,
+        shared_layer_graphs=False,
         **labels,
     ):
         named = dict(
@@ -209,7 +214,7 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         values, targets = self.split_inputs(input_ids, named, labels)
         inputs, sizes = self.prepare_inputs(values)
         targets = self.checked_labels(targets, sizes)
-        outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training)
+        outputs = self.longformer.encode(inputs, output_attentions, output_hidden_states, training, shared_layer_graphs)
         predictions = self.head_outputs(outputs, sizes, training)
         loss = self.loss_from_labels(predictions, targets)
         extras = {name: outputs.get(name) for name in ("hidden_states", "attentions", "global_attentions")}
@@ -222,6 +227,7 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
             "config": self.config.to_dict(),
             "max_global_tokens": self.max_global_tokens,
             "query_block_size": self.query_block_size,
+            "softmax_dtype": self.softmax_dtype,
             "name": self.name,
             "trainable": self.trainable,
             "dtype": dtype_policy.serialize(self),

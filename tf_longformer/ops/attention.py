@@ -10,8 +10,8 @@ Semantics follow the reference exactly:
   every global token through extra columns (local key/value projections);
 - a global token attends to every non-padding token with the global projections, and that
   row replaces its local one;
-- padding query rows get zero probabilities; softmax statistics are float32 (see
-  `local_softmax_dtype`).
+- padding query rows get zero probabilities; softmax statistics are float32 unless the
+  caller asks for bfloat16 (`softmax_dtype`).
 
 How: each query block gathers its keys once, the g global keys first and then its window
 frame, so scores, softmax and the value product are each one batched op over
@@ -24,7 +24,6 @@ from typing import NamedTuple
 
 import tensorflow as tf
 
-import tf_longformer._compat as _compat
 from tf_longformer.ops import global_attention, global_tokens, sliding_window
 from tf_longformer.ops import masks as mask_ops
 from tf_longformer.ops.dropout import stateless_dropout
@@ -42,30 +41,6 @@ def _per_query_row(flags: tf.Tensor) -> tf.Tensor:
     (expand_dims rather than `x[:, tf.newaxis]`: TFLite has no strided slice with new axes.)
     """
     return tf.expand_dims(tf.expand_dims(flags, 1), -1)
-
-
-def local_softmax_dtype(compute_dtype: tf.DType, return_probs: bool = False) -> tf.DType:
-    """The dtype the local rows' mask and softmax run in: float32, or bfloat16 where oneDNN runs it.
-
-    oneDNN's bfloat16 softmax computes in float32 inside and rounds once: its probabilities
-    are float32's rounded to bfloat16 (the values the context matmul uses anyway), in half
-    the time of casting the scores to float32 and back (base config: 17.5 vs 32.3 ms a
-    layer). Other bfloat16 softmaxes lose more: TensorFlow's own CPU kernel
-    (TF_ENABLE_ONEDNN_OPTS=0) sums in bfloat16 (max error 0.0094 on base-config scores, 5x
-    the rounding's 0.0020) and XLA's CPU one 0.0047 (row sums off by 0.005), so float32 is
-    kept under XLA (`jit_compile=True`), where a GPU would run the op, for float16, and for
-    the probabilities returned to the caller. A graph keeps the choice of the process and
-    the XLA context that traced it.
-    """
-    if compute_dtype == tf.bfloat16 and not return_probs and _onednn_runs_softmax():
-        return tf.bfloat16
-    return tf.float32
-
-
-def _onednn_runs_softmax() -> bool:
-    """Whether a softmax traced now runs oneDNN's kernel: oneDNN is on, no GPU is there to
-    take the op, and XLA does not compile it."""
-    return _compat.onednn_enabled() and not tf.config.list_logical_devices("GPU") and not _compat.in_xla_compilation()
 
 
 def default_block_size(one_sided_window: int, compute_dtype: tf.DType | str = tf.float32) -> int:
@@ -170,6 +145,7 @@ def longformer_attention(
     dropout_rate: float = 0.0,
     dropout_seed: tf.Tensor | None = None,
     return_probs: bool = False,
+    softmax_dtype: tf.DType = tf.float32,
 ) -> AttentionResult:
     """Computes Longformer attention for one layer.
 
@@ -187,6 +163,8 @@ def longformer_attention(
             [2] int32 `dropout_seed` with stateless ops (None: no dropout). The same seed gives
             the same masks, so a recomputation in the backward pass is exact.
         return_probs: also return the probabilities in the reference's layouts.
+        softmax_dtype: the dtype of the local rows' masked softmax (float32 as the reference;
+            bfloat16 where its kernel accumulates in float32, see `AttentionOptions.softmax_dtype`).
     """
     w = one_sided_window
     c = block_size or default_block_size(w, query.dtype)
@@ -211,7 +189,7 @@ def longformer_attention(
 
     query_blocks = tf.reshape(tf.pad(query, [[0, 0], [0, 0], [0, padded_length - length], [0, 0]]), [-1, c, head_size])
     scores = tf.matmul(query_blocks, block_frames(key), transpose_b=True)
-    softmax_dtype = local_softmax_dtype(compute_dtype, return_probs)
+    softmax_dtype = tf.as_dtype(softmax_dtype)
     scores = tf.reshape(tf.cast(scores, softmax_dtype), [batch, heads, num_blocks, c, frame_width])
     # The dtype's lowest value: exp(lowest - max) is exactly 0, as for the reference's fill.
     scores = tf.where(layout.block_key_allowed, scores, softmax_dtype.min)
