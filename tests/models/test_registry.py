@@ -34,6 +34,13 @@ def test_every_registered_model_is_public_and_found_by_task_and_name():
         registry.model_class("summarization")
 
 
+def test_the_weight_table_maps_the_reference_class_of_each_registered_model():
+    """RoBERTa conversion names a head by the weight table's reference classes: each is a registered model."""
+    from tf_longformer.checkpoints import weight_map
+
+    assert weight_map.ARCHITECTURES <= {registry.model_class(task).__name__ for task in registry.tasks()}
+
+
 def test_class_for_checkpoint_reads_architectures(tmp_path):
     assert registry.class_for_checkpoint(tmp_path) is tfl.LongformerModel  # no config.json
     (tmp_path / "config.json").write_text(json.dumps({"architectures": ["TFLongformerForQuestionAnswering"]}))

@@ -16,9 +16,8 @@ import re
 
 import numpy as np
 
-from tf_longformer.checkpoints import files, writer
+from tf_longformer.checkpoints import files, weight_map, writer
 from tf_longformer.config import CONFIG_NAME, LongformerConfig
-from tf_longformer.models import registry
 
 _LOCAL_PROJECTION = re.compile(r"^(.*\.attention\.self\.)(query|key|value)\.(weight|bias)$")
 
@@ -26,7 +25,7 @@ _LOCAL_PROJECTION = re.compile(r"^(.*\.attention\.self\.)(query|key|value)\.(wei
 def longformer_architecture(name: str) -> str:
     """`RobertaForX` -> `LongformerForX` where that model exists; other names are kept."""
     renamed = name.replace("Roberta", "Longformer", 1)
-    return renamed if registry.class_for_architectures([renamed]) is not None else name
+    return renamed if renamed in weight_map.ARCHITECTURES else name
 
 
 def tile_position_table(table: np.ndarray, rows: int, reserved: int) -> np.ndarray:

@@ -14,6 +14,18 @@ from typing import NamedTuple
 
 import keras
 
+#: The reference's Longformer classes, whose checkpoints this table maps (one set of rows each).
+ARCHITECTURES = frozenset(
+    {
+        "LongformerModel",
+        "LongformerForMaskedLM",
+        "LongformerForSequenceClassification",
+        "LongformerForTokenClassification",
+        "LongformerForQuestionAnswering",
+        "LongformerForMultipleChoice",
+    }
+)
+
 
 class WeightRow(NamedTuple):
     variable: keras.Variable
@@ -22,11 +34,13 @@ class WeightRow(NamedTuple):
     tied: bool = False
 
 
-def _dense(layer: keras.layers.Dense, name: str) -> list[WeightRow]:
+def dense_rows(layer: keras.layers.Dense, name: str) -> list[WeightRow]:
+    """A dense layer's kernel and bias as the reference's `{name}.weight` / `{name}.bias` (for `weight_rows`)."""
     return [WeightRow(layer.kernel, f"{name}.weight", True), WeightRow(layer.bias, f"{name}.bias", False)]
 
 
-def _layer_norm(layer: keras.layers.LayerNormalization, name: str) -> list[WeightRow]:
+def layer_norm_rows(layer: keras.layers.LayerNormalization, name: str) -> list[WeightRow]:
+    """A LayerNorm's gamma and beta as the reference's `{name}.weight` / `{name}.bias`."""
     return [WeightRow(layer.gamma, f"{name}.weight", False), WeightRow(layer.beta, f"{name}.bias", False)]
 
 
@@ -39,20 +53,20 @@ def base_model_rows(model, prefix: str = "") -> list[WeightRow]:
         WeightRow(
             embeddings.token_type_embeddings.embeddings, f"{prefix}embeddings.token_type_embeddings.weight", False
         ),
-        *_layer_norm(embeddings.layer_norm, f"{prefix}embeddings.LayerNorm"),
+        *layer_norm_rows(embeddings.layer_norm, f"{prefix}embeddings.LayerNorm"),
     ]
     for index, layer in enumerate(model.encoder.layers):
         name = f"{prefix}encoder.layer.{index}"
         attention = layer.attention.self_attention
         for projection in ("query", "key", "value", "query_global", "key_global", "value_global"):
-            rows += _dense(getattr(attention, projection), f"{name}.attention.self.{projection}")
-        rows += _dense(layer.attention.output_projection.dense, f"{name}.attention.output.dense")
-        rows += _layer_norm(layer.attention.output_projection.layer_norm, f"{name}.attention.output.LayerNorm")
-        rows += _dense(layer.feed_forward.intermediate, f"{name}.intermediate.dense")
-        rows += _dense(layer.feed_forward.output_projection.dense, f"{name}.output.dense")
-        rows += _layer_norm(layer.feed_forward.output_projection.layer_norm, f"{name}.output.LayerNorm")
+            rows += dense_rows(getattr(attention, projection), f"{name}.attention.self.{projection}")
+        rows += dense_rows(layer.attention.output_projection.dense, f"{name}.attention.output.dense")
+        rows += layer_norm_rows(layer.attention.output_projection.layer_norm, f"{name}.attention.output.LayerNorm")
+        rows += dense_rows(layer.feed_forward.intermediate, f"{name}.intermediate.dense")
+        rows += dense_rows(layer.feed_forward.output_projection.dense, f"{name}.output.dense")
+        rows += layer_norm_rows(layer.feed_forward.output_projection.layer_norm, f"{name}.output.LayerNorm")
     if model.pooler is not None:
-        rows += _dense(model.pooler.dense, f"{prefix}pooler.dense")
+        rows += dense_rows(model.pooler.dense, f"{prefix}pooler.dense")
     return rows
 
 
@@ -65,8 +79,8 @@ def masked_lm_rows(model) -> list[WeightRow]:
     word_embeddings = model.longformer.embeddings.word_embeddings.embeddings
     return [
         *base_model_rows(model.longformer, BACKBONE_PREFIX),
-        *_dense(head.dense, "lm_head.dense"),
-        *_layer_norm(head.layer_norm, "lm_head.layer_norm"),
+        *dense_rows(head.dense, "lm_head.dense"),
+        *layer_norm_rows(head.layer_norm, "lm_head.layer_norm"),
         WeightRow(head.bias, "lm_head.bias", False),
         WeightRow(head.bias, "lm_head.decoder.bias", False, tied=True),
         WeightRow(word_embeddings, "lm_head.decoder.weight", False, tied=True),
@@ -77,21 +91,21 @@ def sequence_classification_rows(model) -> list[WeightRow]:
     """`LongformerForSequenceClassification`: backbone + `classifier.dense` / `classifier.out_proj`."""
     return [
         *base_model_rows(model.longformer, BACKBONE_PREFIX),
-        *_dense(model.classifier.dense, "classifier.dense"),
-        *_dense(model.classifier.out_proj, "classifier.out_proj"),
+        *dense_rows(model.classifier.dense, "classifier.dense"),
+        *dense_rows(model.classifier.out_proj, "classifier.out_proj"),
     ]
 
 
 def token_classification_rows(model) -> list[WeightRow]:
     """`LongformerForTokenClassification`: backbone + `classifier`."""
-    return [*base_model_rows(model.longformer, BACKBONE_PREFIX), *_dense(model.classifier, "classifier")]
+    return [*base_model_rows(model.longformer, BACKBONE_PREFIX), *dense_rows(model.classifier, "classifier")]
 
 
 def question_answering_rows(model) -> list[WeightRow]:
     """`LongformerForQuestionAnswering`: backbone + `qa_outputs`."""
-    return [*base_model_rows(model.longformer, BACKBONE_PREFIX), *_dense(model.qa_outputs, "qa_outputs")]
+    return [*base_model_rows(model.longformer, BACKBONE_PREFIX), *dense_rows(model.qa_outputs, "qa_outputs")]
 
 
 def multiple_choice_rows(model) -> list[WeightRow]:
     """`LongformerForMultipleChoice`: backbone with pooler + `classifier`."""
-    return [*base_model_rows(model.longformer, BACKBONE_PREFIX), *_dense(model.classifier, "classifier")]
+    return [*base_model_rows(model.longformer, BACKBONE_PREFIX), *dense_rows(model.classifier, "classifier")]

@@ -40,7 +40,8 @@ def register(name: str, help: str, add_arguments: Callable, run: Callable) -> No
 def _register_builtin_commands() -> None:
     if _COMMANDS:
         return
-    from tf_longformer.cli import bench, convert, demo, export, info, predict, train
+    from tf_longformer.cli import bench, convert, export, info, predict, train
+    from tf_longformer.demo import command as demo
 
     subcommands = (
         (demo, "demo", "fine-tune the default model on a long-document task, export it and check the exports"),

@@ -17,9 +17,9 @@ import json
 import os
 import shutil
 
+from tf_longformer.argument_types import call_with_arguments, describe, positive_int
 from tf_longformer.checkpoints import files
 from tf_longformer.checkpoints.roberta import convert_roberta_to_longformer
-from tf_longformer.cli.argument_types import call_with_arguments, describe, positive_int
 from tf_longformer.cli.export import model_class
 from tf_longformer.models import registry
 

@@ -6,7 +6,7 @@ import argparse
 import os
 
 from tf_longformer import export
-from tf_longformer.cli.argument_types import call_with_arguments, describe, positive_int
+from tf_longformer.argument_types import call_with_arguments, describe, positive_int
 from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError
 from tf_longformer.models import registry
 from tf_longformer.tokenization import files as tokenizer_files

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Iterator
 
-from tf_longformer.cli.argument_types import describe
+from tf_longformer.argument_types import describe
 from tf_longformer.inference.predictor import TASKS, load_predictor
 
 DESCRIPTION = """Run a model on text and print one JSON object per text (JSON lines).
@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     if args.max_length is not None and args.max_length < 2:
         raise ValueError(f"--max-length must be at least 2; got {args.max_length}")
     predictor = load_predictor(args.model, task=args.task, tokenizer=args.tokenizer, max_length=args.max_length)
-    if predictor.task == "question_answering" and not args.question:
-        raise ValueError("this is a question-answering model: pass --question")
+    if len(predictor.text_inputs) == 2 and not args.question:
+        raise ValueError(f"this {predictor.task} model takes {' and '.join(predictor.text_inputs)}: pass --question")
     for source, text in read_texts(args.inputs, args.whole_file):
         result = {"input": source, **predictor.predict(text, question=args.question, top_k=args.top_k)}
         print(json.dumps(result), flush=True)

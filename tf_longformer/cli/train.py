@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from tf_longformer.cli.argument_types import describe, positive_float, positive_int
+from tf_longformer.argument_types import describe, positive_float, positive_int
 from tf_longformer.models import registry
 
-#: The tasks whose training data this command reads (see `classification_data`, `qa_data`).
-TASKS = ("sequence_classification", "question_answering")
+#: The tasks whose training data this command reads: those whose head names a layout
+#: (`TaskSpec.training_data`: "text_label" -> `classification_data`, "question_answer" -> `qa_data`).
+TASKS = tuple(task for task in registry.tasks() if registry.model_class(task).spec.training_data is not None)
 DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 
 EPILOG = """data: one example per JSONL line or CSV row, e.g.
@@ -201,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     records = read_records(args.data)
     validation = read_records(args.validation_data) if args.validation_data else None
 
-    if args.task == "sequence_classification":
+    if model_class.spec.training_data == "text_label":
         texts, labels, label2id = classification_data(records, args.data, args)
         id2label = {i: v for v, i in label2id.items()}
         model = model_class.from_pretrained(

@@ -2,6 +2,6 @@
 
 import sys
 
-from tf_longformer.cli.demo import main
+from tf_longformer.demo.command import main
 
 sys.exit(main())

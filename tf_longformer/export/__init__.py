@@ -6,6 +6,7 @@
 >>> tfl.export.onnx(model, "model.onnx")               # needs the `onnx` extra (tf2onnx)
 """
 
+from tf_longformer.export import formats
 from tf_longformer.export.onnx import onnx
 from tf_longformer.export.saved_model import saved_model
 from tf_longformer.export.signatures import (
@@ -24,6 +25,7 @@ __all__ = [
     "TEXT_SIGNATURE",
     "ExportError",
     "float32_model",
+    "formats",
     "head_spec",
     "onnx",
     "saved_model",

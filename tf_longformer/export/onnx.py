@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 import tf_longformer._compat as _compat
-from tf_longformer.export import atomic
+from tf_longformer.export import atomic, formats
 from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError, float32_model, serving_functions
 
 DEFAULT_OPSET = 17
@@ -159,3 +159,6 @@ def onnx(
             f"tf2onnx could not convert {type(model).__name__}: {type(error).__name__}: {error}"
         ) from error
     return atomic.atomic_write_bytes(path, proto.SerializeToString(), overwrite=overwrite, what="ONNX file")
+
+
+formats.register_file_format("onnx", onnx, "an .onnx file (needs tf2onnx)")

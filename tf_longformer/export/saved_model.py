@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import tensorflow as tf
 
-from tf_longformer.export import atomic
+from tf_longformer.export import atomic, formats
 from tf_longformer.export.signatures import (
     ExportError,
     default_model_name,
@@ -170,3 +170,6 @@ def saved_model(
         _write(module, temporary, functions)
         _write_metadata(model, temporary)
     return os.path.abspath(target)
+
+
+formats.register("tf_saved_model", keras_export, "a SavedModel for TF Serving with the serving signatures and `serve`")

@@ -33,7 +33,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import tensorflow as tf
 
-from tf_longformer.models.task_spec import TaskSpec
+from tf_longformer.task_spec import TaskSpec
 
 DEFAULT_SIGNATURE = "serving_default"
 AUTO_GLOBAL_SIGNATURE = "serving_auto_global"

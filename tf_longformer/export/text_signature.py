@@ -17,11 +17,12 @@ the SavedModel needs nothing but TensorFlow, and ids and offsets equal `Longform
   context; (0, 0) for special tokens and padding.
 - Question answering: `answer` (tf.string), `answer_start`, `answer_end` (int32, character
   offsets, `answer == context[answer_start:answer_end]`): the span `ops.answer_span` picks,
-  the one `Predictor.predict` returns; an empty context gives "" at (0, 0).
+  the one `Predictor.predict` returns; an empty context gives "" at (0, 0). (A head adds
+  outputs of its own with `text_signature_outputs`; its `spec.text_inputs` names the inputs.)
 - Global attention follows each head's automatic rule (the question for QA, `<s>` for
   sequence classification; none for the others), as `serving_auto_global` does.
 
-Multiple choice has no `serving_text`: each example there is a question with a list of
+Multiple choice has no `serving_text` (its `spec.text_inputs` is None): each example there is a question with a list of
 choices, whose length a string signature of fixed rank cannot carry (`[batch, num_choices]`
 strings would force every request to the same number of choices and gives TF Serving's JSON
 no natural shape for them); its clients keep the id signatures.
@@ -34,8 +35,6 @@ from typing import Any, NamedTuple
 import tensorflow as tf
 
 from tf_longformer.export.signatures import ExportError, as_float32, head_spec
-from tf_longformer.ops import auto_global
-from tf_longformer.ops.answer_span import best_answer_span
 from tf_longformer.tokenization.graph_bpe import GraphTokenizer
 from tf_longformer.tokenization.tokenizer import LongformerTokenizer
 
@@ -93,15 +92,15 @@ def text_signature(model: Any, tokenizer: Any, max_length: int | None = None) ->
             graph does not reproduce.
     """
     spec = head_spec(model)
-    if spec.input_rank != 2:
+    names = spec.text_inputs
+    if names is None:
         raise ExportError(
-            f"{type(model).__name__} has no {TEXT_SIGNATURE} signature: its examples are lists of choices "
+            f"{type(model).__name__} has no {TEXT_SIGNATURE} signature: its examples are not texts "
             "(see tf_longformer.export.text_signature); serve it with the id signatures."
         )
     check_tokenizer(model, tokenizer)
-    # Question and context in, answer out: the heads whose global attention goes on the question.
-    question_answering = spec.automatic_global == auto_global.QUESTION_ANSWERING
-    max_length = _checked_max_length(model, max_length, 5 if question_answering else 2)
+    # A pair needs room for its four special tokens and a token of each text.
+    max_length = _checked_max_length(model, max_length, 5 if len(names) == 2 else 2)
     try:
         graph_tokenizer = GraphTokenizer.from_tokenizer(tokenizer, max_length=max_length)
     except ValueError as error:
@@ -109,34 +108,13 @@ def text_signature(model: Any, tokenizer: Any, max_length: int | None = None) ->
     if not model.built:
         model.build()
 
-    def run(encoded: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+    def serve(*texts: tf.Tensor) -> dict[str, tf.Tensor]:
+        encoded = graph_tokenizer.encode(*texts) if len(texts) == 1 else graph_tokenizer.encode_pairs(*texts)
         outputs = model(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"], training=False)
         result = {name: as_float32(outputs[name]) for name in spec.outputs}
         result.update(input_ids=encoded["input_ids"], offsets=encoded["offsets"])
+        result.update(model.text_signature_outputs(result, encoded, dict(zip(names, texts))))
         return result
 
-    def serve_text(text: tf.Tensor) -> dict[str, tf.Tensor]:
-        return run(graph_tokenizer.encode(text))
-
-    def serve_question_answering(question: tf.Tensor, context: tf.Tensor) -> dict[str, tf.Tensor]:
-        encoded = graph_tokenizer.encode_pairs(question, context)
-        result = run(encoded)
-        span = best_answer_span(result["start_logits"], result["end_logits"], encoded["context_mask"])
-        starts, ends = encoded["offsets"][..., 0], encoded["offsets"][..., 1]
-        answer_start = tf.gather(starts, span.start[:, tf.newaxis], batch_dims=1)[:, 0]
-        answer_end = tf.gather(ends, span.end[:, tf.newaxis], batch_dims=1)[:, 0]
-        result["answer"] = tf.strings.substr(context, answer_start, answer_end - answer_start, unit="UTF8_CHAR")
-        result.update(answer_start=answer_start, answer_end=answer_end)
-        return result
-
-    if question_answering:
-        function = tf.function(
-            serve_question_answering,
-            input_signature=[
-                tf.TensorSpec([None], tf.string, name="question"),
-                tf.TensorSpec([None], tf.string, name="context"),
-            ],
-        )
-    else:
-        function = tf.function(serve_text, input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    function = tf.function(serve, input_signature=[tf.TensorSpec([None], tf.string, name=name) for name in names])
     return TextSignature(function.get_concrete_function(), graph_tokenizer)

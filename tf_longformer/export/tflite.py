@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import tensorflow as tf
 
-from tf_longformer.export import atomic
+from tf_longformer.export import atomic, formats
 from tf_longformer.export.signatures import ExportError, float32_model, head_spec, serving_functions, serving_module
 
 QUANTIZATIONS = (None, "float16", "dynamic_int8")
@@ -122,3 +122,6 @@ def tflite(
         tf.saved_model.save(serving_module(model, functions), scratch, signatures=functions)
         content = convert_saved_model(scratch, list(functions), quantize)
     return atomic.atomic_write_bytes(path, content, overwrite=overwrite, what="TFLite file")
+
+
+formats.register_file_format("litert", tflite, "a .tflite file for LiteRT, builtin ops only")

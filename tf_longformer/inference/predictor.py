@@ -21,17 +21,11 @@ import numpy as np
 
 from tf_longformer.export.saved_model import exported_task
 from tf_longformer.models import registry
-from tf_longformer.ops.answer_span import best_answer_span
+from tf_longformer.task_spec import TextExample
 
-#: The tasks `predict` handles: those taking one text (or question and text) per example.
-TASKS = tuple(task for task in registry.tasks() if registry.model_class(task).spec.input_rank == 2)
+#: The tasks `predict` handles: those whose examples are texts (`TaskSpec.text_inputs`).
+TASKS = tuple(task for task in registry.tasks() if registry.model_class(task).spec.text_inputs is not None)
 _TOKENIZER_FILES = ("tokenizer.json", "vocab.json")
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    x = x - x.max(axis=-1, keepdims=True)
-    e = np.exp(x)
-    return e / e.sum(axis=-1, keepdims=True)
 
 
 def detect_format(path: str) -> str:
@@ -87,12 +81,16 @@ def _find_config(path: str) -> dict:
 class Predictor:
     """A model in any saved form, its tokenizer and its task.
 
+    What an example is made of and what the result says come from the task's head class: its
+    `spec.text_inputs` and its `format_prediction`.
+
     Args:
         run: features (int32 arrays, batch 1 or more) -> named NumPy outputs.
         tokenizer: the model's `LongformerTokenizer`.
         task: one of `TASKS`.
         id2label: class names for the classification heads.
         form: "checkpoint", "keras", "saved_model" or "tflite".
+        max_length: truncate inputs to this many tokens.
     """
 
     def __init__(
@@ -109,9 +107,15 @@ class Predictor:
         self._run = run
         self.tokenizer = tokenizer
         self.task = task
+        self.head = registry.model_class(task)
         self.id2label = {int(k): v for k, v in (id2label or {}).items()}
         self.form = form
         self.max_length = max_length
+
+    @property
+    def text_inputs(self) -> tuple[str, ...]:
+        """The texts an example is made of (`TaskSpec.text_inputs`), e.g. `("question", "context")`."""
+        return self.head.spec.text_inputs
 
     def outputs(self, features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Runs the model on int32 features; NumPy outputs named as the serving signatures."""
@@ -120,21 +124,18 @@ class Predictor:
         }
         return {k: np.asarray(v) for k, v in self._run(features).items()}
 
-    def encode(self, text: str, question: str | None = None) -> Any:
-        kind = registry.model_class(self.task).spec.automatic_global
-        if self.task == "question_answering":
-            if not question:
-                raise ValueError("question answering needs a question (--question).")
-            return self.tokenizer(
-                question,
-                text,
-                truncation="only_second",
-                max_length=self.max_length,
-                return_offsets_mapping=True,
-                global_attention=kind,
-            )
+    def encode(self, texts: Mapping[str, str]) -> Any:
+        """The tokenizer's encoding of one example's texts (by `text_inputs` name), global mask included."""
+        missing = [name for name in self.text_inputs if not texts.get(name)]
+        if missing:
+            raise ValueError(f"{self.task} takes {' and '.join(self.text_inputs)}; missing: {', '.join(missing)}.")
+        values = [texts[name] for name in self.text_inputs]
         return self.tokenizer(
-            text, truncation=True, max_length=self.max_length, return_offsets_mapping=True, global_attention=kind
+            *values,
+            truncation="only_second" if len(values) == 2 else True,
+            max_length=self.max_length,
+            return_offsets_mapping=True,
+            global_attention=self.head.spec.automatic_global,
         )
 
     def features(self, encoding: Any) -> dict[str, np.ndarray]:
@@ -146,70 +147,47 @@ class Predictor:
             "global_attention_mask": np.asarray([glob], np.int32) if glob is not None else np.zeros_like(ids),
         }
 
+    def predict_texts(self, texts: Mapping[str, str], top_k: int = 5) -> dict[str, Any]:
+        """Tokenizes one example's texts (by `text_inputs` name), runs the model and returns the
+        head's JSON-ready result (`format_prediction`)."""
+        encoding = self.encode(texts)
+        example = TextExample(dict(texts), encoding, self.tokenizer, self.id2label, top_k)
+        return self.head.format_prediction(self.outputs(self.features(encoding)), example)
+
     def predict(self, text: str, question: str | None = None, top_k: int = 5) -> dict[str, Any]:
-        """Tokenizes `text` (the context, with `question` for QA), runs the model, returns a JSON-ready dict."""
-        encoding = self.encode(text, question)
-        out = self.outputs(self.features(encoding))
-        if self.task == "sequence_classification":
-            probs = _softmax(out["logits"][0].astype(np.float64))
-            best = int(probs.argmax())
-            return {
-                "label": self._label(best),
-                "score": round(float(probs[best]), 6),
-                "probabilities": {self._label(i): round(float(p), 6) for i, p in enumerate(probs)},
-            }
-        if self.task == "token_classification":
-            labels = out["logits"][0].argmax(-1)
-            tokens = self.tokenizer.convert_ids_to_tokens(list(encoding["input_ids"]))
-            return {"tokens": tokens, "labels": [self._label(int(i)) for i in labels]}
-        if self.task == "question_answering":
-            return self._answer(encoding, out, text)
-        if self.task == "masked_lm":
-            probs = _softmax(out["logits"][0].astype(np.float64))
-            ids = list(encoding["input_ids"])
-            masks = []
-            for position, token in enumerate(ids):
-                if token == self.tokenizer.mask_token_id:
-                    top = np.argsort(-probs[position])[:top_k]
-                    masks.append(
-                        {
-                            "position": position,
-                            "predictions": [
-                                {"token": self.tokenizer.decode([int(t)]), "score": round(float(probs[position, t]), 6)}
-                                for t in top
-                            ],
-                        }
-                    )
-            return {"masks": masks}
-        if self.task == "base":
-            hidden = out.get("pooler_output", out["last_hidden_state"][:, 0])
-            return {"tokens": len(encoding["input_ids"]), "embedding": [round(float(v), 6) for v in hidden[0]]}
-        # A head without a result format of its own: its outputs (as the spec names them) as lists.
-        outputs = registry.model_class(self.task).spec.outputs
-        return {name: np.round(out[name][0].astype(np.float64), 6).tolist() for name in outputs}
-
-    def _label(self, index: int) -> str:
-        return self.id2label.get(index, f"LABEL_{index}")
-
-    def _answer(self, encoding: Any, out: Mapping[str, np.ndarray], text: str) -> dict[str, Any]:
-        """The best span by `ops.answer_span` (the rule the `serving_text` signature uses too)."""
-        context = np.array([[s == 1 for s in encoding.sequence_ids(0)]])
-        span = best_answer_span(out["start_logits"][:1], out["end_logits"][:1], context)
-        start, end, score = int(span.start[0]), int(span.end[0]), float(span.score[0])
-        offsets = encoding["offset_mapping"]
-        first, last = offsets[start][0], offsets[end][1]
-        return {"answer": text[first:last], "start": int(first), "end": int(last), "score": round(score, 6)}
+        """`predict_texts` with the document as `text` and, for heads that take two texts, the
+        first (the question) as `question`."""
+        names = self.text_inputs
+        texts = {names[-1]: text}
+        if len(names) == 2:
+            texts[names[0]] = question
+        return self.predict_texts(texts, top_k)
 
 
-def _task_of_outputs(names: set[str], logits_rank: int | None, logits_width: int | None, vocab: int) -> str:
-    """The task of an export that does not record it (TFLite, older SavedModels), from its outputs."""
-    if "start_logits" in names:
-        return "question_answering"
-    if "last_hidden_state" in names or "pooler_output" in names:
-        return "base"
-    if logits_rank == 2:
-        return "sequence_classification"
-    return "masked_lm" if logits_width == vocab else "token_classification"
+def _task_of_outputs(shapes: Mapping[str, tuple], vocab_size: int) -> str:
+    """The task of an export that does not record it (TFLite, older SavedModels): the head whose
+    spec names these outputs with these ranks; an axis named `vocab_size` must have that size
+    (which tells masked LM from token classification)."""
+    known = {"vocab_size": vocab_size}
+    matches = []
+    for task in TASKS:
+        outputs = registry.model_class(task).spec.outputs
+        if not shapes or not set(shapes) <= set(outputs):
+            continue
+        axes = {name: outputs[name] for name in shapes}
+        if any(len(axes[name]) != len(shape) for name, shape in shapes.items()):
+            continue
+        checked = [
+            (size, known[axis])
+            for name, shape in shapes.items()
+            for size, axis in zip(shape, axes[name])
+            if axis in known and size is not None
+        ]
+        if all(size == expected for size, expected in checked):
+            matches.append((len(checked), task))
+    if not matches:
+        raise ValueError(f"No task has the outputs {sorted(shapes)}: pass the task (--task).")
+    return max(matches)[1]
 
 
 def load_predictor(
@@ -240,7 +218,7 @@ def load_predictor(
             limit = max_length or model.config.max_sequence_length
         found = model.task_spec.task
         if found not in TASKS:
-            raise ValueError(f"predict does not handle {found} models (they do not take one text per example).")
+            raise ValueError(f"predict does not handle {found} models (their examples are not texts).")
         id2label = id2label or model.config.id2label
         output_names = tuple(model.task_spec.outputs)
 
@@ -265,10 +243,7 @@ def load_predictor(
         if recorded is not None:
             return Predictor(run, tok, task or recorded, id2label, form, limit)
         # Exports written before the task was recorded: tell the task from the outputs.
-        outputs = signature.structured_outputs
-        logits = outputs.get("logits")
-        rank = len(logits.shape) if logits is not None else None
-        width = int(logits.shape[-1]) if logits is not None and logits.shape[-1] is not None else None
+        shapes = {name: tuple(spec.shape) for name, spec in signature.structured_outputs.items()}
     else:
         try:
             from ai_edge_litert.interpreter import Interpreter
@@ -289,9 +264,6 @@ def load_predictor(
                 "global_attention_mask": np.zeros((1, 2), np.int32),
             }
         )
-        outputs = dict(probe)
-        logits = outputs.get("logits")
-        rank = logits.ndim if logits is not None else None
-        width = int(logits.shape[-1]) if logits is not None else None
-    found = _task_of_outputs(set(outputs), rank, width, len(tok))
-    return Predictor(run, tok, task or found, id2label, form, limit)
+        shapes = {name: value.shape for name, value in probe.items()}
+    found = task or _task_of_outputs(shapes, len(tok))
+    return Predictor(run, tok, found, id2label, form, limit)

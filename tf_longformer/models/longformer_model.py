@@ -12,12 +12,12 @@ from tf_longformer.layers.attention_options import AttentionOptions
 from tf_longformer.layers.embeddings import LongformerEmbeddings
 from tf_longformer.layers.encoder import LongformerEncoder
 from tf_longformer.layers.pooler import LongformerPooler
-from tf_longformer.models import dtype_policy, lora
+from tf_longformer.models import dtype_policy, lora, prediction
 from tf_longformer.models import inputs as model_inputs
 from tf_longformer.models.pretrained import LongformerPreTrainedModel
-from tf_longformer.models.task_spec import TaskSpec
 from tf_longformer.ops import masks as mask_ops
 from tf_longformer.outputs import LongformerBaseModelOutputWithPooling
+from tf_longformer.task_spec import TaskSpec
 
 
 def config_from_argument(config: LongformerConfig | dict) -> LongformerConfig:
@@ -79,6 +79,12 @@ class LongformerModel(LongformerPreTrainedModel):
         outputs={"last_hidden_state": ("batch", "length", "hidden_size"), "pooler_output": ("batch", "hidden_size")},
         label_names=(),
     )
+
+    @classmethod
+    def format_prediction(cls, outputs, example):
+        """The token count and the document's embedding (`pooler_output`, else `<s>`'s hidden state)."""
+        embedding = outputs["pooler_output"] if "pooler_output" in outputs else outputs["last_hidden_state"][:, 0]
+        return {"tokens": len(example.encoding["input_ids"]), "embedding": prediction.rounded(embedding[0])}
 
     def __init__(
         self,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 
 from tf_longformer.checkpoints import weight_map
 from tf_longformer.layers.heads import LongformerLMHead
+from tf_longformer.models import prediction
 from tf_longformer.models.task_model import LongformerTaskModel
-from tf_longformer.models.task_spec import TaskSpec
 from tf_longformer.outputs import LongformerMaskedLMOutput
+from tf_longformer.task_spec import TaskSpec
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
@@ -35,6 +37,21 @@ class LongformerForMaskedLM(LongformerTaskModel):
         output_class=LongformerMaskedLMOutput,
         outputs={"logits": ("batch", "length", "vocab_size")},
     )
+
+    @classmethod
+    def format_prediction(cls, outputs, example):
+        """For each `<mask>` token: its position and the `top_k` most likely tokens with their probabilities."""
+        tokenizer = example.tokenizer
+        ids = list(example.encoding["input_ids"])
+        masks = []
+        for position in (p for p, token in enumerate(ids) if token == tokenizer.mask_token_id):
+            probabilities = prediction.softmax(outputs["logits"][0, position])
+            top = np.argsort(-probabilities)[: example.top_k]
+            candidates = [
+                {"token": tokenizer.decode([int(t)]), "score": prediction.rounded(probabilities[t])} for t in top
+            ]
+            masks.append({"position": position, "predictions": candidates})
+        return {"masks": masks}
 
     def create_head(self, config):
         self.lm_head = self.head_layer(

@@ -7,8 +7,8 @@ import tensorflow as tf
 
 from tf_longformer.checkpoints import weight_map
 from tf_longformer.models.task_model import LongformerTaskModel
-from tf_longformer.models.task_spec import TaskSpec
 from tf_longformer.outputs import LongformerMultipleChoiceModelOutput
+from tf_longformer.task_spec import TaskSpec
 
 
 def _flatten_choices(name: str, value, rank: int):
@@ -76,6 +76,7 @@ class LongformerForMultipleChoice(LongformerTaskModel):
         outputs={"logits": ("batch", "num_choices")},
         automatic_global="multiple_choice",
         input_axes=("batch", "num_choices", "length"),
+        text_inputs=None,  # a question with a list of choices: no one-text form
     )
     uses_pooler = True
 

@@ -1,7 +1,8 @@
-"""`LongformerPreTrainedModel`: `from_pretrained` / `save_pretrained` in the reference format.
+"""`LongformerPreTrainedModel`: the Keras behaviour every public Longformer model shares.
 
-Shared by `LongformerModel` and the five task heads. Weights go through the one weight
-table (`checkpoints/weight_map.py`): each model names its rows with `weight_rows()`.
+Reference checkpoints in and out (`from_pretrained` / `save_pretrained`, done by
+`checkpoints/model_io.py`), Keras saving and loading, and `export` (done by the format
+registered in `export/formats.py`).
 """
 
 from __future__ import annotations
@@ -9,16 +10,19 @@ from __future__ import annotations
 import inspect
 import os
 import zipfile
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import keras
+import numpy as np
+import tensorflow as tf
 
-import tf_longformer._compat as _compat
-from tf_longformer.checkpoints import files, hub, transfer, weight_map, writer
+from tf_longformer.checkpoints import files, model_io, weight_map
 from tf_longformer.config import LongformerConfig
+from tf_longformer.export import formats as export_formats
+from tf_longformer.export import signatures
 from tf_longformer.models import inputs as model_inputs
-from tf_longformer.models import registry
-from tf_longformer.models.task_spec import TaskSpec
+from tf_longformer.models import prediction, registry
+from tf_longformer.task_spec import TaskSpec, TextExample
 
 _KERAS_KWARGS = ("dtype", "name")
 
@@ -51,6 +55,28 @@ class LongformerPreTrainedModel(keras.Model):
     def weight_rows(self) -> list[weight_map.WeightRow]:
         """The model's rows of the weight table (the base model's by default)."""
         return weight_map.base_model_rows(self)
+
+    # -- the task's results for readers (`predict`, `serving_text`); heads override ---------------
+
+    @classmethod
+    def format_prediction(cls, outputs: Mapping[str, np.ndarray], example: TextExample) -> dict[str, Any]:
+        """The JSON-ready result of one example (`tf-longformer predict`, `Predictor.predict`).
+
+        `outputs`: the model's outputs for it (NumPy, batch of one, named as `spec.outputs`).
+        By default each output as (rounded) lists.
+        """
+        return {name: prediction.rounded(outputs[name][0]) for name in cls.spec.outputs if name in outputs}
+
+    def text_signature_outputs(
+        self, outputs: Mapping[str, tf.Tensor], encoded: Mapping[str, tf.Tensor], texts: Mapping[str, tf.Tensor]
+    ) -> dict[str, tf.Tensor]:
+        """What the `serving_text` signature returns besides the model's outputs, `input_ids` and `offsets`.
+
+        `encoded`: the in-graph tokenizer's `input_ids`, `offsets` and, for two texts,
+        `context_mask`; `texts`: the signature's string inputs by `spec.text_inputs` name.
+        None by default.
+        """
+        return {}
 
     # -- Keras saving: always rebuild from the config, whatever the first call looked like --
 
@@ -123,9 +149,8 @@ class LongformerPreTrainedModel(keras.Model):
         # TensorFlow serves this attribute when `tf.saved_model.save(model, dir)` gets no
         # `signatures=`; Keras' own derives float inputs from the build shapes. Ours: the
         # int32 `serving_default` of `tfl.export`.
-        from tf_longformer.export.signatures import DEFAULT_SIGNATURE, serving_functions
-
-        return serving_functions(self, [DEFAULT_SIGNATURE])[DEFAULT_SIGNATURE]
+        name = signatures.DEFAULT_SIGNATURE
+        return signatures.serving_functions(self, [name])[name]
 
     def _trackable_children(self, save_type="checkpoint", **kwargs):
         """TensorFlow hook (private; listed in `tf_longformer._compat`): what a checkpoint or SavedModel tracks."""
@@ -136,10 +161,8 @@ class LongformerPreTrainedModel(keras.Model):
         # variables and the serving function, as `tfl.export` writes. Keras' walk of every
         # layer would trace each layer's `call` with float inputs, and its functions would
         # keep the variables mutable (the TFLite converter then cannot freeze them).
-        from tf_longformer.export.signatures import serving_module
-
         function = self._default_save_signature
-        return {"serving": serving_module(self, {}), "_default_save_signature": function}
+        return {"serving": signatures.serving_module(self, {}), "_default_save_signature": function}
 
     def export(
         self, filepath, format: str = "tf_saved_model", verbose: bool | None = None, input_signature=None, **kwargs
@@ -156,21 +179,12 @@ class LongformerPreTrainedModel(keras.Model):
           With `input_signature`, Keras' own export of `model(*inputs)` is used instead.
         - `format="litert"`: `tfl.export.tflite(model, filepath, **kwargs)` (builtin ops only).
         - `format="onnx"`: `tfl.export.onnx(model, filepath, **kwargs)`.
+        - any other format registered in `tfl.export.formats`.
 
         An existing `filepath` is replaced, as Keras does; the write is atomic.
         """
-        from tf_longformer.export import onnx as export_onnx
-        from tf_longformer.export import tflite as export_tflite
-        from tf_longformer.export.saved_model import keras_export
-
-        if format == "tf_saved_model" and input_signature is None:
-            return keras_export(self, filepath, verbose=verbose, **kwargs)
-        if format in ("litert", "onnx") and input_signature is None:
-            kwargs.setdefault("overwrite", True)
-            path = (export_tflite if format == "litert" else export_onnx)(self, filepath, **kwargs)
-            if verbose or verbose is None:
-                print(f"Saved artifact at '{path}'.")
-            return path
+        if input_signature is None and format in export_formats.names():
+            return export_formats.export(self, filepath, format, verbose=verbose, **kwargs)
         return super().export(filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
 
     # -- reference checkpoints -------------------------------------------------------------
@@ -218,18 +232,15 @@ class LongformerPreTrainedModel(keras.Model):
                 wrong shape (named), or missing backbone weights.
         """
         model_kwargs = {name: kwargs.pop(name) for name in list(kwargs) if name in cls._model_argument_names()}
-        config_path, weights_path = hub.resolve_checkpoint(path_or_hub_id, revision=revision, cache_dir=cache_dir)
-        if config is None:
-            config = LongformerConfig.from_json_file(config_path)
-        if kwargs:
-            values = config.to_dict()
-            if "num_labels" in kwargs and "id2label" not in kwargs:  # a new label count drops the old names
-                values.pop("id2label", None)
-                values.pop("label2id", None)
-            config = LongformerConfig.from_dict(values, **kwargs)
-        with files.open_weights(weights_path) as source:  # a corrupt file is reported before building
-            model = cls(config, **model_kwargs)
-            info = _build_from_checkpoint(model, source, weights_path, ignore_mismatched_sizes)
+        model, info = model_io.load_model(
+            lambda config: cls(config, **model_kwargs),
+            path_or_hub_id,
+            config=config,
+            config_overrides=kwargs,
+            revision=revision,
+            cache_dir=cache_dir,
+            ignore_mismatched_sizes=ignore_mismatched_sizes,
+        )
         return (model, info) if output_loading_info else model
 
     def save_pretrained(self, directory: str | os.PathLike) -> None:
@@ -240,68 +251,4 @@ class LongformerPreTrainedModel(keras.Model):
         directory (other files there are kept) `config.json` is removed first and written
         last, so an interrupted save leaves no directory that loads as a wrong model.
         """
-        self._ensure_built()
-        config = self.config.to_dict()
-        config["architectures"] = [type(self).__name__]
-        writer.write_checkpoint(directory, config, transfer.state_from_rows(self.weight_rows()))
-
-
-# -- building straight from a checkpoint ---------------------------------------------------------
-
-
-def _build_deferred(model: keras.Model) -> list | None:
-    """Builds `model` with variables that have a shape, dtype and initialiser but no value.
-
-    Keras creates a variable without running its initialiser inside a `StatelessScope`
-    (`initialize_variables=False` keeps it so on exit). Returns those variables, in creation
-    order, taken off Keras' pending list (the caller initialises them); or None, with the
-    model built the ordinary way, where this Keras does not defer (then nothing was wasted
-    but the initialisers' work).
-    """
-    before = _compat.uninitialized_variables()
-    if before is None or keras.backend.backend() != "tensorflow" or _compat.in_stateless_scope():
-        model._ensure_built()
-        return None
-    known = {id(v) for v in before}
-    try:
-        with keras.StatelessScope(initialize_variables=False):
-            model.build(None)
-    finally:
-        after = _compat.uninitialized_variables() or []
-        _compat.set_uninitialized_variables(before)
-    created = [v for v in after if id(v) not in known]
-    deferred = all(_compat.has_no_value(v) and _compat.defers_initializer(v) for v in created)
-    if not deferred or any(_compat.has_no_value(v) and all(v is not c for c in created) for v in model.variables):
-        for variable in created:  # not the Keras this was written for: initialise them the ordinary way
-            if _compat.has_no_value(variable):
-                _compat.deferred_initialize(variable)
-        return None
-    return created
-
-
-def _build_from_checkpoint(model, source: files.WeightSource, source_name: str, ignore_mismatched_sizes: bool):
-    """Builds a new model with its loaded variables created once, from the checkpoint's values.
-
-    The checkpoint is checked against the weight table from shapes alone first (errors
-    before anything is read). Then each variable is created in turn: loaded ones from their
-    checkpoint weight, read just then into the buffer the variable keeps (no other copy of
-    the state exists at any time), the others (a head missing from a base checkpoint,
-    `ignore_mismatched_sizes`) by their own initialiser. No initialiser runs for a weight
-    that is then loaded. A failure leaves an unusable model that is never returned.
-    """
-    created = _build_deferred(model)
-    plan = transfer.plan_load(
-        model.weight_rows(), source, source=source_name, ignore_mismatched_sizes=ignore_mismatched_sizes
-    )
-    reader = transfer.make_reader(source)
-    if created is None:  # built the ordinary way: assign
-        plan.assign(reader)
-    else:
-        for variable in created:
-            if id(variable) in plan.values:
-                value = plan.value(reader, id(variable))
-                _compat.set_initial_value(variable, value)
-                del value
-            _compat.deferred_initialize(variable)  # the `tf.Variable` keeps the value's buffer as its own
-    plan.warn(stacklevel=3)
-    return plan.info
+        model_io.save_model(self, directory)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tf_longformer.checkpoints import weight_map
-from tf_longformer.models import losses
+from tf_longformer.models import losses, prediction
 from tf_longformer.models.task_model import LongformerTaskModel
-from tf_longformer.models.task_spec import TaskSpec
+from tf_longformer.ops.answer_span import best_answer_span
 from tf_longformer.outputs import LongformerQuestionAnsweringModelOutput
+from tf_longformer.task_spec import TaskSpec
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
@@ -41,7 +43,29 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
         outputs={"start_logits": ("batch", "length"), "end_logits": ("batch", "length")},
         label_names=("start_positions", "end_positions"),
         automatic_global="question_answering",
+        text_inputs=("question", "context"),
+        training_data="question_answer",
     )
+
+    @classmethod
+    def format_prediction(cls, outputs, example):
+        """The best span (`ops.answer_span`, as `serving_text` picks it): the context's text and character offsets."""
+        encoding = example.encoding
+        context_mask = np.array([[sequence == 1 for sequence in encoding.sequence_ids(0)]])
+        span = best_answer_span(outputs["start_logits"][:1], outputs["end_logits"][:1], context_mask)
+        offsets = encoding["offset_mapping"]
+        first, last = offsets[int(span.start[0])][0], offsets[int(span.end[0])][1]
+        answer = example.texts["context"][first:last]
+        return {"answer": answer, "start": int(first), "end": int(last), "score": prediction.rounded(span.score[0])}
+
+    def text_signature_outputs(self, outputs, encoded, texts):
+        """`answer` (the context's text of the best span), `answer_start`, `answer_end` (character offsets)."""
+        span = best_answer_span(outputs["start_logits"], outputs["end_logits"], encoded["context_mask"])
+        starts, ends = encoded["offsets"][..., 0], encoded["offsets"][..., 1]
+        answer_start = tf.gather(starts, span.start[:, tf.newaxis], batch_dims=1)[:, 0]
+        answer_end = tf.gather(ends, span.end[:, tf.newaxis], batch_dims=1)[:, 0]
+        answer = tf.strings.substr(texts["context"], answer_start, answer_end - answer_start, unit="UTF8_CHAR")
+        return {"answer": answer, "answer_start": answer_start, "answer_end": answer_end}
 
     def create_head(self, config):
         if config.num_labels != 2:

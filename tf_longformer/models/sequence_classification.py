@@ -7,10 +7,10 @@ import tensorflow as tf
 
 from tf_longformer.checkpoints import weight_map
 from tf_longformer.layers.heads import LongformerClassificationHead
-from tf_longformer.models import losses
+from tf_longformer.models import losses, prediction
 from tf_longformer.models.task_model import LongformerTaskModel
-from tf_longformer.models.task_spec import TaskSpec
 from tf_longformer.outputs import LongformerSequenceClassifierOutput
+from tf_longformer.task_spec import TaskSpec
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
@@ -40,7 +40,19 @@ class LongformerForSequenceClassification(LongformerTaskModel):
         output_class=LongformerSequenceClassifierOutput,
         outputs={"logits": ("batch", "num_labels")},
         automatic_global="classification",
+        training_data="text_label",
     )
+
+    @classmethod
+    def format_prediction(cls, outputs, example):
+        """The most likely class, its probability and every class's."""
+        probabilities = prediction.softmax(outputs["logits"][0])
+        best = int(probabilities.argmax())
+        return {
+            "label": example.label(best),
+            "score": prediction.rounded(probabilities[best]),
+            "probabilities": {example.label(i): prediction.rounded(p) for i, p in enumerate(probabilities)},
+        }
 
     def create_head(self, config):
         self.classifier = self.head_layer(

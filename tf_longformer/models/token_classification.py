@@ -6,8 +6,8 @@ import keras
 
 from tf_longformer.checkpoints import weight_map
 from tf_longformer.models.task_model import LongformerTaskModel
-from tf_longformer.models.task_spec import TaskSpec
 from tf_longformer.outputs import LongformerTokenClassifierOutput
+from tf_longformer.task_spec import TaskSpec
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
@@ -26,6 +26,12 @@ class LongformerForTokenClassification(LongformerTaskModel):
         output_class=LongformerTokenClassifierOutput,
         outputs={"logits": ("batch", "length", "num_labels")},
     )
+
+    @classmethod
+    def format_prediction(cls, outputs, example):
+        """Each token and its most likely class."""
+        tokens = example.tokenizer.convert_ids_to_tokens(list(example.encoding["input_ids"]))
+        return {"tokens": tokens, "labels": [example.label(int(i)) for i in outputs["logits"][0].argmax(-1)]}
 
     def create_head(self, config):
         self.dropout = keras.layers.Dropout(config.hidden_dropout_prob, dtype=self.dtype_policy)
