@@ -1,6 +1,6 @@
 """How far `mixed_bfloat16` moves tf_longformer's outputs from float32: `python -m benchmarks.bf16_accuracy`.
 
-Issue 18, item 3. Two measurements, both with identical weights in both dtypes (the float32
+Two measurements, both with identical weights in both dtypes (the float32
 model is built from a seed, the `mixed_bfloat16` one gets its weights by `set_weights`):
 
     forward    the base config (or `--model tiny`), `--rows` random rows of `--length` tokens
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from benchmarks import machine, training
-from benchmarks.run import MODELS, model_for
+from benchmarks.configs import MODELS, model_for
 
 POLICIES = ("float32", "mixed_bfloat16")
 GLOBAL_TOKENS = 3  # random global tokens per row, besides position 0

@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     import numpy as np
     import tensorflow as tf
 
-    from benchmarks.run import model_for
+    from benchmarks.configs import model_for
 
     figures = {"import_s": time.perf_counter() - started}
     config = tf_longformer.LongformerConfig(**model_for(args.model, args.length))
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
 def keras_door(args) -> int:
     """`predict` / `fit` as the suite's worker measures them (benchmarks/worker.py), in this process."""
     from benchmarks import worker
-    from benchmarks.run import model_for
+    from benchmarks.configs import model_for
 
     spec = dict(
         impl="ours",

@@ -1,4 +1,4 @@
-"""`from_pretrained` of a base-4096 QA checkpoint: ours against the reference PyTorch (issue 15).
+"""`from_pretrained` of a base-4096 QA checkpoint: ours against the reference PyTorch.
 
     python -m benchmarks.load                       # 3 interleaved rounds, ours and ref-torch
     python -m benchmarks.load --rounds 5 --tag load --out benchmarks/results
@@ -27,7 +27,7 @@ in memory, as ours are when `from_pretrained` returns. `ref-torch-lazy-import` i
 lazily, ~1 s) inside the timed region, as a measurement that times `transformers.
 LongformerForQuestionAnswering.from_pretrained(dir)` in a fresh process gets.
 
-Targets (issue 15, item 5): ours ≤ 0.5x the reference's load time in the same run; ours'
+Targets: ours ≤ 0.5x the reference's load time in the same run; ours'
 peak RSS above baseline ≤ 1.3x the checkpoint's size.
 """
 

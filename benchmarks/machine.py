@@ -1,4 +1,4 @@
-"""The machine a benchmark ran on, and its float32 / bfloat16 matmul floors (issue 18).
+"""The machine a benchmark ran on, and its float32 / bfloat16 matmul floors.
 
 Figures from different CPUs (the CI machine kind has been an AVX2-only AMD EPYC, an AMD
 EPYC with AVX-512 + AVX512-BF16, and an Intel Xeon with AMX) are only comparable against

@@ -3,7 +3,7 @@
 Times (median, `tf.function`, batch 1, one global token, inference) one `LongformerLayer`
 of the chosen config and its parts, under each `--dtype-policy` (`float32`,
 `mixed_bfloat16`), and sets each part against the `tf.matmul` floor of the dtype its
-matmuls run in (float32 or bfloat16), both rates measured in the same process (issue 18):
+matmuls run in (float32 or bfloat16), both rates measured in the same process:
 
     layer                          the whole LongformerLayer
     attention block                LongformerAttention (self-attention, output projection, LN)
@@ -63,7 +63,7 @@ import sys
 from typing import Callable
 
 from benchmarks import flops, machine
-from benchmarks.run import MODELS, model_for
+from benchmarks.configs import MODELS, model_for
 from benchmarks.timing import median_seconds
 
 POLICIES = ("float32", "mixed_bfloat16")

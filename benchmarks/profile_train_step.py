@@ -9,7 +9,7 @@ pool has one thread, so ops run one after another and their durations add up to 
 update, the backward pass with the recomputed attention, the forward pass) and a group
 (the matmuls, the random bits of dropout, everything else by op type).
 
-The point (issue 18): a bfloat16 step can only be as much faster than a float32 one as its
+The point: a bfloat16 step can only be as much faster than a float32 one as its
 matmuls are, diluted by the work that costs the same in both dtypes. With M the matmul time
 and N the rest, float32 / bfloat16 = (M32 + N32) / (M16 + N16).
 

@@ -90,7 +90,7 @@ class Results:
         return None if not count or not rate else count / rate
 
     def own_floor(self, record: dict) -> tuple[float | None, str]:
-        """The floor of the dtype the record's matmuls run in (issue 18), and that dtype."""
+        """The floor of the dtype the record's matmuls run in, and that dtype."""
         dtype = machine.floor_dtype(record["impl"], record.get("dtype_policy"))
         return self.floor(record, dtype), dtype
 
@@ -273,7 +273,7 @@ def _profiles(stem: str) -> list[str]:
         return lines
     for path in sorted(PROFILE_DIR.glob(f"{stem}-profile-*.json")):
         data = json.loads(path.read_text())
-        if "policies" in data:  # by dtype (issue 18)
+        if "policies" in data:  # by dtype
             lines.append(
                 f"## Profile: one ours layer by dtype, n = {data['n']} (`python -m benchmarks.profile_ours`)\n"
             )
@@ -318,7 +318,7 @@ def _scaling(results: Results) -> list[str]:
 
 
 def _keras_doors(results: Results) -> list[str]:
-    """`predict` and `fit` (issue 15) against the `tf.function` paths measured in the same worker."""
+    """`predict` and `fit` against the `tf.function` paths measured in the same worker."""
     rows = []
     for record in results.records:
         if record["workload"] not in ("predict", "predict-built", "fit"):
@@ -342,7 +342,7 @@ def _keras_doors(results: Results) -> list[str]:
     if not rows:
         return []
     return [
-        "## Keras' doors: `predict` and `fit` (issue 15)\n",
+        "## Keras' doors: `predict` and `fit`\n",
         results.table_header(),
         "First call: the whole first `predict` / `fit` call (for `predict`, creating the weights too; "
         "`predict-built`: after a short eager call built them). Steady: median of the later calls "
@@ -356,7 +356,7 @@ def _keras_doors(results: Results) -> list[str]:
 
 
 def _targets(results: Results) -> list[str]:
-    """Issue 7's targets, where this file has the figures."""
+    """The project's targets, where this file has the figures."""
     n = 4096
     rows = []
 
@@ -376,16 +376,14 @@ def _targets(results: Results) -> list[str]:
         add("forward 4096: ours f32 / ours bf16", _fmt_ratio(ours / bf16), "≥ 1.7×", ours / bf16 >= 1.7)
     if bf16 and count and results.rate_bf16:
         value = bf16 / results.floor(count, "bfloat16")
-        add("forward 4096: ours bf16 / bfloat16 floor (issue 18)", _fmt_ratio(value), "≤ 1.5×", value <= 1.5)
+        add("forward 4096: ours bf16 / bfloat16 floor", _fmt_ratio(value), "≤ 1.5×", value <= 1.5)
     if bf16 and ref_tf:
-        add(
-            "forward 4096: ref TF float32 / ours bf16 (issue 18)", _fmt_ratio(ref_tf / bf16), "≥ 3×", ref_tf / bf16 >= 3
-        )
+        add("forward 4096: ref TF float32 / ours bf16", _fmt_ratio(ref_tf / bf16), "≥ 3×", ref_tf / bf16 >= 3)
     train = results.median("ours", "train", n)
     train_bf16 = results.median("ours-bf16", "train", n)
     if train and train_bf16:
         add(
-            "train 4096: ours f32 / ours bf16 (issue 18)",
+            "train 4096: ours f32 / ours bf16",
             _fmt_ratio(train / train_bf16),
             "≥ 1.8×",
             train / train_bf16 >= 1.8,
@@ -394,7 +392,7 @@ def _targets(results: Results) -> list[str]:
     if f32_record and bf16_record and f32_record.get("ok") and bf16_record.get("ok"):
         f32_gb, bf16_gb = _gb(f32_record), _gb(bf16_record)
         add(
-            "train 4096: peak RSS bf16 vs f32 (issue 18)",
+            "train 4096: peak RSS bf16 vs f32",
             f"{bf16_gb:.2f} vs {f32_gb:.2f} GB",
             "bf16 ≤ f32",
             bf16_gb <= f32_gb,
@@ -419,7 +417,7 @@ def _targets(results: Results) -> list[str]:
     if not rows or results.run.get("model") != "base":
         return []
     return [
-        "## Issue 7 and 18 targets (figures from this file)\n",
+        "## Targets (figures from this file)\n",
         results.table_header(),
         "| target | measured | goal | |",
         "|---|---:|---:|---|",

@@ -23,24 +23,11 @@ import time
 from pathlib import Path
 
 from benchmarks import flops, machine
+from benchmarks.configs import MODELS, model_for
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 VENVS = HERE / ".venvs"
-
-MODELS = {
-    "base": dict(flops.BASE_4096),
-    # For developing the benchmark itself on a shared machine: seconds, not minutes.
-    "tiny": dict(
-        vocab_size=1000,
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=128,
-        attention_window=64,
-        max_position_embeddings=1026,
-    ),
-}
 
 # Implementations: (display name, interpreter key, workloads).
 IMPLS = {
@@ -117,15 +104,6 @@ def interpreter(key: str) -> Path | None:
     override = os.environ.get(f"BENCH_{key.upper().replace('-', '_')}_PYTHON")
     path = Path(override) if override else VENVS / key / "bin" / "python"
     return path if path.exists() else None
-
-
-def model_for(name: str, length: int) -> dict:
-    cfg = dict(MODELS[name])
-    # Longer than the position table: a bigger table (the reference needs n + 2 positions).
-    cfg["max_position_embeddings"] = max(
-        cfg["max_position_embeddings"], flops.padded_length(length, cfg["attention_window"]) + 2
-    )
-    return cfg
 
 
 load_average = machine.load_average

@@ -1,6 +1,6 @@
 """In-graph tokenization (`serving_text`) against the base-4096 forward: `python -m benchmarks.text_signature`.
 
-Issue 19's target: tokenizing a 4,096-token document inside the graph (`GraphTokenizer.encode`,
+The target: tokenizing a 4,096-token document inside the graph (`GraphTokenizer.encode`,
 what `serving_text` runs before the model) takes at most 10% of the base-4096 forward on the
 same machine. In this one process:
 

@@ -5,8 +5,8 @@ Exports a random-weight base-4096 `LongformerModel` with `tf_longformer.export.t
 dynamic-range int8), then times, in this one process, the TF graph (`tf.function`) and each
 LiteRT model on the same inputs (batch 1, one global token) at each length: median of
 `--repeats` runs after one warm-up. Prints one table with each model's time against the
-float32 LiteRT model and the TF graph of the same run (issue 6 target: float32 LiteRT / TF
-at most 1.5; issue 18: the float16 and int8 exports against float32), and the max abs
+float32 LiteRT model and the TF graph of the same run (target: float32 LiteRT / TF
+at most 1.5; the float16 and int8 exports against float32), and the max abs
 difference of the outputs from TF's.
 """
 

@@ -1,6 +1,6 @@
 """Runs the demo over seeds and both sets of CPU kernels; prints the table the README quotes.
 
-The demo's result should not depend on the seed or on how the CPU's kernels round (issue 16).
+The demo's result should not depend on the seed or on how the CPU's kernels round.
 Each run is the README's command, `python -m tf_longformer.demo --seed S`, in its own process,
 once with TensorFlow's oneDNN kernels (the default on x86) and once without
 (`TF_ENABLE_ONEDNN_OPTS=0`: Eigen's kernels, which round differently, standing in for another

@@ -8,7 +8,7 @@ The script is deterministic and does not import tf_longformer: it trains the voc
 `tokenizers` library directly (byte-level BPE, RoBERTa special tokens) on a corpus it generates,
 then loads that vocabulary into the reference `RobertaTokenizerFast` *from vocab.json + merges.txt*
 (the reference's own slow-to-fast conversion) and records ids, attention masks, offsets,
-special-token masks and overflow mappings for the tricky inputs of issue 4. Outputs of the very
+special-token masks and overflow mappings for the tricky inputs. Outputs of the very
 long cases are stored as SHA-256 digests of their JSON, so the fixtures stay a few dozen KB.
 """
 

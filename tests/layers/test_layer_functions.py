@@ -1,4 +1,4 @@
-"""The encoder traces one layer function per distinct layer configuration (issue 15).
+"""The encoder traces one layer function per distinct layer configuration.
 
 Counts traces and graph ops, never times. Values are checked against calling the layers
 directly (the path the per-layer functions replace).

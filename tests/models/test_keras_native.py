@@ -1,6 +1,6 @@
 """The standard Keras / TensorFlow idioms on every model: `summary()`, `compute_output_shape`,
 `count_params`, `build(shape)`, `model.export`, `keras.export.ExportArchive` and
-`tf.saved_model.save`, each export served by TensorFlow alone (issue 15)."""
+`tf.saved_model.save`, each export served by TensorFlow alone."""
 
 import keras
 import numpy as np

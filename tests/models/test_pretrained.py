@@ -244,7 +244,7 @@ def test_pytorch_reference_loads_our_save(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-# -- loading without wasted work (issue 15) ----------------------------------------------------
+# -- loading without wasted work ----------------------------------------------------------------
 
 
 def _initializer_calls(monkeypatch) -> list:

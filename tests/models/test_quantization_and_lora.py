@@ -267,3 +267,18 @@ def test_build_of_a_built_model_keeps_it_as_it_is():
     model.build()
     assert [id(v) for v in model.weights] == weights
     np.testing.assert_array_equal(np.asarray(model(inputs).logits), before)
+
+
+@pytest.mark.parametrize("mode", ["gptq", "awq"])
+def test_calibrated_quantization_modes_are_refused_before_any_layer_changes(mode):
+    model = tfl.LongformerForSequenceClassification(config())
+    model.build()
+    weights = [id(v) for v in model.weights]
+    with pytest.raises(ValueError, match="Config` object"):  # Keras' own: these modes need a config
+        model.quantize(mode)
+    config_class = keras.quantizers.GPTQConfig if mode == "gptq" else keras.quantizers.AWQConfig
+    calibration = config_class(dataset=["a b c"], tokenizer=lambda text: [[1, 2, 3]])
+    with pytest.raises(ValueError, match=f"does not support quantization mode '{mode}'.*'int8'"):
+        model.quantize(config=calibration)
+    assert [id(v) for v in model.weights] == weights
+    assert not any(layer.quantization_mode for layer in _dense_layers(model))

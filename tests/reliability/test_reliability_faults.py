@@ -1,4 +1,4 @@
-"""Faults (issue 9, item 3): a training run SIGKILLed mid-epoch resumes with
+"""Faults: a training run SIGKILLed mid-epoch resumes with
 `BackupAndRestore` to the same weights; corrupt or truncated weight files are reported and
 never leave a half-loaded model. (Interrupted `save_pretrained` and exports: see
 tests/models/test_pretrained.py and tests/export/test_export_saved_model.py.)

@@ -1,5 +1,5 @@
 """Bad inputs and labels against the base model and all five heads, eagerly and in a graph;
-finite outputs for every valid input (issue 9, item 1).
+finite outputs for every valid input.
 
 Every bad case must raise before any computation (the embeddings are never called) and
 before any state change (no variable changes, no optimizer step): `ValueError` eagerly, and

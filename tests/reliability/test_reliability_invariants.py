@@ -1,4 +1,4 @@
-"""Invariants of the base model and the five heads on seeded random inputs (issue 9, item 2).
+"""Invariants of the base model and the five heads on seeded random inputs.
 
 - padding: appending padding does not change the outputs of the real tokens;
 - batch: a row's outputs do not depend on the other rows;

@@ -1,4 +1,4 @@
-"""Stress (issue 9, item 5; slow, not in the default run): 1,000 random shapes and masks
+"""Stress (slow, not in the default run): 1,000 random shapes and masks
 through forward and backward of every model in turn, with no crash, no NaN or Inf, and flat
 memory after warm-up (resident set size read from /proc/self/status).
 

@@ -257,7 +257,7 @@ def test_missing_vocabulary_and_hub_errors(tmp_path, monkeypatch):
             LongformerTokenizer.from_pretrained("allenai/longformer-base-4096", cache_dir=str(tmp_path / "hub"))
 
 
-# ------------------------------------------------------------------ robustness (issue 9 item 4)
+# ------------------------------------------------------------------ robustness
 def _check_round_trip(tokenizer, text):
     batch = tokenizer(text, return_offsets_mapping=True)
     ids = batch["input_ids"]

@@ -35,7 +35,7 @@ def test_rows_match_the_tokenizer_and_labels_follow(tok):
             seen[int(y)] = ids[mask == 1].tolist()
             assert (ids[mask == 0] == tok.pad_token_id).all()
     assert sorted(seen) == labels
-    # No tf.data autotuning: its iterator's teardown stalled each new epoch in `fit` (issue 16).
+    # No tf.data autotuning: its iterator's teardown stalled each new epoch in `fit`.
     assert make_dataset(texts, tok, labels, batch_size=4, max_length=128).options().autotune.enabled is False
     expected = tok(texts, truncation=True, max_length=128)["input_ids"]
     assert [seen[i] for i in labels] == expected
@@ -132,7 +132,7 @@ def test_array_dataset_gives_keras_batches_for_arrays_without_autotuning():
 
     dataset, ours = epochs(lambda: array_dataset(features, labels, batch_size=5, shuffle=True))
     # Autotuning off: dropping an unfinished autotuned iterator (Keras does, every epoch and
-    # every predict) stalled the next epoch's first step for ~1-2 s (issue 16).
+    # every predict) stalled the next epoch's first step for ~1-2 s.
     assert dataset.options().autotune.enabled is False
     assert int(dataset.cardinality()) == 5  # Keras knows the steps per epoch from the first one
     for rows, row_labels in ours:

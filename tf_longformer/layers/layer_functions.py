@@ -1,11 +1,10 @@
 """One traced function per distinct transformer-layer configuration, shared by the layers.
 
-A `tf.function` around the model used to trace each of the 12 identical layers anew: 5,297
-ops to create in Python (~3.5 s at base-4096) and to optimise in one graph, twelve times the
-same work, and the gradient graph of all of it at the first training step. Here the encoder
-calls, for each layer, a `tf.function` that takes the layer's weights *as arguments*
-(in a `keras.StatelessScope`), so every layer with the same configuration (and the same
-`training` / `return_attention_probs`) runs one trace, and its gradient function is built once.
+Tracing the stack layer by layer would create the same ops in Python for every layer, and
+build the same gradient graph once per layer. Here the encoder calls, for each layer, a
+`tf.function` that takes the layer's weights *as arguments* (in a `keras.StatelessScope`),
+so every layer with the same configuration (and the same `training` /
+`return_attention_probs`) runs one trace, and its gradient function is built once.
 
 The numbers are those of calling the layers directly: the same ops on the same values.
 Dropout draws from each layer's own seed generator: its state goes in as an argument and

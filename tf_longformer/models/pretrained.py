@@ -116,6 +116,26 @@ class LongformerPreTrainedModel(keras.Model):
         x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         return self(x, training=False, shared_layer_graphs=True)
 
+    #: Keras' quantization modes that calibrate on data, block by block.
+    CALIBRATED_QUANTIZATION_MODES = ("gptq", "awq")
+
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Keras' `Model.quantize` for the weight-only modes (`"int8"`, `"int4"`): every
+        projection and embedding computes through its quantized layer.
+
+        The calibrated modes (`"gptq"`, `"awq"`) are refused before any layer changes: Keras'
+        pipeline runs each block on one tensor, and a Longformer layer also needs its
+        attention mask.
+        """
+        requested = mode if mode is not None else getattr(config, "mode", None)
+        if requested in self.CALIBRATED_QUANTIZATION_MODES:
+            raise ValueError(
+                f"{type(self).__name__} does not support quantization mode {requested!r} (Keras' calibrated "
+                "modes run each block on one tensor; a Longformer layer also needs its attention mask). "
+                "Use model.quantize('int8') or model.quantize('int4')."
+            )
+        return super().quantize(mode, config=config, filters=filters, **kwargs)
+
     def load_weights(self, filepath, *args, **kwargs):
         """Keras' `load_weights` (`.weights.h5`, `.keras`), all or nothing.
 

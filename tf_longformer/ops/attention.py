@@ -47,10 +47,10 @@ def default_block_size(one_sided_window: int, compute_dtype: tf.DType | str = tf
     """Query rows per block: c = w computes (c + 2w)/(2w + 1) ~ 1.5x of the exact band.
 
     bfloat16 takes c = w/2 (1.25x the band): its matmuls run about twice as fast, so the
-    columns computed outside the band cost more than the extra, smaller matmuls (base config
-    at 4096, AMD EPYC with AVX512-BF16: mixed_bfloat16 layer -3%, training step -5%; float32
-    forward +5%, so float32 keeps c = w; float16 was not measured and keeps it too). Tiny
-    windows get bigger blocks so that each matmul has some work in it.
+    columns computed outside the band cost more than the extra, smaller matmuls; in float32
+    the smaller blocks are slower (figures: benchmarks/results/2026-12-05-bf16-item2-summary.md;
+    float16 was not measured and keeps c = w). Tiny windows get bigger blocks so that each
+    matmul has some work in it.
     """
     rows = one_sided_window // 2 if tf.as_dtype(compute_dtype) == tf.bfloat16 else one_sided_window
     return max(rows, 16)
