@@ -12,6 +12,17 @@ CONFIG_NAME = "config.json"
 _ACTIVATIONS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu", "swish", "tanh", "gelu_fast")
 
 
+def check_attention_window(window: Any, received: Any = None) -> None:
+    """Raises ValueError unless `window` is a positive even int (it counts both sides of each
+    token). `received`: what to quote as the argument the user gave (default `window`)."""
+    if isinstance(window, bool) or not isinstance(window, int) or window <= 0 or window % 2:
+        shown = window if received is None else received
+        raise ValueError(
+            "`attention_window` must be a positive even integer (it counts both sides of each token). "
+            f"Received: attention_window={shown!r}"
+        )
+
+
 class LongformerConfig:
     """Hyper-parameters of a Longformer model.
 
@@ -163,11 +174,7 @@ class LongformerConfig:
         else:
             windows = [windows]
         for window in windows:
-            if isinstance(window, bool) or not isinstance(window, int) or window <= 0 or window % 2:
-                raise ValueError(
-                    "`attention_window` must be a positive even integer (it counts both sides "
-                    f"of each token). Received: attention_window={self.attention_window!r}"
-                )
+            check_attention_window(window, received=self.attention_window)
         if self.hidden_size % self.num_attention_heads:
             raise ValueError(
                 f"`hidden_size` ({self.hidden_size}) must be a multiple of `num_attention_heads` "

@@ -20,8 +20,8 @@ def test_options_round_trip_through_their_config():
     "fields, message",
     [
         ({"num_attention_heads": 0}, "num_attention_heads"),
-        ({"num_attention_heads": 2, "attention_window": 3}, "positive even int"),
-        ({"num_attention_heads": 2, "attention_window": 0}, "positive even int"),
+        ({"num_attention_heads": 2, "attention_window": 3}, "positive even integer"),
+        ({"num_attention_heads": 2, "attention_window": 0}, "positive even integer"),
         ({"num_attention_heads": 2, "max_global_tokens": 0}, "max_global_tokens"),
         ({"num_attention_heads": 2, "query_block_size": -1}, "query_block_size"),
         ({"num_attention_heads": 2, "attention_dropout": 1.0}, "attention_dropout"),

@@ -17,7 +17,7 @@ import re
 import numpy as np
 
 from tf_longformer.checkpoints import files, weight_map, writer
-from tf_longformer.config import CONFIG_NAME, LongformerConfig
+from tf_longformer.config import CONFIG_NAME, LongformerConfig, check_attention_window
 
 _LOCAL_PROJECTION = re.compile(r"^(.*\.attention\.self\.)(query|key|value)\.(weight|bias)$")
 
@@ -63,13 +63,7 @@ def convert_roberta_to_longformer(
     if "roberta" not in str(model_type):
         raise ValueError(f"{config_path} is a {model_type!r} config, not RoBERTa.")
     source = LongformerConfig.from_json_file(config_path)
-    if (
-        isinstance(attention_window, bool)
-        or not isinstance(attention_window, int)
-        or attention_window <= 0
-        or attention_window % 2
-    ):
-        raise ValueError(f"`attention_window` must be a positive even integer. Received: {attention_window!r}")
+    check_attention_window(attention_window)
     reserved = source.pad_token_id + 1
     rows = max_position_embeddings + reserved
     if rows < source.max_position_embeddings:

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import tensorflow as tf
 
 import tf_longformer._compat as _compat
+from tf_longformer.config import check_attention_window
 from tf_longformer.ops import attention as attention_ops
 
 SOFTMAX_DTYPES = (None, "float32", "bfloat16")
@@ -61,8 +62,8 @@ class AttentionOptions:
         heads, window = self.num_attention_heads, self.attention_window
         if not _is_int(heads) or heads < 1:
             raise ValueError(f"`num_attention_heads` must be a positive int. Received: num_attention_heads={heads!r}")
-        if window is not None and (not _is_int(window) or window <= 0 or window % 2):
-            raise ValueError(f"`attention_window` must be a positive even int. Received: attention_window={window!r}")
+        if window is not None:
+            check_attention_window(window)
         if not 0.0 <= self.attention_dropout < 1.0:
             raise ValueError(
                 f"`attention_dropout` must be in [0, 1). Received: attention_dropout={self.attention_dropout!r}"
