@@ -125,8 +125,7 @@ def main(argv=None) -> int:
 
 
 def keras_door(args) -> int:
-    """`predict` / `fit` as the suite's worker measures them (benchmarks/worker.py), in this process."""
-    from benchmarks import worker
+    """`predict` / `fit` as the suite's worker measures them (benchmarks/workloads/keras_doors.py), in this process."""
     from benchmarks.configs import model_for
 
     spec = dict(
@@ -139,7 +138,9 @@ def keras_door(args) -> int:
         seed=0,
     )
     result: dict = {}
-    worker.bench_ours(spec, result)
+    from benchmarks.workloads import ours
+
+    ours.bench(spec, result)
     print(f"# {args.workload}, {args.model} config, length {args.length}: {result.get('mode')}")
     for name, value in result.items():
         if name.endswith("_s") or name.endswith("_times_s") or name == "times_s":

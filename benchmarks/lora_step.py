@@ -16,7 +16,8 @@ import json
 import sys
 import time
 
-from benchmarks import flops, fresh_process, machine, training, worker
+from benchmarks import flops, fresh_process, machine, training
+from benchmarks.workloads import measure
 
 MODES = ("full", "lora")
 
@@ -49,7 +50,7 @@ def measure_one(mode: str, length: int, rank: int, repeats: int) -> dict:
         "mode": mode,
         "first_step_s": first_s,
         "step_s": median_seconds(lambda: step(*arguments).numpy(), repeats),
-        "peak_rss_mb": worker.peak_rss_mb(),
+        "peak_rss_mb": measure.peak_rss_mb(),
         "trainable_parameters": int(sum(np.prod(v.shape) for v in model.trainable_variables)),
     }
 

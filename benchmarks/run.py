@@ -42,7 +42,7 @@ IMPLS = {
 }
 
 # Keras' own doors (`predict`, `fit`) against the `tf.function` paths above, in one worker each
-# (benchmarks/worker.py: `_bench_ours_predict`, `_bench_ours_fit`); run at the training lengths.
+# (benchmarks/workloads/keras_doors.py: `predict`, `fit`); run at the training lengths.
 KERAS_WORKLOADS = ("predict", "predict-built", "fit")
 
 SUITES = {
