@@ -10,119 +10,8 @@ import os
 import sys
 from pathlib import Path
 
-from benchmarks import flops, machine, profile_ours
-
-NAMES = {
-    "ours": "ours (float32)",
-    "ours-bf16": "ours, mixed_bfloat16",
-    "ours-xla": "ours, jit_compile=True",
-    "ours-bf16-xla": "ours, mixed_bfloat16 and jit_compile=True",
-    "ours-ckpt": "ours, gradient checkpointing",
-    "ref-tf": "reference TF (transformers 4.x, tf-keras)",
-    "ref-torch": "reference PyTorch (transformers 4.x)",
-    "dense-keras": "dense n×n baseline (Keras 3 MHA)",
-}
-ORDER = ["ours", "ours-bf16", "ours-xla", "ours-bf16-xla", "ours-ckpt", "ref-tf", "ref-torch", "dense-keras"]
-MARKERS = "o^vsDPX*"
-
-
-def _fmt_s(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value < 0.01:
-        return f"{value:.2g}"
-    return f"{value:.3f}" if value < 10 else f"{value:.1f}"
-
-
-def _fmt_ratio(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}×"
-
-
-def _gb(record: dict) -> float | None:
-    mb = record.get("peak_rss_mb") or record.get("observed_peak_rss_mb")
-    return None if not mb else mb / 1024
-
-
-def job_flops(record: dict) -> int | None:
-    cfg = record.get("spec", {}).get("model")
-    if not cfg:
-        return None
-    n = record["length"]
-    if record["impl"] == "dense-keras":
-        return flops.dense_forward_flops(n, cfg)
-    if record["workload"] == "forward":
-        return flops.forward_flops(n, cfg)
-    if record["workload"] == "train":
-        return flops.train_step_flops(n, cfg, checkpointing=record["impl"] == "ours-ckpt")
-    return None
-
-
-class Results:
-    def __init__(self, data: dict):
-        self.run = data["run"]
-        self.records = data["records"]
-        matmul = next((r for r in self.records if r["workload"] == "matmul" and r.get("ok")), None)
-        self.matmul = matmul
-        rates = (matmul or {}).get("gflops", {})
-        self.rate_f32 = rates.get("float32", 0) * 1e9 or None
-        self.rate_bf16 = rates.get("bfloat16", 0) * 1e9 or None
-
-    def get(self, impl: str, workload: str, length: int) -> dict | None:
-        for record in self.records:
-            if record["impl"] == impl and record["workload"] == workload and record["length"] == length:
-                return record
-        return None
-
-    def median(self, impl: str, workload: str, length: int) -> float | None:
-        record = self.get(impl, workload, length)
-        return record["median_s"] if record and record.get("ok") else None
-
-    def lengths(self, workload: str) -> list[int]:
-        return sorted({r["length"] for r in self.records if r["workload"] == workload})
-
-    def impls(self, workload: str) -> list[str]:
-        present = {r["impl"] for r in self.records if r["workload"] == workload}
-        return [i for i in ORDER if i in present]
-
-    def floor(self, record_or_flops, dtype: str = "float32") -> float | None:
-        count = job_flops(record_or_flops) if isinstance(record_or_flops, dict) else record_or_flops
-        rate = self.rate_f32 if dtype == "float32" else self.rate_bf16
-        return None if not count or not rate else count / rate
-
-    def own_floor(self, record: dict) -> tuple[float | None, str]:
-        """The floor of the dtype the record's matmuls run in, and that dtype."""
-        dtype = machine.floor_dtype(record["impl"], record.get("dtype_policy"))
-        return self.floor(record, dtype), dtype
-
-    def floors_line(self) -> str:
-        """Both matmul rates of this file, for the line above every table."""
-        size = self.matmul.get("matmul_size") if self.matmul else None
-        return machine.floors_line(_gflops(self.rate_f32), _gflops(self.rate_bf16), size)
-
-    def table_header(self) -> str:
-        """The machine and its floors, above each table: figures from different CPUs are read
-        against these."""
-        return f"_{self.run.get('machine', '?')}. {self.floors_line()}._\n"
-
-
-def _gflops(rate: float | None) -> float | None:
-    return rate / 1e9 if rate else None
-
-
-def ratio(numerator: float | None, denominator: float | None) -> float | None:
-    return None if not numerator or not denominator else numerator / denominator
-
-
-def _model_flops(results: Results, workload: str, length: int, impl: str = "ours") -> int | None:
-    record = results.get(impl, workload, length) or next(
-        (
-            r
-            for r in results.records
-            if r["workload"] == workload and r["length"] == length and r["impl"] != "dense-keras"
-        ),
-        None,
-    )
-    return job_flops(record) if record else None
+from benchmarks import plots, profile_tables
+from benchmarks.results_data import NAMES, Results, _fmt_ratio, _fmt_s, _gb, _model_flops, ratio
 
 
 def render(results: Results, stem: str) -> str:
@@ -277,7 +166,7 @@ def _profiles(stem: str) -> list[str]:
             lines.append(
                 f"## Profile: one ours layer by dtype, n = {data['n']} (`python -m benchmarks.profile_ours`)\n"
             )
-            lines.extend(profile_ours.markdown_lines(data))
+            lines.extend(profile_tables.markdown_lines(data))
             continue
         lines.append(
             f"## Profile: one ours layer, n = {data['n']} (`python -m benchmarks.profile_ours`, "
@@ -426,62 +315,6 @@ def _targets(results: Results) -> list[str]:
     ]
 
 
-def plot(results: Results, path_stem: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import ticker
-
-    written = []
-    for workload, title in (("forward", "Forward"), ("train", "Training step")):
-        lengths = results.lengths(workload)
-        if not lengths:
-            continue
-        fig, (ax_time, ax_mem) = plt.subplots(1, 2, figsize=(12, 4.8))
-        for index, impl in enumerate(results.impls(workload)):
-            points = [
-                (r["length"], r["median_s"], _gb(r))
-                for r in (results.get(impl, workload, n) for n in lengths)
-                if r and r.get("ok")
-            ]
-            if not points:
-                continue
-            xs, ts, ms = zip(*points)
-            style = dict(marker=MARKERS[index % len(MARKERS)], label=NAMES.get(impl, impl))
-            ax_time.plot(xs, ts, **style)
-            ax_mem.plot(xs, ms, **style)
-        for dtype, style in (("float32", "k--"), ("bfloat16", "k:")):
-            floors = [(n, results.floor(_model_flops(results, workload, n) or 0, dtype)) for n in lengths]
-            floors = [(n, f) for n, f in floors if f]
-            if floors:
-                xs, fs = zip(*floors)
-                ax_time.plot(xs, fs, style, marker="_", markersize=14, label=f"{dtype} matmul floor")
-        for ax, label in ((ax_time, "median time (s)"), (ax_mem, "peak RSS (GB)")):
-            ax.set_xscale("log", base=2)
-            ax.set_yscale("log")
-            ax.set_xlim(400, 20000)
-            ax.set_xticks([512, 1024, 2048, 4096, 8192, 16384])
-            ax.set_xticklabels(["512", "1k", "2k", "4k", "8k", "16k"])
-            ax.set_xlabel("sequence length (batch 1)")
-            ax.set_ylabel(label)
-            ax.grid(True, which="both", alpha=0.3)
-            ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
-            ax.yaxis.set_minor_formatter(ticker.FormatStrFormatter("%g"))
-        if ax_time.get_legend_handles_labels()[0]:
-            ax_time.legend(fontsize=8)
-        fig.suptitle(
-            f"{title}, {results.run['model']} config, {results.run['date']} ({results.run.get('machine', '')[:60]})",
-            fontsize=9,
-        )
-        fig.tight_layout()
-        path = path_stem.parent / f"{path_stem.name}-{workload}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        written.append(path)
-    return written
-
-
 def write_report(json_path: Path) -> Path:
     json_path = Path(json_path)
     results = Results(json.loads(json_path.read_text()))
@@ -491,7 +324,7 @@ def write_report(json_path: Path) -> Path:
     PROFILE_DIR = json_path.parent
     md_path.write_text(render(results, stem.name))
     try:
-        plot(results, stem)
+        plots.plot(results, stem)
     except ImportError as error:
         print(f"[bench] no plots ({error}); run bash benchmarks/setup.sh to install matplotlib", file=sys.stderr)
     return md_path
