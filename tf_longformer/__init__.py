@@ -60,5 +60,6 @@ TFLongformerSequenceClassifierOutput = LongformerSequenceClassifierOutput
 TFLongformerTokenClassifierOutput = LongformerTokenClassifierOutput
 
 from tf_longformer import export  # noqa: E402  (tfl.export.saved_model / tflite / onnx)
+from tf_longformer.demo.paths import default_model_dir  # noqa: E402  (the embedded default model)
 
 __version__ = "0.1.0"

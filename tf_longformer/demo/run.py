@@ -192,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
     from tf_longformer.demo import paths, plot, synthetic
 
     model_dir = args.model or paths.default_model_dir()
-    output = args.output or os.path.join(paths.REPO_ROOT, "saved_models", "demo")
+    output = args.output or paths.default_output_dir()
     config = tfl.LongformerConfig.from_pretrained(model_dir)
     if args.layers > config.num_hidden_layers:
         raise ValueError(f"--layers {args.layers}: {model_dir} has only {config.num_hidden_layers} layer(s)")

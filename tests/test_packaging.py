@@ -1,0 +1,68 @@
+"""The built wheel carries what the commands need: the default model and the typing marker."""
+
+import glob
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+import tf_longformer as tfl
+from locations import ROOT
+from tf_longformer.demo import paths
+
+DEFAULT_MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "vocab.json", "merges.txt")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps", "--quiet", "--wheel-dir", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    (path,) = glob.glob(str(out / "*.whl"))
+    return path
+
+
+def test_the_wheel_carries_the_default_model_and_every_module(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in DEFAULT_MODEL_FILES:
+        assert f"tf_longformer/default_checkpoint/{name}" in names
+    assert "tf_longformer/py.typed" in names
+    modules = {
+        os.path.relpath(path, ROOT).replace(os.sep, "/")
+        for path in glob.glob(os.path.join(ROOT, "tf_longformer", "**", "*.py"), recursive=True)
+    }
+    assert modules <= names, sorted(modules - names)
+
+
+def test_an_installed_wheel_finds_its_default_model_from_any_folder(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), wheel],
+        check=True,
+        capture_output=True,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    script = (
+        "import tf_longformer as tfl; d = tfl.default_model_dir(); tfl.LongformerTokenizer.from_pretrained(d); print(d)"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(target)}
+    environment.pop(paths.ENVIRONMENT_VARIABLE, None)
+    found = subprocess.run(
+        [sys.executable, "-c", script], cwd=elsewhere, env=environment, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    assert found == str(target / "tf_longformer" / "default_checkpoint")
+
+
+def test_default_model_dir_is_the_packaged_model_unless_the_variable_says_otherwise(monkeypatch, tmp_path):
+    monkeypatch.delenv(paths.ENVIRONMENT_VARIABLE, raising=False)
+    assert tfl.default_model_dir() == paths.PACKAGED_MODEL_DIR
+    assert os.path.samefile(paths.PACKAGED_MODEL_DIR, os.path.join(ROOT, "saved_models", "default"))
+    monkeypatch.setenv(paths.ENVIRONMENT_VARIABLE, str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="The default model is not at"):
+        tfl.default_model_dir()
