@@ -1,4 +1,5 @@
-"""The built wheel carries what the commands need: the default model and the typing marker."""
+"""The built wheel carries what the commands need: the default model and the typing marker; installed
+from it, the package finds its default model and runs the smoke demo from a folder outside any checkout."""
 
 import glob
 import os
@@ -27,6 +28,29 @@ def wheel(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory):
+    """The wheel installed into a folder of its own (dependencies from this environment), and a
+    way to run Python with it from a folder outside any checkout."""
+    root = tmp_path_factory.mktemp("installed")
+    target, elsewhere = root / "site", root / "elsewhere"
+    elsewhere.mkdir()
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), wheel],
+        check=True,
+        capture_output=True,
+    )
+    environment = {**os.environ, "PYTHONPATH": str(target)}
+    environment.pop(paths.ENVIRONMENT_VARIABLE, None)
+
+    def run(*arguments):
+        return subprocess.run(
+            [sys.executable, *arguments], cwd=elsewhere, env=environment, check=True, capture_output=True, text=True
+        )
+
+    return target, elsewhere, run
+
+
 def test_the_wheel_carries_the_default_model_and_every_module(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in DEFAULT_MODEL_FILES:
@@ -39,24 +63,21 @@ def test_the_wheel_carries_the_default_model_and_every_module(wheel):
     assert modules <= names, sorted(modules - names)
 
 
-def test_an_installed_wheel_finds_its_default_model_from_any_folder(wheel, tmp_path):
-    target = tmp_path / "site"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), wheel],
-        check=True,
-        capture_output=True,
-    )
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
+def test_an_installed_wheel_finds_its_default_model_from_any_folder(installed):
+    target, _, run = installed
     script = (
-        "import tf_longformer as tfl; d = tfl.default_model_dir(); tfl.LongformerTokenizer.from_pretrained(d); print(d)"
+        "import tf_longformer as tfl; d = tfl.default_model_dir(); "
+        "tfl.LongformerTokenizer.from_pretrained(d); print(tfl.__file__); print(d)"
     )
-    environment = {**os.environ, "PYTHONPATH": str(target)}
-    environment.pop(paths.ENVIRONMENT_VARIABLE, None)
-    found = subprocess.run(
-        [sys.executable, "-c", script], cwd=elsewhere, env=environment, check=True, capture_output=True, text=True
-    ).stdout.strip()
-    assert found == str(target / "tf_longformer" / "default_checkpoint")
+    module, found = run("-c", script).stdout.split()
+    assert module.startswith(str(target)) and found == str(target / "tf_longformer" / "default_checkpoint")
+    assert '"num_hidden_layers"' in run("-m", "tf_longformer", "info", found, "--json").stdout
+
+
+def test_the_smoke_demo_runs_from_an_installed_wheel(installed):
+    _, elsewhere, run = installed
+    assert "summary" in run("-m", "tf_longformer.demo", "--smoke").stdout
+    assert (elsewhere / "saved_models" / "demo").is_dir()  # beside the user, not inside the install
 
 
 def test_default_model_dir_is_the_packaged_model_unless_the_variable_says_otherwise(monkeypatch, tmp_path):
