@@ -12,6 +12,18 @@ CONFIG_NAME = "config.json"
 _ACTIVATIONS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu", "swish", "tanh", "gelu_fast")
 
 
+def check_positive_int(name: str, value: Any) -> None:
+    """Raises ValueError unless `value` (the argument `name`) is a positive int (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+
+
+def check_rate(name: str, value: Any) -> None:
+    """Raises ValueError unless `value` (the argument `name`, a dropout rate) is a number in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+        raise ValueError(f"`{name}` must be in [0, 1). Received: {name}={value!r}")
+
+
 def check_attention_window(window: Any, received: Any = None) -> None:
     """Raises ValueError unless `window` is a positive even int (it counts both sides of each
     token). `received`: what to quote as the argument the user gave (default `window`)."""
@@ -149,11 +161,6 @@ class LongformerConfig:
     def validate(self) -> None:
         """Raises `ValueError` naming the first invalid field."""
 
-        def positive_int(name: str) -> None:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-
         for name in (
             "vocab_size",
             "hidden_size",
@@ -163,7 +170,7 @@ class LongformerConfig:
             "max_position_embeddings",
             "type_vocab_size",
         ):
-            positive_int(name)
+            check_positive_int(name, getattr(self, name))
         windows = self.attention_window
         if isinstance(windows, list):
             if len(windows) != self.num_hidden_layers:
@@ -181,9 +188,7 @@ class LongformerConfig:
                 f"({self.num_attention_heads})."
             )
         for name in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-                raise ValueError(f"`{name}` must be in [0, 1). Received: {name}={value!r}")
+            check_rate(name, getattr(self, name))
         for name in ("initializer_range", "layer_norm_eps"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value <= 0:

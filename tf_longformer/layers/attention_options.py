@@ -15,14 +15,10 @@ from typing import Any, Mapping
 import tensorflow as tf
 
 import tf_longformer._compat as _compat
-from tf_longformer.config import check_attention_window
+from tf_longformer.config import check_attention_window, check_positive_int, check_rate
 from tf_longformer.ops import attention as attention_ops
 
 SOFTMAX_DTYPES = (None, "float32", "bfloat16")
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,19 +55,13 @@ class AttentionOptions:
     softmax_dtype: str | None = None
 
     def __post_init__(self):
-        heads, window = self.num_attention_heads, self.attention_window
-        if not _is_int(heads) or heads < 1:
-            raise ValueError(f"`num_attention_heads` must be a positive int. Received: num_attention_heads={heads!r}")
-        if window is not None:
-            check_attention_window(window)
-        if not 0.0 <= self.attention_dropout < 1.0:
-            raise ValueError(
-                f"`attention_dropout` must be in [0, 1). Received: attention_dropout={self.attention_dropout!r}"
-            )
+        check_positive_int("num_attention_heads", self.num_attention_heads)
+        if self.attention_window is not None:
+            check_attention_window(self.attention_window)
+        check_rate("attention_dropout", self.attention_dropout)
         for name in ("max_global_tokens", "query_block_size"):
-            value = getattr(self, name)
-            if value is not None and (not _is_int(value) or value < 1):
-                raise ValueError(f"`{name}` must be None or a positive int. Received: {name}={value!r}")
+            if getattr(self, name) is not None:
+                check_positive_int(name, getattr(self, name))
         if self.softmax_dtype not in SOFTMAX_DTYPES:
             raise ValueError(
                 f"`softmax_dtype` must be one of {list(SOFTMAX_DTYPES)}. Received: softmax_dtype={self.softmax_dtype!r}"
