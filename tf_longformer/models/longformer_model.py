@@ -145,7 +145,8 @@ class LongformerModel(LongformerPreTrainedModel):
         """LoRA fine-tuning (keras-hub's convention): freezes every weight and gives LoRA of `rank`
         to the projections named in `target_layer_names` (default: `lora.DEFAULT_TARGETS`, the
         local and global query and value of every layer). `fit` then trains the LoRA factors
-        (and those projections' biases) only.
+        (and those projections' biases) only. Compile after it, as with keras-hub: an optimizer
+        built before knows only the variables of then (Keras' "Unknown variable" error).
 
         Raises:
             ValueError: a bad `rank`, a name that matches no projection, or LoRA enabled already;

@@ -96,7 +96,7 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
 
     def enable_lora(self, rank: int, target_layer_names: Sequence[str] | None = None) -> None:
         """LoRA fine-tuning of the backbone (`LongformerModel.enable_lora`); the head's own
-        layers keep training, as keras-hub's tasks do."""
+        layers keep training, as keras-hub's tasks do. Call `compile()` after it."""
         self.longformer.enable_lora(rank, target_layer_names)
 
     def create_head(self, config: LongformerConfig) -> None:
