@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 import tf_longformer as tfl
-from tf_longformer.demo import paths, synthetic
+from tf_longformer.demo import synthetic
 from tf_longformer.training.data import make_dataset
 
 
@@ -26,7 +26,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     train_count, test_count, sentences, epochs = (8, 4, 20, 1) if args.smoke else (96, 32, 70, 3)
 
-    model_dir = paths.default_model_dir()
+    model_dir = tfl.default_model_dir()
     tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
     questions, documents, labels = synthetic.long_range_documents(train_count + test_count, sentences=sentences)
 

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 import tf_longformer as tfl
-from tf_longformer.demo import paths, synthetic
+from tf_longformer.demo import synthetic
 
 
 def build(backbone: tfl.LongformerModel) -> keras.Model:
@@ -41,7 +41,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     count, sentences, epochs = (8, 10, 1) if args.smoke else (64, 60, 3)
 
-    model_dir = paths.default_model_dir()
+    model_dir = tfl.default_model_dir()
     tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
     questions, documents, labels = synthetic.long_range_documents(count, sentences=sentences, seed=2)
     batch = tokenizer(

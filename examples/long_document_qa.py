@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 import tf_longformer as tfl
-from tf_longformer.demo import paths, synthetic
+from tf_longformer.demo import synthetic
 
 
 def answer_spans(tokenizer, contexts, colours):
@@ -64,7 +64,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     count, sentences, epochs, max_length = (6, 30, 1, 256) if args.smoke else (48, 60, 4, 512)
 
-    model_dir = paths.default_model_dir()
+    model_dir = tfl.default_model_dir()
     tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
     questions, contexts, labels = synthetic.long_range_documents(count, sentences=sentences, seed=1)
     asked = [q.split()[4] for q in questions]  # "what colour does the <person> wear ?"

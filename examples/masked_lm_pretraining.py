@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 import tf_longformer as tfl
-from tf_longformer.demo import paths, synthetic
+from tf_longformer.demo import synthetic
 
 
 def mask_tokens(ids, attention_mask, tokenizer, rng, rate=0.15):
@@ -37,7 +37,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     count, sentences, epochs = (8, 20, 1) if args.smoke else (64, 100, 2)
 
-    model_dir = paths.default_model_dir()
+    model_dir = tfl.default_model_dir()
     tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
     documents = synthetic.pretraining_documents(count, sentences=(sentences, sentences + 1), seed=7)
     batch = tokenizer(

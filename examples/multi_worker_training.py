@@ -34,11 +34,11 @@ def worker(args) -> None:
     import tensorflow as tf
 
     import tf_longformer as tfl
-    from tf_longformer.demo import paths, synthetic
+    from tf_longformer.demo import synthetic
     from tf_longformer.training.distributed import DistributedTrainer
 
     strategy = tf.distribute.MultiWorkerMirroredStrategy()  # reads TF_CONFIG
-    model_dir = paths.default_model_dir()
+    model_dir = tfl.default_model_dir()
     tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
     questions, documents, labels = synthetic.long_range_documents(32, sentences=args.sentences, seed=3)
     batch = tokenizer(

@@ -26,7 +26,6 @@ import urllib.request
 import numpy as np
 
 import tf_longformer as tfl
-from tf_longformer.demo import paths
 
 
 def request_body(texts, signature=tfl.export.TEXT_SIGNATURE) -> dict:
@@ -52,7 +51,7 @@ def main(argv=None) -> None:
     parser.add_argument("--export-dir", default=None, help="export base directory (default: a temp dir)")
     args = parser.parse_args(argv)
 
-    model_dir = paths.default_model_dir()
+    model_dir = tfl.default_model_dir()
     tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
     model = tfl.LongformerForSequenceClassification.from_pretrained(model_dir, num_labels=2)
     base = args.export_dir or tempfile.mkdtemp(prefix="serving-")

@@ -2,6 +2,7 @@
 from it, the package finds its default model and runs the smoke demo from a folder outside any checkout."""
 
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 
 import tf_longformer as tfl
 from locations import ROOT
-from tf_longformer.demo import paths
+from tf_longformer import default_model
 
 DEFAULT_MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "vocab.json", "merges.txt")
 
@@ -41,7 +42,8 @@ def installed(wheel, tmp_path_factory):
         capture_output=True,
     )
     environment = {**os.environ, "PYTHONPATH": str(target)}
-    environment.pop(paths.ENVIRONMENT_VARIABLE, None)
+    environment.pop(default_model.ENVIRONMENT_VARIABLE, None)
+    environment.pop("TF_CPP_MIN_LOG_LEVEL", None)  # a user's shell, not the tests' (conftest sets it)
 
     def run(*arguments):
         return subprocess.run(
@@ -55,10 +57,11 @@ def test_the_wheel_carries_the_default_model_and_every_module(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in DEFAULT_MODEL_FILES:
         assert f"tf_longformer/default_checkpoint/{name}" in names
-    assert "tf_longformer/py.typed" in names
+    assert {"tf_longformer/py.typed", "tf_longformer_cli/py.typed"} <= names
     modules = {
         os.path.relpath(path, ROOT).replace(os.sep, "/")
-        for path in glob.glob(os.path.join(ROOT, "tf_longformer", "**", "*.py"), recursive=True)
+        for package in ("tf_longformer", "tf_longformer_cli")
+        for path in glob.glob(os.path.join(ROOT, package, "**", "*.py"), recursive=True)
     }
     assert modules <= names, sorted(modules - names)
 
@@ -67,11 +70,13 @@ def test_an_installed_wheel_finds_its_default_model_from_any_folder(installed):
     target, _, run = installed
     script = (
         "import tf_longformer as tfl; d = tfl.default_model_dir(); "
-        "tfl.LongformerTokenizer.from_pretrained(d); print(tfl.__file__); print(d)"
+        "tfl.LongformerTokenizer.from_pretrained('default'); m = tfl.LongformerModel.from_pretrained('default'); "
+        "print(tfl.__file__); print(d); print(m.config.num_hidden_layers)"
     )
-    module, found = run("-c", script).stdout.split()
+    module, found, layers = run("-c", script).stdout.split()
     assert module.startswith(str(target)) and found == str(target / "tf_longformer" / "default_checkpoint")
-    assert '"num_hidden_layers"' in run("-m", "tf_longformer", "info", found, "--json").stdout
+    info = run("-m", "tf_longformer_cli", "info", "default", "--json")
+    assert json.loads(info.stdout)["num_hidden_layers"] == int(layers) and info.stderr == ""
 
 
 def test_the_smoke_demo_runs_from_an_installed_wheel(installed):
@@ -81,9 +86,9 @@ def test_the_smoke_demo_runs_from_an_installed_wheel(installed):
 
 
 def test_default_model_dir_is_the_packaged_model_unless_the_variable_says_otherwise(monkeypatch, tmp_path):
-    monkeypatch.delenv(paths.ENVIRONMENT_VARIABLE, raising=False)
-    assert tfl.default_model_dir() == paths.PACKAGED_MODEL_DIR
-    assert os.path.samefile(paths.PACKAGED_MODEL_DIR, os.path.join(ROOT, "saved_models", "default"))
-    monkeypatch.setenv(paths.ENVIRONMENT_VARIABLE, str(tmp_path))
+    monkeypatch.delenv(default_model.ENVIRONMENT_VARIABLE, raising=False)
+    assert tfl.default_model_dir() == default_model.PACKAGED_MODEL_DIR
+    assert os.path.samefile(default_model.PACKAGED_MODEL_DIR, os.path.join(ROOT, "saved_models", "default"))
+    monkeypatch.setenv(default_model.ENVIRONMENT_VARIABLE, str(tmp_path))
     with pytest.raises(FileNotFoundError, match="The default model is not at"):
         tfl.default_model_dir()

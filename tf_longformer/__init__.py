@@ -1,5 +1,7 @@
 """tf_longformer: the Longformer long-document transformer for Keras 3 / TensorFlow."""
 
+from types import ModuleType as _ModuleType
+
 from tf_longformer._backend import require_tensorflow_backend
 
 require_tensorflow_backend()
@@ -60,6 +62,14 @@ TFLongformerSequenceClassifierOutput = LongformerSequenceClassifierOutput
 TFLongformerTokenClassifierOutput = LongformerTokenClassifierOutput
 
 from tf_longformer import export  # noqa: E402  (tfl.export.saved_model / tflite / onnx)
-from tf_longformer.demo.paths import default_model_dir  # noqa: E402  (the embedded default model)
+from tf_longformer.default_model import default_model_dir  # noqa: E402  (also: from_pretrained("default"))
 
 __version__ = "0.1.0"
+
+# The public names: everything imported above but the subpackages (save `export`) and the backend
+# check; the documentation's API reference covers each (tests/test_docs.py checks).
+__all__ = sorted(
+    name
+    for name, value in dict(globals()).items()
+    if not name.startswith("_") and not isinstance(value, _ModuleType) and value is not require_tensorflow_backend
+) + ["export"]

@@ -7,6 +7,8 @@ import json
 import os
 from typing import Any, Sequence
 
+from tf_longformer.default_model import resolve_name as resolve_default_model_name
+
 CONFIG_NAME = "config.json"
 
 _ACTIVATIONS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu", "swish", "tanh", "gelu_fast")
@@ -60,7 +62,10 @@ class LongformerConfig:
         type_vocab_size: Number of token type ids.
         initializer_range: Standard deviation of the truncated-normal initialiser.
         layer_norm_eps: Epsilon of every LayerNorm.
-        pad_token_id, bos_token_id, eos_token_id, sep_token_id: Special token ids.
+        pad_token_id: Id of the padding token (also the position-id offset).
+        bos_token_id: Id of `<s>`.
+        eos_token_id: Id of `</s>`.
+        sep_token_id: Id of the separator (`</s>` in the reference's vocabulary).
         num_labels: Outputs of the classification heads (`id2label` wins when given).
         problem_type: `"regression"`, `"single_label_classification"` or
             `"multi_label_classification"`; inferred from labels when None, as in the reference.
@@ -246,8 +251,8 @@ class LongformerConfig:
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike, **overrides: Any) -> "LongformerConfig":
-        """Reads `config.json` from a directory (or the file itself)."""
-        path = os.fspath(path)
+        """Reads `config.json` from a directory (or the file itself; `"default"`: the embedded default model)."""
+        path = resolve_default_model_name(path)
         if os.path.isdir(path):
             path = os.path.join(path, CONFIG_NAME)
         if not os.path.isfile(path):

@@ -7,10 +7,10 @@ import os
 import numpy as np
 import pytest
 
-from tf_longformer import cli
-from tf_longformer.demo import paths
+import tf_longformer_cli as cli
+from tf_longformer import default_model
 
-DEFAULT = paths.default_model_dir()
+DEFAULT = default_model.default_model_dir()
 SUBCOMMANDS = ("demo", "train", "predict", "convert", "export", "info", "bench")
 
 
@@ -35,7 +35,6 @@ def test_help_of_every_subcommand(capsys, command):
         ["nope"],
         ["info"],
         ["train", DEFAULT],
-        ["predict", DEFAULT, "--task", "bogus"],
         ["train", DEFAULT, "x.jsonl", "-o", "o", "--epochs", "0"],
         ["demo", "--train", "-3"],
         ["convert"],
@@ -53,6 +52,8 @@ def test_bad_command_lines_exit_2_with_one_line(capsys, argv):
     "argv, message",
     [
         (["info", "/no/such/dir"], "No config.json"),
+        (["predict", DEFAULT, "--task", "bogus"], "task must be one of"),
+        (["train", DEFAULT, "x.jsonl", "-o", "out", "--task", "masked_lm"], "--task must be one of"),
         (["predict", "/no/such/model"], "No such"),
         (["convert", "/no/such/dir", "out"], "No such checkpoint"),
         (["train", DEFAULT, "/no/such.jsonl", "-o", "out"], "No such data file"),
@@ -224,9 +225,21 @@ def test_export_with_text_serves_strings_as_predict_labels_them(trained, capsys,
 
 
 def test_bench_runs_the_quick_suite(monkeypatch, capsys):
-    from tf_longformer.cli import bench
+    from tf_longformer_cli import bench
 
     calls = []
-    monkeypatch.setattr(bench.subprocess, "call", lambda command, cwd: calls.append((command, cwd)) or 0)
+    monkeypatch.setattr(bench.subprocess, "call", lambda command, cwd, stderr: calls.append((command, cwd)) or 0)
     code, out, _ = run(capsys, "bench")
     assert code == 0 and calls and calls[0][0][1:] == ["-m", "benchmarks.run", "--suite", "quick"]
+
+
+def test_warnings_are_one_line_like_the_errors(capsys):
+    import argparse
+    import warnings
+
+    def run_warning(args):
+        warnings.warn("some weights\n   were not used", UserWarning, stacklevel=2)
+        return 0
+
+    assert cli.run_command(run_warning, argparse.Namespace(verbose=True), "tf-longformer x") == 0
+    assert capsys.readouterr().err == "tf-longformer x: warning: some weights were not used\n"

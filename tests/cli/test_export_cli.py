@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 import export_cases as cases_lib
-from tf_longformer import cli
+import tf_longformer_cli as cli
 
 
 def run_main(capsys, *argv):

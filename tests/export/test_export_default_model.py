@@ -7,8 +7,7 @@ import tensorflow as tf
 
 import export_cases as cases_lib
 import tf_longformer as tfl
-from tf_longformer import cli
-from tf_longformer.demo import paths
+import tf_longformer_cli as cli
 
 TOLERANCE = 1e-4
 TEXTS = [
@@ -19,7 +18,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def default_model():
-    directory = paths.default_model_dir()
+    directory = tfl.default_model_dir()
     tokenizer = tfl.LongformerTokenizer.from_pretrained(directory)
     model = tfl.LongformerForMaskedLM.from_pretrained(directory)
     assert model.config.num_hidden_layers >= 2  # what is shared between layers is exported

@@ -25,6 +25,7 @@ from tf_longformer.checkpoints.files import (
     find_weights_file,
 )
 from tf_longformer.config import CONFIG_NAME
+from tf_longformer.default_model import resolve_name as resolve_default_model_name
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _COMMIT_HASH = re.compile(r"^[0-9a-f]{40}$")
@@ -39,7 +40,8 @@ def is_hub_id(path: str) -> bool:
 def resolve_checkpoint(
     path_or_hub_id: str | os.PathLike, revision: str | None = None, cache_dir: str | None = None
 ) -> tuple[str, str]:
-    """(config.json path, weights file path) of a local directory or a Hub repository.
+    """(config.json path, weights file path) of a local directory or a Hub repository
+    (`"default"`: the embedded default model, unless a folder of that name exists).
 
     For a Hub id, `config.json` and the first weights file of `WEIGHTS_NAMES` the repository has
     are downloaded (with every shard a `*.index.json` names), or taken from the cache.
@@ -51,7 +53,7 @@ def resolve_checkpoint(
         OSError: the Hub cannot be reached and the files are not in the cache, or a download
             failed part-way.
     """
-    path = os.fspath(path_or_hub_id)
+    path = resolve_default_model_name(path_or_hub_id)
     if os.path.isdir(path):
         config_path = os.path.join(path, CONFIG_NAME)
         if not os.path.isfile(config_path):

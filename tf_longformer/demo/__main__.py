@@ -1,7 +1,7 @@
-"""`python -m tf_longformer.demo`: the README's main command (see `tf_longformer.demo.run`)."""
+"""`python -m tf_longformer.demo`: the same as `tf-longformer demo`."""
 
 import sys
 
-from tf_longformer.demo.command import main
+from tf_longformer_cli.demo import main
 
 sys.exit(main())

@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from tf_longformer.default_model import resolve_name as resolve_default_model_name
 from tf_longformer.export.saved_model import exported_task
 from tf_longformer.models import registry
 from tf_longformer.task_spec import TextExample
@@ -196,12 +197,13 @@ def load_predictor(
     """A `Predictor` for a checkpoint directory, `.keras` file, SavedModel or `.tflite` file.
 
     Args:
-        path: the saved model.
+        path: the saved model (`"default"`: the embedded default model).
         task: override the task read from the model (`TASKS`).
         tokenizer: directory of the tokenizer (and of a `config.json` with the label names, when the
             model has none beside it); default: the model's directory or its parents.
         max_length: truncate inputs to this many tokens (default: the model's limit, else 4096).
     """
+    path = resolve_default_model_name(path)
     form = detect_format(path)
     tok = _find_tokenizer(path, tokenizer)
     config = _find_config(path) or (_find_config(tokenizer) if tokenizer else {})

@@ -19,7 +19,10 @@ class LongformerEmbeddings(ArgumentsConfig, keras.layers.Layer):
     `pad_token_id + 1 ... pad_token_id + length`.
 
     Args:
-        vocab_size, hidden_size, max_position_embeddings, type_vocab_size: table sizes.
+        vocab_size: rows of the word table.
+        hidden_size: width of every table.
+        max_position_embeddings: rows of the position table.
+        type_vocab_size: rows of the token-type table.
         pad_token_id: id of the padding token (also the position-id offset).
         layer_norm_eps: LayerNorm epsilon.
         dropout: dropout rate on the output.

@@ -29,15 +29,15 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
             its `attention_window` is ignored, each layer gets its own from `attention_windows`.
         gradient_checkpointing: recompute each layer's activations in the backward pass
             instead of keeping them (less memory, about one more forward of compute).
-        Others: as `LongformerLayer`.
+        **kwargs: the other arguments of `LongformerLayer` (sizes, dropout, epsilon), and Keras'.
 
     Call arguments:
-        shared_layer_graphs: outside training, every layer calls the one graph traced for
-            its configuration rather than inlining it: TensorFlow then optimises each distinct
-            layer graph once, not once per layer (a much faster first call of a traced
-            function). TFLite's converter cannot convert such calls, so graphs that may be
-            exported leave it off; Keras' `predict` turns it on. Training always inlines (the
-            gradient of a kept call holds more activations).
+        - `shared_layer_graphs`: outside training, every layer calls the one graph traced for
+          its configuration rather than inlining it: TensorFlow then optimises each distinct
+          layer graph once, not once per layer (a much faster first call of a traced
+          function). TFLite's converter cannot convert such calls, so graphs that may be
+          exported leave it off; Keras' `predict` turns it on. Training always inlines (the
+          gradient of a kept call holds more activations).
     """
 
     def __init__(

@@ -17,7 +17,8 @@ class LongformerLayer(ArgumentsConfig, keras.layers.Layer):
     Args:
         attention_options: an `AttentionOptions` with a window (or its `get_config` dict).
         hidden_size: width of the hidden states (default: read from the build shape).
-        intermediate_size, hidden_act: the feed-forward block's (see `LongformerFeedForward`).
+        intermediate_size: the feed-forward block's inner width (see `LongformerFeedForward`).
+        hidden_act: the feed-forward block's activation.
         hidden_dropout: dropout after each block's output projection.
         layer_norm_eps: LayerNorm epsilon.
     """

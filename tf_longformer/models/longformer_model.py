@@ -48,17 +48,17 @@ class LongformerModel(LongformerPreTrainedModel):
             (default) picks per platform, `"float32"` always float32.
 
     Call arguments:
-        input_ids: [batch, length] int token ids, or a dict holding any of the inputs below.
-        attention_mask: [batch, length], 1 for tokens, 0 for padding (default all 1).
-        global_attention_mask: [batch, length], 1 for tokens with global attention.
-        token_type_ids, position_ids: [batch, length] int (defaults as the reference).
-        inputs_embeds: [batch, length, hidden] instead of `input_ids`.
-        output_attentions, output_hidden_states: also return those (see the output class).
-        training: dropout on or off.
-        shared_layer_graphs: in a traced function outside training, layers with the same
-            configuration call one traced layer graph instead of each inlining its own: a
-            much faster first call, but TFLite's converter cannot convert the graph (see
-            `LongformerEncoder`). Keras' `predict` uses it; leave it off in graphs to export.
+        - `input_ids`: [batch, length] int token ids, or a dict holding any of the inputs below.
+        - `attention_mask`: [batch, length], 1 for tokens, 0 for padding (default all 1).
+        - `global_attention_mask`: [batch, length], 1 for tokens with global attention.
+        - `token_type_ids`, `position_ids`: [batch, length] int (defaults as the reference).
+        - `inputs_embeds`: [batch, length, hidden] instead of `input_ids`.
+        - `output_attentions`, `output_hidden_states`: also return those (see the output class).
+        - `training`: dropout on or off.
+        - `shared_layer_graphs`: in a traced function outside training, layers with the same
+          configuration call one traced layer graph instead of each inlining its own: a
+          much faster first call, but TFLite's converter cannot convert the graph (see
+          `LongformerEncoder`). Keras' `predict` uses it; leave it off in graphs to export.
 
     Returns:
         `LongformerBaseModelOutputWithPooling` (a dict with attribute access).

@@ -59,11 +59,13 @@ class LongformerForMultipleChoice(LongformerTaskModel):
 
     Args:
         config: the model's `LongformerConfig`.
-        max_global_tokens, query_block_size, softmax_dtype: passed to the backbone (see `LongformerModel`).
+        max_global_tokens: passed to the backbone (see `LongformerModel`).
+        query_block_size: passed to the backbone.
+        softmax_dtype: passed to the backbone.
 
     Call arguments:
         The inputs of `LongformerModel` with a `num_choices` axis (keywords or one dict), and
-        labels: optional [batch] index of the right choice (-100 ignored).
+        - `labels`: optional [batch] index of the right choice (-100 ignored).
 
     Returns:
         `LongformerMultipleChoiceModelOutput`: `logits` [batch, num_choices], `loss` with labels.

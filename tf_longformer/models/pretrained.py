@@ -235,7 +235,8 @@ class LongformerPreTrainedModel(keras.Model):
                 when torch is installed), or a Hugging Face Hub id such as
                 `"allenai/longformer-base-4096"`.
             config: a `LongformerConfig` to use instead of the checkpoint's `config.json`.
-            revision, cache_dir: passed to `huggingface_hub` for Hub ids.
+            revision: the Hub revision (branch, tag or commit) for Hub ids.
+            cache_dir: `huggingface_hub`'s cache folder for Hub ids.
             ignore_mismatched_sizes: initialise (with a warning) weights whose shape differs
                 from the checkpoint's, e.g. a classifier for a new `num_labels`.
             output_loading_info: also return a `LoadingInfo` (missing, unexpected, mismatched names).

@@ -25,12 +25,14 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
 
     Args:
         config: the model's `LongformerConfig` (`num_labels` must be 2).
-        max_global_tokens, query_block_size, softmax_dtype: passed to the backbone (see `LongformerModel`).
+        max_global_tokens: passed to the backbone (see `LongformerModel`).
+        query_block_size: passed to the backbone.
+        softmax_dtype: passed to the backbone.
 
     Call arguments:
         The inputs of `LongformerModel` (keywords or one dict), and
-        start_positions, end_positions: optional [batch] answer span; positions outside
-            [0, length) are clamped to [0, length] and `length` is ignored (the reference's rule).
+        - `start_positions`, `end_positions`: optional [batch] answer span; positions outside
+          [0, length) are clamped to [0, length] and `length` is ignored (the reference's rule).
 
     Returns:
         `LongformerQuestionAnsweringModelOutput`: `start_logits`, `end_logits` [batch, length],

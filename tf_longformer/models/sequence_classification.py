@@ -24,12 +24,14 @@ class LongformerForSequenceClassification(LongformerTaskModel):
 
     Args:
         config: the model's `LongformerConfig` (`num_labels`, `problem_type`).
-        max_global_tokens, query_block_size, softmax_dtype: passed to the backbone (see `LongformerModel`).
+        max_global_tokens: passed to the backbone (see `LongformerModel`).
+        query_block_size: passed to the backbone.
+        softmax_dtype: passed to the backbone.
 
     Call arguments:
         The inputs of `LongformerModel` (keywords or one dict), and
-        labels: optional [batch] class ids, [batch] / [batch, num_labels] floats (regression)
-            or [batch, num_labels] multi-hot floats (multi-label).
+        - `labels`: optional [batch] class ids, [batch] / [batch, num_labels] floats (regression)
+          or [batch, num_labels] multi-hot floats (multi-label).
 
     Returns:
         `LongformerSequenceClassifierOutput`: `logits` [batch, num_labels], `loss` with labels.

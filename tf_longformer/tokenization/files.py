@@ -6,6 +6,7 @@ import json
 import os
 from typing import Any
 
+from tf_longformer.default_model import resolve_name as resolve_default_model_name
 from tf_longformer.tokenization.backend import SPECIAL_TOKEN_ATTRIBUTES, added_token
 
 TOKENIZER_FILE = "tokenizer.json"
@@ -22,9 +23,10 @@ _NO_LIMIT = int(1e29)
 def resolve_directory(path: str | os.PathLike, *, revision: str | None = None, cache_dir: str | None = None) -> str:
     """Returns a local directory holding the tokenizer files of `path`.
 
-    `path` is a local directory, or a Hub id such as `"allenai/longformer-base-4096"`, whose
-    tokenizer files are downloaded with `huggingface_hub` through `tf_longformer.checkpoints.hub`
-    (which imports it only then), or taken from its cache.
+    `path` is a local directory, `"default"` (the embedded default model), or a Hub id such as
+    `"allenai/longformer-base-4096"`, whose tokenizer files are downloaded with
+    `huggingface_hub` through `tf_longformer.checkpoints.hub` (which imports it only then), or
+    taken from its cache.
 
     Raises:
         FileNotFoundError: `path` is neither a directory nor a Hub id, no such Hub repository or
@@ -33,7 +35,7 @@ def resolve_directory(path: str | os.PathLike, *, revision: str | None = None, c
         OSError: the Hub cannot be reached (or offline mode is on) and the files are not in the
             cache, or a download failed part-way.
     """
-    path = os.fspath(path)
+    path = resolve_default_model_name(path)
     if os.path.isdir(path):
         directory = path
     elif os.path.exists(path) or not _is_hub_id(path):

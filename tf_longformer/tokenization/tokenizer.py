@@ -35,8 +35,11 @@ class LongformerTokenizer:
         trim_offsets: leave the leading space out of the character offsets of each token.
         model_max_length: the longest input the model takes (4096 for the base checkpoints); used
             when truncation or `padding="max_length"` is asked for without `max_length`. None: no limit.
-        bos_token, eos_token, unk_token, pad_token, mask_token: the special tokens (`<s>` is also
-            the classifier token and `</s>` the separator).
+        bos_token: the first token (`<s>`, also the classifier token).
+        eos_token: the last token (`</s>`, also the separator).
+        unk_token: the unknown token.
+        pad_token: the padding token.
+        mask_token: the masked-LM mask token.
 
     Example:
         >>> tok = LongformerTokenizer.from_pretrained("path/to/tokenizer")     # doctest: +SKIP

@@ -125,8 +125,11 @@ class DistributedTrainer:
         max_to_keep: checkpoints kept by the `tf.train.CheckpointManager`.
 
     Attributes:
-        model, optimizer, step (a variable: global batches done), manager (the chief's
-        `CheckpointManager`), is_chief.
+        model: the model `build_model` returned.
+        optimizer: the optimizer `build_optimizer` returned.
+        step: a variable: global batches done.
+        manager: the chief's `tf.train.CheckpointManager`.
+        is_chief: whether this worker is the chief.
     """
 
     def __init__(

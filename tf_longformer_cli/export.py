@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
 
-from tf_longformer import export
-from tf_longformer.argument_types import call_with_arguments, describe, positive_int
-from tf_longformer.export.signatures import DEFAULT_SIGNATURE, ExportError
-from tf_longformer.models import registry
-from tf_longformer.tokenization import files as tokenizer_files
-from tf_longformer.tokenization.tokenizer import LongformerTokenizer
+from tf_longformer_cli.arguments import call_with_arguments, describe, positive_int
+
+if TYPE_CHECKING:
+    from tf_longformer.tokenization.tokenizer import LongformerTokenizer
 
 FORMATS = ("saved_model", "tflite", "onnx")
+DEFAULT_SIGNATURE = "serving_default"  # TensorFlow's DEFAULT_SERVING_SIGNATURE_DEF_KEY
 
 DESCRIPTION = """Export a Longformer checkpoint (a directory written by save_pretrained, or a
 transformers Longformer checkpoint) for serving:
@@ -31,13 +31,15 @@ EPILOG = """examples:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The `export` subcommand's arguments."""
     describe(parser, DESCRIPTION, EPILOG)
-    parser.add_argument("checkpoint", help="checkpoint directory (config.json + weights) or Hub id")
+    parser.add_argument(
+        "checkpoint", help="checkpoint directory (config.json + weights), Hub id, or default (the embedded model)"
+    )
     parser.add_argument("output", help="saved_model: the base directory; tflite/onnx: the file to write")
     parser.add_argument("--format", "-f", choices=FORMATS, default="saved_model", help="default: saved_model")
     parser.add_argument(
         "--task",
         default="auto",
-        help="auto (from config.json's architectures, else base) or one of: " + ", ".join(registry.tasks()),
+        help="auto (from config.json's architectures, else base) or a task: base, sequence_classification, ...",
     )
     parser.add_argument("--model-name", help="saved_model: the model directory / TF Serving MODEL_NAME")
     parser.add_argument("--version", type=positive_int, default=1, help="saved_model: version number (default 1)")
@@ -66,6 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def model_class(checkpoint: str, task: str) -> type:
     """The class to load for `--task`: a task or class name, or "auto" (the checkpoint's `architectures`)."""
+    from tf_longformer.models import registry
+
     if task == "auto":
         return registry.class_for_checkpoint(checkpoint)
     try:
@@ -75,12 +79,15 @@ def model_class(checkpoint: str, task: str) -> type:
 
 
 def checkpoint_tokenizer(checkpoint: str) -> LongformerTokenizer:
-    """The tokenizer saved with `checkpoint` (ExportError for a directory without tokenizer files)."""
+    """The tokenizer saved with `checkpoint` (ValueError for a directory without tokenizer files)."""
+    from tf_longformer.tokenization import files as tokenizer_files
+    from tf_longformer.tokenization.tokenizer import LongformerTokenizer
+
     if os.path.isdir(checkpoint) and not any(
         os.path.isfile(os.path.join(checkpoint, name))
         for name in (tokenizer_files.TOKENIZER_FILE, tokenizer_files.VOCAB_FILE)
     ):
-        raise ExportError(
+        raise ValueError(
             f"--with-text needs the tokenizer beside the weights, but {checkpoint!r} has no "
             f"{tokenizer_files.TOKENIZER_FILE} or {tokenizer_files.VOCAB_FILE} "
             "(write them with tokenizer.save_pretrained)."
@@ -109,15 +116,19 @@ def export_checkpoint(
     `with_text` (SavedModel only) adds `serving_text` with the checkpoint's own tokenizer,
     truncating at `max_length` tokens (default: the model's limit).
     """
+    from tf_longformer import export
+    from tf_longformer.default_model import resolve_name
+
+    checkpoint = resolve_name(checkpoint)
     if format not in FORMATS:
-        raise ExportError(f"--format must be one of {', '.join(FORMATS)}; got {format!r}")
+        raise ValueError(f"--format must be one of {', '.join(FORMATS)}; got {format!r}")
     if format != "saved_model" and with_text:
-        raise ExportError(
+        raise ValueError(
             f"--with-text applies to --format saved_model only: {format} files keep their token-id inputs "
             "(their runtimes have no string ops for the in-graph tokenizer)."
         )
     if max_length is not None and not with_text:
-        raise ExportError("--max-length applies to --with-text only")
+        raise ValueError("--max-length applies to --with-text only")
     tokenizer = checkpoint_tokenizer(checkpoint) if with_text else None
     model = model_class(checkpoint, task).from_pretrained(checkpoint)
     if format == "saved_model":
@@ -140,8 +151,8 @@ def export_checkpoint(
 def run(args: argparse.Namespace) -> int:
     """Runs `tf-longformer export` from parsed arguments; prints the written path."""
     if args.format != "saved_model" and (args.model_name is not None or args.version != 1):
-        raise ExportError("--model-name and --version apply to --format saved_model only")
+        raise ValueError("--model-name and --version apply to --format saved_model only")
     if args.format != "tflite" and (args.quantize or args.max_sequence_length):
-        raise ExportError("--quantize and --max-sequence-length apply to --format tflite only")
+        raise ValueError("--quantize and --max-sequence-length apply to --format tflite only")
     print(call_with_arguments(export_checkpoint, args))
     return 0

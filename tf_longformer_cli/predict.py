@@ -7,8 +7,7 @@ import json
 import sys
 from typing import Iterator
 
-from tf_longformer.argument_types import describe
-from tf_longformer.inference.predictor import TASKS, load_predictor
+from tf_longformer_cli.arguments import describe
 
 DESCRIPTION = """Run a model on text and print one JSON object per text (JSON lines).
 
@@ -29,12 +28,17 @@ EPILOG = """examples:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     describe(parser, DESCRIPTION, EPILOG)
-    parser.add_argument("model", help="checkpoint directory, .keras file, SavedModel directory or .tflite file")
+    parser.add_argument(
+        "model",
+        help="checkpoint directory, .keras file, SavedModel directory, .tflite file, or default (the embedded model)",
+    )
     parser.add_argument("inputs", nargs="*", default=["-"], help="text files ('-' or none: stdin)")
     parser.add_argument(
         "--whole-file", action="store_true", help="each file is one text (default: each non-empty line is one text)"
     )
-    parser.add_argument("--task", choices=TASKS, help="override the task read from the model")
+    parser.add_argument(
+        "--task", help="override the task read from the model (sequence_classification, question_answering, ...)"
+    )
     parser.add_argument("--tokenizer", help="tokenizer directory (default: beside the model)")
     parser.add_argument("--question", help="question_answering: the question asked of every text")
     parser.add_argument(
@@ -65,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
             open(name, encoding="utf-8").close()  # a missing input fails before the model loads
     if args.max_length is not None and args.max_length < 2:
         raise ValueError(f"--max-length must be at least 2; got {args.max_length}")
+    from tf_longformer.inference.predictor import load_predictor
+
     predictor = load_predictor(args.model, task=args.task, tokenizer=args.tokenizer, max_length=args.max_length)
     if len(predictor.text_inputs) == 2 and not args.question:
         raise ValueError(f"this {predictor.task} model takes {' and '.join(predictor.text_inputs)}: pass --question")

@@ -1,21 +1,27 @@
 """The `tf-longformer` command: a registry of subcommands (`tf-longformer export ...`).
 
-All command-line code lives in this package, one module per subcommand (`cli/export.py`,
-...); the library packages never import it. A subcommand is a name, a one-line help, a
-function that adds its arguments to an `argparse` parser and a function that runs it from
-the parsed arguments (returning the exit code). Register one with `register(...)` in
+All command-line code lives in this package, one module per subcommand (`export.py`, ...).
+It sits beside `tf_longformer`, not inside it, so that `--help` and bad command lines are
+answered without importing TensorFlow: a subcommand imports the library when it runs.
+A subcommand is a name, a one-line help, a function that adds its arguments to an
+`argparse` parser and a function that runs it from the parsed arguments (returning the
+exit code). Register one with `register(...)` in
 `_register_builtin_commands`.
 
 Errors are one line on stderr (`tf-longformer export: error: ...`) with a non-zero exit:
 2 for a bad command line, 1 for a failure while running (a missing checkpoint, an export
-that cannot be done).
+that cannot be done). TensorFlow's native log stays off the terminal unless `--verbose`
+(see `native_log`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from typing import Callable, NamedTuple, Sequence
+
+from tf_longformer_cli.native_log import quiet_native_log
 
 PROG = "tf-longformer"
 
@@ -40,8 +46,7 @@ def register(name: str, help: str, add_arguments: Callable, run: Callable) -> No
 def _register_builtin_commands() -> None:
     if _COMMANDS:
         return
-    from tf_longformer.cli import bench, convert, export, info, predict, train
-    from tf_longformer.demo import command as demo
+    from tf_longformer_cli import bench, convert, demo, export, info, predict, train
 
     subcommands = (
         (demo, "demo", "fine-tune the default model on a long-document task, export it and check the exports"),
@@ -70,28 +75,54 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     _register_builtin_commands()
     parser = _Parser(prog=PROG, description="Longformer for Keras 3 / TensorFlow: command line tools.")
+    add_verbose_argument(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for command in _COMMANDS.values():
         sub = subparsers.add_parser(command.name, help=command.help)
         command.add_arguments(sub)
+        add_verbose_argument(sub, default=argparse.SUPPRESS)  # before or after COMMAND
         sub.set_defaults(_run=command.run, _prog=sub.prog)
     return parser
 
 
+def add_verbose_argument(parser: argparse.ArgumentParser, default=False) -> None:
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        default=default,
+        help="show TensorFlow's own log lines (start-up notices, converter progress)",
+    )
+
+
+def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespace, prog: str) -> int:
+    """`run(args)` with TensorFlow's native log kept quiet; user errors become one line on stderr."""
+    with quiet_native_log(args.verbose), warnings.catch_warnings():
+        warnings.showwarning = _one_line_warning(prog)
+        try:
+            return int(run(args) or 0)
+        except KeyboardInterrupt:
+            print(f"{prog}: interrupted", file=sys.stderr)
+            return 130
+        except (ValueError, OSError) as error:  # ExportError, CheckpointError are ValueErrors
+            message = " ".join(str(error).split())  # one line
+            print(f"{prog}: error: {message}", file=sys.stderr)
+            return 1
+
+
+def _one_line_warning(prog: str) -> Callable[..., None]:
+    """Warnings as `prog: warning: message` (one line, no source line), like the errors."""
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"{prog}: warning: {' '.join(str(message).split())}", file=file or sys.stderr)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `tf-longformer` and `python -m tf_longformer`; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args._run(args) or 0)
-    except KeyboardInterrupt:
-        print(f"{args._prog}: interrupted", file=sys.stderr)
-        return 130
-    except (ValueError, OSError) as error:  # ExportError, CheckpointError are ValueErrors
-        message = " ".join(str(error).split())  # one line
-        print(f"{args._prog}: error: {message}", file=sys.stderr)
-        return 1
+    args = build_parser().parse_args(argv)
+    return run_command(args._run, args, args._prog)
 
 
 if __name__ == "__main__":

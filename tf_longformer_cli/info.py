@@ -9,16 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from tf_longformer.checkpoints import files
-from tf_longformer.config import LongformerConfig
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Print a checkpoint's configuration, parameter count and attention windows "
         "(a checkpoint directory in any weights format, or a .keras file)."
     )
-    parser.add_argument("checkpoint", help="checkpoint directory or .keras file")
+    parser.add_argument("checkpoint", help="checkpoint directory, .keras file, or default (the embedded model)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
@@ -31,6 +28,11 @@ def _count_parameters(state: dict[str, np.ndarray]) -> int:
 
 def info(checkpoint: str) -> dict[str, Any]:
     """What `tf-longformer info` prints, as a dict."""
+    from tf_longformer.checkpoints import files
+    from tf_longformer.config import LongformerConfig
+    from tf_longformer.default_model import resolve_name
+
+    checkpoint = resolve_name(checkpoint)
     if os.path.isfile(checkpoint):
         if not checkpoint.endswith(".keras"):
             raise ValueError(f"{checkpoint!r} is not a .keras file or a checkpoint directory")

@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
-#: The source checkout this package was imported from (tf_longformer/cli/bench.py -> the root).
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+#: The source checkout this package was imported from (tf_longformer_cli/bench.py -> the root).
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,4 +43,4 @@ def run(args: argparse.Namespace) -> int:
     extra = [a for a in args.extra if a != "--"]
     command = [sys.executable, "-m", "benchmarks.run", "--suite", args.suite, *extra]
     print("running:", " ".join(command), f"(in {root})", flush=True)
-    return subprocess.call(command, cwd=root)
+    return subprocess.call(command, cwd=root, stderr=sys.stderr)  # its progress, not the native log

@@ -17,11 +17,8 @@ import json
 import os
 import shutil
 
-from tf_longformer.argument_types import call_with_arguments, describe, positive_int
-from tf_longformer.checkpoints import files
-from tf_longformer.checkpoints.roberta import convert_roberta_to_longformer
-from tf_longformer.cli.export import model_class
-from tf_longformer.models import registry
+from tf_longformer_cli.arguments import call_with_arguments, describe, positive_int
+from tf_longformer_cli.export import model_class
 
 TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json")
 
@@ -39,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--task",
         default="auto",
-        help="model class to load: auto (config.json's architectures) or " + ", ".join(registry.tasks()),
+        help="model class to load: auto (config.json's architectures) or a task: base, sequence_classification, ...",
     )
     parser.add_argument(
         "--roberta-to-longformer",
@@ -89,6 +86,11 @@ def convert(
     """Converts `source` into `output` (see the module docstring); returns a one-line description."""
     import keras
 
+    from tf_longformer.checkpoints import files
+    from tf_longformer.checkpoints.roberta import convert_roberta_to_longformer
+    from tf_longformer.default_model import resolve_name
+
+    source = resolve_name(source)
     if not os.path.exists(source):
         raise FileNotFoundError(f"No such checkpoint: {source!r}")
     if os.path.abspath(source) == os.path.abspath(output):

@@ -13,16 +13,13 @@ import csv
 import json
 import os
 import shutil
+import warnings
 from typing import Any
 
 import numpy as np
 
-from tf_longformer.argument_types import describe, positive_float, positive_int
-from tf_longformer.models import registry
+from tf_longformer_cli.arguments import describe, positive_float, positive_int
 
-#: The tasks whose training data this command reads: those whose head names a layout
-#: (`TaskSpec.training_data`: "text_label" -> `classification_data`, "question_answer" -> `qa_data`).
-TASKS = tuple(task for task in registry.tasks() if registry.model_class(task).spec.training_data is not None)
 DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 
 EPILOG = """data: one example per JSONL line or CSV row, e.g.
@@ -30,20 +27,22 @@ EPILOG = """data: one example per JSONL line or CSV row, e.g.
   {"question": "who?", "context": "... Ada ...", "answer": "Ada"}             (question_answering;
   "answer" may also be {"text": "Ada", "answer_start": 123})
 examples:
-  tf-longformer train saved_models/default reviews.jsonl --output runs/reviews --epochs 3
-  tf-longformer train saved_models/default qa.jsonl --task question_answering --text-column context --output runs/qa
-  tf-longformer train saved_models/default reviews.jsonl --output runs/reviews --dtype-policy mixed_bfloat16
+  tf-longformer train default reviews.jsonl --output runs/reviews --epochs 3
+  tf-longformer train default qa.jsonl --task question_answering --text-column context --output runs/qa
+  tf-longformer train default reviews.jsonl --output runs/reviews --dtype-policy mixed_bfloat16
   (run the same command again after an interruption: it resumes from OUTPUT/.backup)"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     describe(parser, __doc__, EPILOG)
     parser.add_argument(
-        "checkpoint", help="checkpoint directory to start from (with its tokenizer), e.g. saved_models/default"
+        "checkpoint", help="checkpoint directory to start from (with its tokenizer), or default (the embedded model)"
     )
     parser.add_argument("data", help="training data: .jsonl or .csv")
     parser.add_argument("--output", "-o", required=True, help="directory for checkpoints and the final model")
-    parser.add_argument("--task", choices=TASKS, default="sequence_classification")
+    parser.add_argument(
+        "--task", default="sequence_classification", help="sequence_classification (default) or question_answering"
+    )
     parser.add_argument("--validation-data", help="held-out data in the same format (accuracy/loss each epoch)")
     parser.add_argument("--text-column", default="text", help="column with the document (default: text)")
     parser.add_argument(
@@ -72,6 +71,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--overwrite", action="store_true", help="start afresh even if OUTPUT holds a model or a backup"
     )
     parser.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
+
+
+def trainable_tasks(registry) -> tuple[str, ...]:
+    """The tasks whose training data this command reads: those whose head names a layout
+    (`TaskSpec.training_data`: "text_label" -> `classification_data`, "question_answer" -> `qa_data`)."""
+    return tuple(task for task in registry.tasks() if registry.model_class(task).spec.training_data is not None)
 
 
 def read_records(path: str) -> list[dict[str, Any]]:
@@ -177,6 +182,13 @@ def _prepare_output(output: str, overwrite: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Runs `tf-longformer train` from parsed arguments."""
+    from tf_longformer.default_model import resolve_name
+    from tf_longformer.models import registry
+
+    args.checkpoint = resolve_name(args.checkpoint)
+    tasks = trainable_tasks(registry)
+    if args.task not in tasks:
+        raise ValueError(f"--task must be one of {', '.join(tasks)}; got {args.task!r}")
     for path in (args.data, args.validation_data):
         if path:
             read_records(path)  # bad data fails before TensorFlow loads
@@ -259,9 +271,17 @@ def run(args: argparse.Namespace) -> int:
         keras.callbacks.BackupAndRestore(backup, save_freq=args.save_every_steps or "epoch", delete_checkpoint=True),
         SaveCheckpoint(),
     ]
-    history = model.fit(
-        train, validation_data=valid, epochs=args.epochs, callbacks=callbacks, verbose=2 if args.quiet else 1
-    )
+    with warnings.catch_warnings():
+        # The datasets are finite and shuffled by design; Keras warns about both.
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
+        history = model.fit(
+            train,
+            validation_data=valid,
+            epochs=args.epochs,
+            shuffle=False,  # the dataset shuffles
+            callbacks=callbacks,
+            verbose=2 if args.quiet else 1,
+        )
     model.save_pretrained(output)
     tokenizer.save_pretrained(output)
     last = {k: round(float(v[-1]), 4) for k, v in history.history.items()} if history.history else {}
