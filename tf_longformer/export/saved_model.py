@@ -47,8 +47,20 @@ def exported_task(directory: str | os.PathLike) -> str | None:
         return json.load(stream).get("task")
 
 
+def _module_with_text(model: Any, functions: dict, tokenizer: Any, max_length: int | None) -> tf.Module:
+    """The module to save: `functions`, plus `serving_text` (added to them) where there is a tokenizer."""
+    text = text_signature(model, tokenizer, max_length) if tokenizer is not None else None
+    if text is not None:
+        functions[TEXT_SIGNATURE] = text.function
+    module = serving_module(model, functions)
+    if text is not None:
+        module.text_tokenizer = text.tokenizer  # its lookup tables are saved with the signature
+    return module
+
+
 def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | None = None) -> str:
-    """`model.export(filepath)`: the SavedModel of `saved_model`, at `filepath` itself.
+    """`model.export(filepath)`: the SavedModel of `saved_model`, at `filepath` itself (with
+    `serving_text` when the model carries a preprocessor: the text it takes, it serves).
 
     Keras' conventions: an existing `filepath` is replaced (atomically here), the forward
     pass is also the attribute `serve` of the loaded object, which takes what the model takes
@@ -56,7 +68,9 @@ def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | Non
     Returns the absolute path.
     """
     functions = serving_functions(model)
-    module = serving_module(model, functions)
+    preprocessor = getattr(model, "preprocessor", None)
+    tokenizer, max_length = getattr(preprocessor, "tokenizer", None), getattr(preprocessor, "sequence_length", None)
+    module = _module_with_text(model, functions, tokenizer, max_length)
     setattr(module, KERAS_ENDPOINT, keras_serve_function(model, functions))
     target = os.fspath(filepath)
     with atomic.atomic_directory(target, overwrite=True, what="Export directory") as temporary:
@@ -159,13 +173,8 @@ def saved_model(
             "to replace it, or export a new version."
         )
     signatures = _without_text_signature(signatures, tokenizer, max_length)
-    text = text_signature(model, tokenizer, max_length) if tokenizer is not None else None
     functions = serving_functions(model, signatures) if signatures != [] else {}  # []: serving_text alone
-    if text is not None:
-        functions[TEXT_SIGNATURE] = text.function
-    module = serving_module(model, functions)
-    if text is not None:
-        module.text_tokenizer = text.tokenizer  # its lookup tables are saved with the signature
+    module = _module_with_text(model, functions, tokenizer, max_length)
     with atomic.atomic_directory(target, overwrite=overwrite, what="Version directory") as temporary:
         _write(module, temporary, functions)
         _write_metadata(model, temporary)

@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from tf_longformer.checkpoints import files, model_io, weight_map
 from tf_longformer.config import LongformerConfig
+from tf_longformer.default_model import resolve_name as resolve_default_model_name
 from tf_longformer.export import formats as export_formats
 from tf_longformer.export import signatures
 from tf_longformer.models import inputs as model_inputs
@@ -241,7 +242,10 @@ class LongformerPreTrainedModel(keras.Model):
                 from the checkpoint's, e.g. a classifier for a new `num_labels`.
             output_loading_info: also return a `LoadingInfo` (missing, unexpected, mismatched names).
             **kwargs: the model's own arguments (`max_global_tokens`, `query_block_size`,
-                `dtype`, ...); every other keyword overrides a config field (`num_labels=5`).
+                `dtype`, `preprocessor`, ...); every other keyword overrides a config field
+                (`num_labels=5`). A head with a preprocessing layer (sequence classification)
+                gets one built from the tokenizer files of a local checkpoint directory, so that
+                `fit` / `predict` take text; `preprocessor=None` leaves it out.
 
         Returns:
             The model (and the `LoadingInfo` with `output_loading_info=True`).
@@ -253,8 +257,16 @@ class LongformerPreTrainedModel(keras.Model):
                 wrong shape (named), or missing backbone weights.
         """
         model_kwargs = {name: kwargs.pop(name) for name in list(kwargs) if name in cls._model_argument_names()}
+        attach_preprocessor = "preprocessor" in cls._model_argument_names() and "preprocessor" not in model_kwargs
+
+        def make_model(config: LongformerConfig):
+            if attach_preprocessor:  # before the model is built (Keras locks its layers then)
+                directory = resolve_default_model_name(path_or_hub_id)
+                model_kwargs["preprocessor"] = cls.default_preprocessor(directory, config)
+            return cls(config, **model_kwargs)
+
         model, info = model_io.load_model(
-            lambda config: cls(config, **model_kwargs),
+            make_model,
             path_or_hub_id,
             config=config,
             config_overrides=kwargs,

@@ -10,6 +10,7 @@ from tf_longformer.layers.heads import LongformerClassificationHead
 from tf_longformer.models import losses, prediction
 from tf_longformer.models.task_model import LongformerTaskModel
 from tf_longformer.outputs import LongformerSequenceClassifierOutput
+from tf_longformer.preprocessing import LongformerTextClassifierPreprocessor
 from tf_longformer.task_spec import TaskSpec
 
 
@@ -27,6 +28,9 @@ class LongformerForSequenceClassification(LongformerTaskModel):
         max_global_tokens: passed to the backbone (see `LongformerModel`).
         query_block_size: passed to the backbone.
         softmax_dtype: passed to the backbone.
+        preprocessor: a `LongformerTextClassifierPreprocessor` (or None), so that `fit`,
+            `evaluate`, `predict` take raw text and `export()` serves it too; `from_pretrained`
+            attaches one built from the checkpoint's tokenizer files.
 
     Call arguments:
         The inputs of `LongformerModel` (keywords or one dict), and
@@ -44,6 +48,7 @@ class LongformerForSequenceClassification(LongformerTaskModel):
         automatic_global="classification",
         training_data="text_label",
     )
+    preprocessor_class = LongformerTextClassifierPreprocessor
 
     @classmethod
     def format_prediction(cls, outputs, example):

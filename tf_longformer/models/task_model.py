@@ -9,8 +9,9 @@ automatic global attention, Keras training, output shapes, export) follows from 
 
 from __future__ import annotations
 
+import os
 import warnings
-from typing import Any, Mapping, Sequence
+from typing import Any, ClassVar, Mapping, Sequence
 
 import keras
 import tensorflow as tf
@@ -23,7 +24,10 @@ from tf_longformer.models import labels as label_checks
 from tf_longformer.models.keras_training import TaskTrainingMixin
 from tf_longformer.models.longformer_model import LongformerModel
 from tf_longformer.models.pretrained import LongformerPreTrainedModel
+from tf_longformer.models.text_inputs import TextInputsMixin
 from tf_longformer.ops import auto_global
+from tf_longformer.tokenization import files as tokenizer_files
+from tf_longformer.tokenization.tokenizer import LongformerTokenizer
 
 
 def automatic_global_mask(rule: str, inputs: model_inputs.ModelInputs, sep_token_id: int, head: str):
@@ -50,14 +54,19 @@ def automatic_global_mask(rule: str, inputs: model_inputs.ModelInputs, sep_token
     return auto_global.checked_separator_mask(mask, inputs.input_ids, sep_token_id, rule.replace("_", " "))
 
 
-class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
+class LongformerTaskModel(TextInputsMixin, TaskTrainingMixin, LongformerPreTrainedModel):
     """A `LongformerModel` named `longformer` plus a task head (created by the subclass).
 
-    Trains with `compile()`/`fit()`, with or without a Keras loss (see `keras_training.py`).
+    Trains with `compile()`/`fit()`, with or without a Keras loss (see `keras_training.py`);
+    with a `preprocessor`, `fit`, `evaluate` and `predict` also take raw text (see
+    `text_inputs.py`).
 
     Args:
         config: the model's `LongformerConfig`.
-        max_global_tokens, query_block_size, softmax_dtype: passed to the backbone (see `LongformerModel`).
+        max_global_tokens: passed to the backbone (see `LongformerModel`).
+        query_block_size: passed to the backbone.
+        softmax_dtype: passed to the backbone.
+        preprocessor: a preprocessing layer (texts in, this head's inputs out), or None.
 
     Call arguments:
         The inputs of `LongformerModel` (keywords or one dict), `output_attentions`,
@@ -68,6 +77,8 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
 
     #: Whether the backbone builds its pooler (only multiple choice uses it).
     uses_pooler = False
+    #: The preprocessing layer `from_pretrained` attaches when the checkpoint has a tokenizer.
+    preprocessor_class: ClassVar[type | None] = None
 
     def __init__(
         self,
@@ -75,9 +86,11 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
         max_global_tokens: int | None = None,
         query_block_size: int | None = None,
         softmax_dtype: str | None = None,
+        preprocessor: keras.layers.Layer | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
+        self.preprocessor = preprocessor
         self.longformer = LongformerModel(
             config,
             add_pooling_layer=self.uses_pooler,
@@ -228,6 +241,7 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
             "max_global_tokens": self.max_global_tokens,
             "query_block_size": self.query_block_size,
             "softmax_dtype": self.softmax_dtype,
+            "preprocessor": keras.saving.serialize_keras_object(self.preprocessor) if self.preprocessor else None,
             "name": self.name,
             "trainable": self.trainable,
             "dtype": dtype_policy.serialize(self),
@@ -235,4 +249,20 @@ class LongformerTaskModel(TaskTrainingMixin, LongformerPreTrainedModel):
 
     @classmethod
     def from_config(cls, config):
-        return cls(**dtype_policy.deserialize(config))
+        config = dtype_policy.deserialize(config)
+        if config.get("preprocessor") is not None:
+            config["preprocessor"] = keras.saving.deserialize_keras_object(config["preprocessor"])
+        return cls(**config)
+
+    @classmethod
+    def default_preprocessor(cls, directory: str, config: LongformerConfig) -> keras.layers.Layer | None:
+        """`preprocessor_class` with the tokenizer saved in checkpoint `directory`, or None (no
+        such class for this head, not a local directory, or no tokenizer files there)."""
+        has_tokenizer = os.path.isdir(directory) and any(
+            os.path.isfile(os.path.join(directory, name))
+            for name in (tokenizer_files.TOKENIZER_FILE, tokenizer_files.VOCAB_FILE)
+        )
+        if cls.preprocessor_class is None or not has_tokenizer:
+            return None
+        tokenizer = LongformerTokenizer.from_pretrained(directory)
+        return cls.preprocessor_class(tokenizer, sequence_length=config.max_sequence_length)
