@@ -12,7 +12,11 @@ same machine. In this one process:
    and times `GraphTokenizer.encode` (median of `--repeats` after one warm-up; the Python
    tokenizer's time is printed beside it);
 3. with `--forward`, times the random-weight base-4096 `LongformerModel` forward (batch 1,
-   4,096 tokens, `<s>` global, `tf.function`) the same way and prints the ratio.
+   4,096 tokens, `<s>` global, `tf.function`) the same way and prints the ratio;
+4. with `--documents N`, tokens per second over N such documents: the Python tokenizer on the
+   whole list (what `tf-longformer train` and `make_dataset` do) against
+   `LongformerTextClassifierPreprocessor` in a `tf.data` map with `num_parallel_calls=AUTOTUNE`
+   (what `fit` on texts does), batches of `--batch-size`, after one warm-up pass.
 
 Prints the CPU (model name and AVX2 / AVX-512F / AVX512-BF16 flags), load average, date and command.
 """
@@ -52,6 +56,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed calls after one warm-up (default 5)")
     parser.add_argument("--vocab-size", type=int, default=50265, help="BPE vocabulary to train (default 50265)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--documents", type=int, default=0, help="also: tokens per second over N documents")
+    parser.add_argument("--batch-size", type=int, default=4, help="--documents: documents per batch (default 4)")
     args = parser.parse_args()
 
     import tf_longformer as tfl  # first: it turns oneDNN on before TensorFlow loads, as users get it
@@ -90,6 +96,8 @@ def main() -> None:
     print("|---|---:|")
     print(f"| GraphTokenizer.encode (in-graph, serving_text's tokenization) | {graph_seconds:.4f} |")
     print(f"| LongformerTokenizer (Python, Rust backend), for reference | {python_seconds:.4f} |")
+    if args.documents:
+        pipeline_throughput(tokenizer, sentences, args.documents, args.batch_size)
     if not args.forward:
         return
 
@@ -107,6 +115,47 @@ def main() -> None:
     forward_seconds = median_seconds(lambda: forward().numpy(), max(1, min(args.repeats, 3)))
     print(f"| base-4096 LongformerModel forward (batch 1, 4096 tokens, <s> global) | {forward_seconds:.3f} |")
     print(f"\nin-graph tokenization / forward = {graph_seconds / forward_seconds:.1%} (target <= 10%)")
+
+
+def pipeline_throughput(tokenizer, sentences, count: int, batch_size: int) -> None:
+    """Tokens per second over `count` documents of about 4,096 tokens: Python vs the in-graph layer."""
+    import tensorflow as tf
+
+    import tf_longformer as tfl
+
+    documents = []
+    for _ in range(count):
+        document = ""
+        while len(document) < 4 * LENGTH * 5:  # ~5 characters a token: past 4,096 tokens, truncated
+            document += next(sentences) + " "
+        documents.append(document)
+
+    start = time.perf_counter()
+    batch = tokenizer(documents, truncation=True, max_length=LENGTH, padding=True, global_attention="classification")
+    python_seconds = time.perf_counter() - start
+    tokens = int(sum(sum(row) for row in batch["attention_mask"]))
+
+    preprocessor = tfl.LongformerTextClassifierPreprocessor(tokenizer, sequence_length=LENGTH)
+    dataset = (
+        tf.data.Dataset.from_tensor_slices(documents)
+        .batch(batch_size)
+        .map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    sum(int(x["attention_mask"].numpy().sum()) for x in dataset)  # warm-up: traces the map
+    start = time.perf_counter()
+    graph_tokens = sum(int(x["attention_mask"].numpy().sum()) for x in dataset)
+    graph_seconds = time.perf_counter() - start
+    if graph_tokens != tokens:
+        raise SystemExit(f"the layer gave {graph_tokens} tokens, the Python tokenizer {tokens}")
+    print(f"\n{count} documents, {tokens} tokens ({tokens / count:.0f} a document), batches of {batch_size}:")
+    print("| path | s | tokens/s | s per document |")
+    print("|---|---:|---:|---:|")
+    for name, seconds in (
+        ("LongformerTokenizer on the list (Python, Rust backend)", python_seconds),
+        ("LongformerTextClassifierPreprocessor in tf.data map, AUTOTUNE", graph_seconds),
+    ):
+        print(f"| {name} | {seconds:.2f} | {tokens / seconds:,.0f} | {seconds / count:.4f} |")
 
 
 if __name__ == "__main__":

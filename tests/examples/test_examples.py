@@ -10,6 +10,7 @@ from locations import ROOT
 
 EXAMPLES = {
     "fine_tune_classifier.py": "held-out loss",
+    "fit_on_text.py": "serving_text on strings: same label as predict on 8/8 documents",
     "long_document_qa.py": "exact match",
     "masked_lm_pretraining.py": "masked-LM loss on these documents",
     "functional_api.py": "reloaded model max |difference| = 0.00e+00",

@@ -120,3 +120,28 @@ def test_bad_arguments_and_inputs_are_clear_errors(tokenizer):
         LongformerTextClassifierPreprocessor(sequence_length=8)(["text"])
     with pytest.raises(ValueError, match="takes texts"):
         LongformerTextClassifierPreprocessor(tokenizer)(tf.constant([1, 2]))
+
+
+def test_under_a_distribution_strategy(tokenizer):
+    """The map runs on the input pipeline's side: Mirrored `fit`, and per-worker datasets."""
+    texts = [f"the {who} is at the {colour} gate ." for who in ("guard", "visitor") for colour in ("red", "blue")]
+    labels = np.arange(4, dtype=np.int32)
+    preprocessor = LongformerTextClassifierPreprocessor(tokenizer, sequence_length=32)
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    with strategy.scope():
+        config = tfl.LongformerConfig.from_pretrained("default", id2label=dict(enumerate("abcd")))
+        model = tfl.LongformerForSequenceClassification(config)
+        model.compile(optimizer="adam")
+    dataset = tf.data.Dataset.from_tensor_slices((texts, labels)).batch(2).map(preprocessor)
+    history = model.fit(dataset, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+
+    def dataset_fn(context):
+        batch_size = context.get_per_replica_batch_size(2)
+        rows = tf.data.Dataset.from_tensor_slices((texts, labels))
+        rows = rows.shard(context.num_input_pipelines, context.input_pipeline_id)
+        return rows.batch(batch_size).map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE)
+
+    distributed = strategy.distribute_datasets_from_function(dataset_fn)
+    batches = [strategy.experimental_local_results(x)[0]["input_ids"].shape[0] for x, _ in distributed]
+    assert batches == [2, 2]
