@@ -217,6 +217,12 @@ class LongformerPreTrainedModel(keras.Model):
         return (names - {"self", "config"}) | set(_KERAS_KWARGS)
 
     @classmethod
+    def default_preprocessor(cls, directory: str, config: LongformerConfig) -> keras.layers.Layer | None:
+        """The preprocessing layer `from_pretrained` gives a model that takes one (None here: the
+        backbone takes token ids only; task heads override it)."""
+        return None
+
+    @classmethod
     def from_pretrained(
         cls,
         path_or_hub_id: str | os.PathLike,
