@@ -35,7 +35,10 @@ from tf_longformer.tokenization import (  # noqa: E402
     classification_global_attention_mask,
     question_answering_global_attention_mask,
 )
-from tf_longformer.preprocessing import LongformerTextClassifierPreprocessor  # noqa: E402
+from tf_longformer.preprocessing import (  # noqa: E402
+    LongformerQuestionAnsweringPreprocessor,
+    LongformerTextClassifierPreprocessor,
+)
 from tf_longformer.outputs import (  # noqa: E402
     LongformerBaseModelOutput,
     LongformerBaseModelOutputWithPooling,

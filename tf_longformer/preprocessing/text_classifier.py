@@ -3,22 +3,17 @@ classification global mask, with the tokenizer in the graph (for `tf.data`, `fit
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import keras
 import tensorflow as tf
 
 from tf_longformer.ops import auto_global
-from tf_longformer.tokenization.graph_bpe import GraphTokenizer
-from tf_longformer.tokenization.tokenizer import LongformerTokenizer
-
-#: Where `.keras` files keep the preprocessor's tokenizer (its assets folder).
-TOKENIZER_ASSETS = "tokenizer"
+from tf_longformer.preprocessing.base import LongformerPreprocessor, checked_texts
 
 
 @keras.saving.register_keras_serializable(package="tf_longformer")
-class LongformerTextClassifierPreprocessor(keras.layers.Layer):
+class LongformerTextClassifierPreprocessor(LongformerPreprocessor):
     """Texts in, a classifier's inputs out: byte-level BPE inside the TensorFlow graph.
 
     The ids and the global mask are those of `LongformerTokenizer(texts, truncation=True,
@@ -55,43 +50,8 @@ class LongformerTextClassifierPreprocessor(keras.layers.Layer):
         >>> model.fit(dataset.map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE))
     """
 
-    def __init__(
-        self, tokenizer: LongformerTokenizer | None = None, sequence_length: int | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(**kwargs)
-        if sequence_length is not None and (
-            isinstance(sequence_length, bool) or not isinstance(sequence_length, int) or sequence_length < 2
-        ):
-            raise ValueError(
-                f"sequence_length must be an int >= 2 (room for <s> and </s>). Received: {sequence_length!r}"
-            )
-        self.sequence_length = sequence_length
-        self.tokenizer: LongformerTokenizer | None = None
-        self._graph_tokenizer: GraphTokenizer | None = None
-        if tokenizer is not None:
-            self.set_tokenizer(tokenizer)
-
-    def set_tokenizer(self, tokenizer: LongformerTokenizer) -> None:
-        """Builds the graph form of `tokenizer` (its vocabulary and merges) for the calls to come."""
-        if self.sequence_length is None and tokenizer.model_max_length is None:
-            raise ValueError("Pass sequence_length: the tokenizer has no model_max_length.")
-        self.sequence_length = self.sequence_length or tokenizer.model_max_length
-        self.tokenizer = tokenizer
-        self._graph_tokenizer = GraphTokenizer.from_tokenizer(tokenizer, max_length=self.sequence_length)
-
-    def __call__(self, x: Any, y: Any = None, sample_weight: Any = None, **kwargs: Any) -> Any:
-        if isinstance(x, (str, list, tuple)):  # Keras takes only tensors positionally
-            x = tf.convert_to_tensor(x, tf.string)
-        return super().__call__(x, y=y, sample_weight=sample_weight, **kwargs)
-
     def call(self, x: tf.Tensor, y: Any = None, sample_weight: Any = None) -> Any:
-        if self._graph_tokenizer is None:
-            raise ValueError("This preprocessor has no tokenizer: pass one to the constructor (or `set_tokenizer`).")
-        texts = tf.convert_to_tensor(x)
-        if texts.dtype != tf.string:
-            raise ValueError(f"The preprocessor takes texts (tf.string); received a {texts.dtype.name} tensor.")
-        texts = tf.reshape(texts, [-1]) if texts.shape.rank == 0 else texts
-        encoded = self._graph_tokenizer.encode(texts)
+        encoded = self.graph_tokenizer.encode(checked_texts(x, "texts"))
         inputs = {
             "input_ids": encoded["input_ids"],
             "attention_mask": encoded["attention_mask"],
@@ -104,13 +64,3 @@ class LongformerTextClassifierPreprocessor(keras.layers.Layer):
         spec = keras.KerasTensor((batch, None), dtype="int32")
         inputs = {name: spec for name in ("input_ids", "attention_mask", "global_attention_mask")}
         return keras.utils.pack_x_y_sample_weight(inputs, y, sample_weight)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "sequence_length": self.sequence_length}
-
-    def save_assets(self, dir_path: str) -> None:
-        if self.tokenizer is not None:
-            self.tokenizer.save_pretrained(os.path.join(dir_path, TOKENIZER_ASSETS))
-
-    def load_assets(self, dir_path: str) -> None:
-        self.set_tokenizer(LongformerTokenizer.from_pretrained(os.path.join(dir_path, TOKENIZER_ASSETS)))

@@ -20,7 +20,7 @@ class BatchEncoding(dict):
 
     Keys are also attributes (`batch.input_ids`). `sequence_ids(i)` / `word_ids(i)` tell, for each
     token of row `i`, which text (0 = first, 1 = pair, None = special/padding) and which word it
-    came from, as in the reference.
+    came from, and `char_to_token(i, c)` which token holds a character, as in the reference.
     """
 
     def __init__(self, data: Any, encodings: list[Any] | None = None) -> None:
@@ -41,9 +41,17 @@ class BatchEncoding(dict):
         """Per token of row `batch_index`: the index of the word it belongs to, None for specials."""
         return self._encoding(batch_index).word_ids
 
+    def char_to_token(self, batch_index: int, char_index: int | None = None, sequence_index: int = 0) -> int | None:
+        """The token of row `batch_index` holding character `char_index` of text `sequence_index`
+        (0: the first text, 1: the pair), or None (a space between tokens, or cut off), as in the
+        reference; with one argument, that character of row 0."""
+        if char_index is None:
+            batch_index, char_index = 0, batch_index
+        return self._encoding(batch_index).char_to_token(char_index, sequence_index)
+
     def _encoding(self, batch_index: int) -> Any:
         if not self.encodings:
-            raise ValueError("sequence_ids/word_ids need the encodings; this BatchEncoding has none.")
+            raise ValueError("sequence_ids/word_ids/char_to_token need the encodings; this BatchEncoding has none.")
         return self.encodings[batch_index]
 
 

@@ -1,0 +1,110 @@
+"""`LongformerQuestionAnsweringPreprocessor`: the Python tokenizer's pairs in the graph, and answer
+spans to the token positions `char_to_token` gives, on texts with CJK, emoji, combining marks and
+whitespace runs; cut-off answers to (0, 0)."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tf_longformer as tfl
+from tf_longformer.preprocessing import LongformerQuestionAnsweringPreprocessor
+
+CONTEXTS = [
+    "the guard wears red . the visitor wears blue .",
+    "长文档 里 有 答案 , and emoji 🙂👍🏽 too  —  e\u0301te\u0301 café",
+    "  spaces   and\ttabs\nand new lines   between   words  ",
+    "a 😀 b 😀😀 c 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 d",
+]
+QUESTIONS = ["what does the guard wear ?", "where is the answer ?", "how are words split ?", "which letters ?"]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return tfl.LongformerTokenizer.from_pretrained("default")
+
+
+def python_pairs(tokenizer, questions, contexts, sequence_length):
+    return tokenizer(
+        questions,
+        contexts,
+        truncation="only_second",
+        max_length=sequence_length,
+        padding=True,
+        global_attention="question_answering",
+    )
+
+
+@pytest.mark.parametrize("sequence_length", [24, 4096])
+def test_the_inputs_are_the_python_tokenizers(tokenizer, sequence_length):
+    preprocessor = LongformerQuestionAnsweringPreprocessor(tokenizer, sequence_length=sequence_length)
+    got = preprocessor({"question": QUESTIONS, "context": CONTEXTS})
+    want = python_pairs(tokenizer, QUESTIONS, CONTEXTS, sequence_length)
+    for name in ("input_ids", "attention_mask", "global_attention_mask"):
+        np.testing.assert_array_equal(got[name].numpy(), np.asarray(want[name]), err_msg=name)
+
+
+def test_random_answer_spans_land_where_char_to_token_says(tokenizer):
+    rng = np.random.default_rng(0)
+    rows, starts, texts, spans = [], [], [], []
+    for _ in range(200):
+        row = int(rng.integers(len(CONTEXTS)))
+        context = CONTEXTS[row]
+        characters = [i for i, c in enumerate(context) if not c.isspace()]
+        first, last = sorted(rng.choice(characters, 2))
+        rows.append(row)
+        starts.append(int(first))
+        texts.append(context[first : last + 1])
+        spans.append((int(first), int(last)))
+    questions, contexts = [QUESTIONS[r] for r in rows], [CONTEXTS[r] for r in rows]
+    preprocessor = LongformerQuestionAnsweringPreprocessor(tokenizer, sequence_length=4096)
+    answers = {"answer_start": starts, "answer_text": texts}
+    _, positions = preprocessor({"question": questions, "context": contexts}, answers)
+    batch = python_pairs(tokenizer, questions, contexts, 4096)
+    want_start = [batch.char_to_token(i, first, sequence_index=1) for i, (first, _) in enumerate(spans)]
+    want_end = [batch.char_to_token(i, last, sequence_index=1) for i, (_, last) in enumerate(spans)]
+    np.testing.assert_array_equal(positions["start_positions"], want_start)
+    np.testing.assert_array_equal(positions["end_positions"], want_end)
+
+
+def test_an_answer_cut_off_by_truncation_is_the_s_token(tokenizer):
+    context = "the guard wears red . " * 10 + "the visitor wears blue ."
+    preprocessor = LongformerQuestionAnsweringPreprocessor(tokenizer, sequence_length=32)
+    answers = {"answer_start": [context.index("red"), context.rindex("blue")], "answer_text": ["red", "blue"]}
+    x, y = preprocessor({"question": ["what colour ?"] * 2, "context": [context] * 2}, answers)
+    batch = python_pairs(tokenizer, ["what colour ?"], [context], 32)
+    assert int(y["start_positions"][0]) == batch.char_to_token(0, context.index("red"), sequence_index=1)
+    assert [int(y["start_positions"][1]), int(y["end_positions"][1])] == [0, 0]  # "blue" was cut off
+
+
+def test_in_a_tf_data_map_with_answers(tokenizer):
+    preprocessor = LongformerQuestionAnsweringPreprocessor(tokenizer, sequence_length=64)
+    answers = {"answer_start": [CONTEXTS[0].index("red")] * 4, "answer_text": ["red"] * 4}
+    dataset = (
+        tf.data.Dataset.from_tensor_slices(({"question": QUESTIONS, "context": [CONTEXTS[0]] * 4}, answers))
+        .batch(2)
+        .map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE)
+    )
+    for x, y in dataset:
+        assert sorted(x) == ["attention_mask", "global_attention_mask", "input_ids"]
+        assert sorted(y) == ["end_positions", "start_positions"] and y["start_positions"].shape == (2,)
+
+
+def test_bad_inputs_are_clear_errors(tokenizer):
+    preprocessor = LongformerQuestionAnsweringPreprocessor(tokenizer, sequence_length=64)
+    with pytest.raises(ValueError, match="a dict with 'question' and 'context'"):
+        preprocessor(["only texts"])
+    with pytest.raises(ValueError, match="'answer_start'"):
+        preprocessor({"question": ["q"], "context": ["c"]}, {"start": [0]})
+
+
+@pytest.mark.filterwarnings("ignore::tf_longformer.LongformerLoadWarning")
+def test_a_question_answering_head_fits_on_the_mapped_dataset(tokenizer):
+    preprocessor = LongformerQuestionAnsweringPreprocessor(tokenizer, sequence_length=64)
+    contexts = [CONTEXTS[0]] * 4
+    starts = [contexts[0].index("red"), contexts[0].index("blue")] * 2
+    answers = {"answer_start": starts, "answer_text": ["red", "blue"] * 2}
+    dataset = tf.data.Dataset.from_tensor_slices(({"question": QUESTIONS, "context": contexts}, answers)).batch(2)
+    model = tfl.LongformerForQuestionAnswering.from_pretrained("default")
+    model.compile(optimizer="adam")
+    history = model.fit(dataset.map(preprocessor), epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
