@@ -108,3 +108,34 @@ def test_a_question_answering_head_fits_on_the_mapped_dataset(tokenizer):
     model.compile(optimizer="adam")
     history = model.fit(dataset.map(preprocessor), epochs=2, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
+
+
+def test_windows_with_a_stride_are_encode_qa_windows_and_follow_the_answers(tokenizer):
+    rng = np.random.default_rng(1)
+    contexts = [" ".join(CONTEXTS[int(i)] for i in rng.integers(0, 4, 6)) for _ in range(6)]
+    starts, texts, spans = [], [], []
+    for context in contexts:
+        characters = [i for i, c in enumerate(context) if not c.isspace()]
+        first = int(rng.choice(characters))
+        last = min(i for i in characters if i >= first + int(rng.integers(0, 12)) or i == characters[-1])
+        starts.append(first)
+        texts.append(context[first : last + 1])
+        spans.append((first, last))
+    questions = [QUESTIONS[i % 4] for i in range(6)]
+    preprocessor = LongformerQuestionAnsweringPreprocessor(tokenizer, sequence_length=48, stride=12)
+    x, y, weights = preprocessor(
+        {"question": questions, "context": contexts}, {"answer_start": starts, "answer_text": texts}, np.arange(6.0)
+    )
+    want = tokenizer.encode_qa_windows(questions, contexts, max_length=48, stride=12, return_tensors=None)
+    sample = np.asarray(want["overflow_to_sample_mapping"])
+    assert len(sample) > 12  # most contexts take several windows
+    np.testing.assert_array_equal(weights, sample.astype(float))
+    for row, pair in enumerate(sample):
+        length = sum(want["attention_mask"][row])
+        assert x["input_ids"][row, :length].numpy().tolist() == want["input_ids"][row][:length]
+        assert x["global_attention_mask"][row, :length].numpy().tolist() == want["global_attention_mask"][row][:length]
+        first, last = spans[pair]
+        start, end = want.char_to_token(row, first, 1), want.char_to_token(row, last, 1)
+        expected = (start, end) if start is not None and end is not None else (0, 0)
+        assert (int(y["start_positions"][row]), int(y["end_positions"][row])) == expected, row
+    assert y["start_positions"].numpy().any()  # some windows hold their answer

@@ -115,6 +115,26 @@ def test_pairs_truncate_only_the_context(tokenizer, graph):
         assert_same(got, python_encoding(tokenizer, questions, contexts, max_length=length), questions, contexts)
 
 
+@pytest.mark.parametrize("max_length, stride", [(64, 8), (64, 0), (96, 40)])
+def test_pair_windows_are_encode_qa_windows(tokenizer, max_length, stride):
+    """Random pairs, most contexts several windows long, some shorter than one window or empty."""
+    rng = random.Random(max_length + stride)
+    questions = [random_text(rng, rng.randrange(0, 6)) for _ in range(30)]
+    contexts = [random_text(rng, rng.randrange(0, 200)) for _ in range(30)]
+    graph = GraphTokenizer.from_tokenizer(tokenizer, max_length=max_length)
+    got = graph.encode_pair_windows(tf.constant(questions), tf.constant(contexts), stride)
+    want = tokenizer.encode_qa_windows(questions, contexts, max_length=max_length, stride=stride, return_tensors=None)
+    np.testing.assert_array_equal(got["overflow_to_sample_mapping"], want["overflow_to_sample_mapping"])
+    assert max(want["overflow_to_sample_mapping"]) == 29 and len(want["input_ids"]) > 45  # many pairs overflow
+    for row, ids in enumerate(want["input_ids"]):
+        length = sum(want["attention_mask"][row])
+        assert got["input_ids"][row, :length].numpy().tolist() == ids[:length], row
+        assert got["context_mask"][row, :length].numpy().tolist() == want["context_mask"][row][:length], row
+        context = np.asarray(want["context_mask"][row][:length], bool)
+        got_spans = got["offsets"][row, :length].numpy()[context]
+        np.testing.assert_array_equal(got_spans, np.asarray(want["offset_mapping"][row][:length])[context])
+
+
 def test_a_question_without_room_for_the_context_fails_as_in_python(tokenizer):
     short = GraphTokenizer.from_tokenizer(tokenizer, max_length=8)
     question, context = "the guard wears red and blue today", "a long context " * 5

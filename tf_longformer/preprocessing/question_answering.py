@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from tf_longformer.ops import auto_global
 from tf_longformer.preprocessing.base import LongformerPreprocessor, checked_texts
+from tf_longformer.tokenization.tokenizer import LongformerTokenizer
 
 
 def answer_positions(encoded: dict[str, tf.Tensor], answer_start: Any, answer_text: Any) -> dict[str, tf.Tensor]:
@@ -52,6 +53,11 @@ class LongformerQuestionAnsweringPreprocessor(LongformerPreprocessor):
         tokenizer: the `LongformerTokenizer` the layer carries (None only while Keras rebuilds
             the layer from a file).
         sequence_length: the longest row (default: the tokenizer's `model_max_length`).
+        stride: None to truncate a long context (`truncation="only_second"`); an int to cut it
+            into overlapping windows instead, as `LongformerTokenizer.encode_qa_windows(...,
+            stride=stride)` does: a pair then gives one row per window, its answer (and sample
+            weight) repeated on each, with the positions of that window ((0, 0) where the
+            window does not hold the answer).
         **kwargs: Keras layer arguments.
 
     Call arguments:
@@ -74,12 +80,35 @@ class LongformerQuestionAnsweringPreprocessor(LongformerPreprocessor):
         >>> qa_model.fit(dataset)
     """
 
+    def __init__(
+        self,
+        tokenizer: LongformerTokenizer | None = None,
+        sequence_length: int | None = None,
+        stride: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(tokenizer, sequence_length, **kwargs)
+        if stride is not None and (isinstance(stride, bool) or not isinstance(stride, int) or stride < 0):
+            raise ValueError(f"stride must be None (truncate the context) or an int >= 0. Received: {stride!r}")
+        self.stride = stride
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "stride": self.stride}
+
     def call(self, x: dict[str, Any], y: Any = None, sample_weight: Any = None) -> Any:
         if not isinstance(x, dict) or set(x) != {"question", "context"}:
             received = sorted(x) if isinstance(x, dict) else type(x).__name__
             raise ValueError(f"The preprocessor takes a dict with 'question' and 'context'; received {received}.")
+        if y is not None and (not isinstance(y, dict) or not {"answer_start", "answer_text"} <= set(y)):
+            raise ValueError("The answers are a dict with 'answer_start' (characters) and 'answer_text'.")
         questions, contexts = checked_texts(x["question"], "questions"), checked_texts(x["context"], "contexts")
-        encoded = self.graph_tokenizer.encode_pairs(questions, contexts)
+        if self.stride is None:
+            encoded = self.graph_tokenizer.encode_pairs(questions, contexts)
+        else:  # more rows than pairs: the labels follow their pair to each of its windows
+            encoded = self.graph_tokenizer.encode_pair_windows(questions, contexts, self.stride)
+            sample = encoded["overflow_to_sample_mapping"]
+            y = None if y is None else {name: tf.gather(tf.convert_to_tensor(y[name]), sample) for name in y}
+            sample_weight = None if sample_weight is None else tf.gather(sample_weight, sample)
         inputs = {
             "input_ids": encoded["input_ids"],
             "attention_mask": encoded["attention_mask"],
@@ -88,8 +117,6 @@ class LongformerQuestionAnsweringPreprocessor(LongformerPreprocessor):
             ),
         }
         if y is not None:
-            if not isinstance(y, dict) or not {"answer_start", "answer_text"} <= set(y):
-                raise ValueError("The answers are a dict with 'answer_start' (characters) and 'answer_text'.")
             y = answer_positions(encoded, y["answer_start"], y["answer_text"])
         return keras.utils.pack_x_y_sample_weight(inputs, y, sample_weight)
 

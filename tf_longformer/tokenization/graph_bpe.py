@@ -260,11 +260,7 @@ class GraphTokenizer(tf.Module):
         the context's in the context. A question that leaves no room for one context token
         (when the pair is too long) fails the call, as the Python tokenizer raises.
         """
-        rows = tf.shape(questions)[0]
-        tf.debugging.assert_equal(rows, tf.shape(contexts)[0], message="as many questions as contexts")
-        ids, offsets = self.tokenize(tf.concat([questions, contexts], 0))
-        question_ids, context_ids = ids[:rows], ids[rows:]
-        question_spans, context_spans = offsets[:rows], offsets[rows:]
+        question_ids, question_spans, context_ids, context_spans = self._tokenized_pairs(questions, contexts)
         question_length, context_length = question_ids.row_lengths(), context_ids.row_lengths()
         room = self.max_length - 4 - question_length
         fits = question_length + context_length + 4 <= self.max_length
@@ -280,8 +276,65 @@ class GraphTokenizer(tf.Module):
             tf.ragged.range(context_length, row_splits_dtype=tf.int32)
             < tf.where(fits, context_length, room)[:, tf.newaxis]
         )
-        context_ids = tf.ragged.boolean_mask(context_ids, keep)
-        context_spans = tf.ragged.boolean_mask(context_spans, keep)
+        return self._pairs(
+            question_ids,
+            question_spans,
+            tf.ragged.boolean_mask(context_ids, keep),
+            tf.ragged.boolean_mask(context_spans, keep),
+        )
+
+    @tf.function(input_signature=[_STRING_BATCH, _STRING_BATCH, tf.TensorSpec([], tf.int32)])
+    def encode_pair_windows(self, questions: tf.Tensor, contexts: tf.Tensor, stride: tf.Tensor) -> dict[str, tf.Tensor]:
+        """`encode_pairs` with overlapping windows over the context instead of truncation, as
+        `LongformerTokenizer.encode_qa_windows` cuts them (the `tokenizers` overflow rule).
+
+        Each pair becomes rows `<s> question </s></s> window </s>` of at most `max_length` tokens;
+        its windows start every `room - stride` context tokens (`room`: what the question leaves)
+        until one reaches the end of the context, so consecutive windows share `stride` tokens.
+        Also `overflow_to_sample_mapping` (int32 [rows]: the pair each row comes from).
+        """
+        question_ids, question_spans, context_ids, context_spans = self._tokenized_pairs(questions, contexts)
+        room = self.max_length - 4 - question_ids.row_lengths()
+        context_length = context_ids.row_lengths()
+        tf.debugging.Assert(
+            tf.reduce_all(room > stride),
+            [
+                f"stride must be smaller than the context tokens a window holds (max_length={self.max_length} less "
+                "the question and 4 special tokens). Room per pair:",
+                room,
+            ],
+        )
+        step = room - stride
+        windows = 1 + tf.maximum(0, (context_length - room + step - 1) // step)
+        sample = tf.repeat(tf.range(question_ids.nrows(out_type=tf.int32)), windows)
+        start = tf.ragged.range(windows, row_splits_dtype=tf.int32).values * tf.gather(step, sample)
+        end = tf.minimum(start + tf.gather(room, sample), tf.gather(context_length, sample))
+        first = tf.gather(context_ids.row_splits[:-1], sample)
+        positions = tf.ragged.range(first + start, first + end, row_splits_dtype=tf.int32)
+        encoded = self._pairs(
+            tf.gather(question_ids, sample),
+            tf.gather(question_spans, sample),
+            tf.gather(context_ids.values, positions),
+            tf.gather(context_spans.values, positions),
+        )
+        encoded["overflow_to_sample_mapping"] = sample
+        return encoded
+
+    def _tokenized_pairs(self, questions: tf.Tensor, contexts: tf.Tensor) -> tuple[tf.RaggedTensor, ...]:
+        """Token ids and spans of the questions, then of the contexts (ragged, one row a pair)."""
+        rows = tf.shape(questions)[0]
+        ids, offsets = self.tokenize(tf.concat([questions, contexts], 0))
+        return ids[:rows], offsets[:rows], ids[rows:], offsets[rows:]
+
+    def _pairs(
+        self,
+        question_ids: tf.RaggedTensor,
+        question_spans: tf.RaggedTensor,
+        context_ids: tf.RaggedTensor,
+        context_spans: tf.RaggedTensor,
+    ) -> dict[str, tf.Tensor]:
+        """`<s> question </s></s> context </s>` rows, padded, with `context_mask`."""
+        rows = question_ids.nrows(out_type=tf.int32)
         cls, cls_spans = self._special(rows, self.cls_token_id)
         seps, seps_spans = self._special(rows, self.sep_token_id, self.sep_token_id)
         sep, sep_spans = self._special(rows, self.sep_token_id)
