@@ -26,6 +26,7 @@ from tf_longformer.models import (  # noqa: E402
     LongformerPreTrainedModel,
 )
 from tf_longformer.checkpoints.files import CheckpointError  # noqa: E402
+from tf_longformer.checkpoints.lengthen import extend_positions  # noqa: E402
 from tf_longformer.checkpoints.roberta import convert_roberta_to_longformer  # noqa: E402
 from tf_longformer.checkpoints.transfer import LongformerLoadWarning, LoadingInfo  # noqa: E402
 from tf_longformer.tokenization import (  # noqa: E402

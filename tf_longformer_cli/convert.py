@@ -6,7 +6,8 @@ Our native format is the reference's: a directory with `config.json` + `model.sa
 - a reference checkpoint with `tf_model.h5` (the removed TF classes), `pytorch_model.bin`
   (needs torch) or sharded weights -> `model.safetensors` (every weight checked against the model);
 - a checkpoint directory -> a `.keras` file, and a `.keras` file -> a checkpoint directory;
-- a RoBERTa checkpoint -> a Longformer one (`--roberta-to-longformer`, the paper's recipe).
+- a RoBERTa checkpoint -> a Longformer one (`--roberta-to-longformer`, the paper's recipe);
+- a Longformer checkpoint -> a longer one (`--max-positions N`: the learned positions repeated).
 Tokenizer files beside the weights are copied along.
 """
 
@@ -26,7 +27,8 @@ EPILOG = """examples:
   tf-longformer convert ./legacy-tf-checkpoint ./converted          # tf_model.h5 -> model.safetensors
   tf-longformer convert ./my-model model.keras                      # checkpoint directory -> .keras
   tf-longformer convert model.keras ./my-model                      # .keras -> checkpoint directory
-  tf-longformer convert ./roberta-base ./longformer-base --roberta-to-longformer --max-length 4096"""
+  tf-longformer convert ./roberta-base ./longformer-base --roberta-to-longformer --max-length 4096
+  tf-longformer convert ./longformer-base ./longformer-base-16k --max-positions 16384"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=512,
         help="--roberta-to-longformer: attention window, even (default 512)",
     )
+    parser.add_argument(
+        "--max-positions",
+        type=positive_int,
+        help="lengthen a Longformer checkpoint to read this many tokens (its position table repeated)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output")
 
 
@@ -81,6 +88,7 @@ def convert(
     roberta_to_longformer: bool = False,
     max_length: int = 4096,
     attention_window: int = 512,
+    max_positions: int | None = None,
     overwrite: bool = False,
 ) -> str:
     """Converts `source` into `output` (see the module docstring); returns a one-line description."""
@@ -96,6 +104,8 @@ def convert(
     if os.path.abspath(source) == os.path.abspath(output):
         raise ValueError("source and output are the same path")
     _check_output(output, overwrite)
+    if max_positions is not None:
+        return _lengthen(source, output, max_positions, roberta_to_longformer)
     if roberta_to_longformer:
         if not os.path.isdir(source):
             raise ValueError("--roberta-to-longformer takes a RoBERTa checkpoint directory")
@@ -141,6 +151,22 @@ def convert(
     copied = _copy_tokenizer(source, output)
     extra = f" + tokenizer ({len(copied)} files)" if copied else ""
     return f"{output}: {cls.__name__} from {os.path.basename(weights)} -> model.safetensors{extra}"
+
+
+def _lengthen(source: str, output: str, max_positions: int, roberta_to_longformer: bool) -> str:
+    from tf_longformer.checkpoints.lengthen import extend_positions
+    from tf_longformer.tokenization.tokenizer import LongformerTokenizer
+
+    if roberta_to_longformer:
+        raise ValueError("--max-positions lengthens a Longformer; for a RoBERTa use --max-length")
+    if not os.path.isdir(source):
+        raise ValueError("--max-positions takes a Longformer checkpoint directory")
+    config = extend_positions(source, output, max_positions)  # refuses to shorten before writing
+    if _copy_tokenizer(source, output):
+        tokenizer = LongformerTokenizer.from_pretrained(output)
+        tokenizer.model_max_length = config.max_sequence_length
+        tokenizer.save_pretrained(output)
+    return f"{output}: {config.num_hidden_layers} layers, now {config.max_sequence_length} tokens"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ Everything is generated here, nothing is downloaded, and the run is seeded:
    masked-LM instead left global attention near uniform (a constant `<s>` state, from which
    a classifier did not learn in a few minutes);
 4. the position table extended the way the Longformer paper extends RoBERTa's: the 512 learned
-   rows are tiled over all 4096 positions (`checkpoints.roberta.tile_position_table`);
+   rows are tiled over all 4096 positions (`checkpoints.lengthen.tile_position_table`);
 5. `save_pretrained` of the model and the tokenizer, plus a model card (README.md).
 
     python tools/make_default_model.py                 # 5-10 minutes on 2 CPU cores
@@ -34,7 +34,7 @@ import tensorflow as tf  # noqa: E402
 
 import tf_longformer as tfl  # noqa: E402
 from tf_longformer.checkpoints import transfer, writer  # noqa: E402
-from tf_longformer.checkpoints.roberta import tile_position_table  # noqa: E402
+from tf_longformer.checkpoints.lengthen import tile_position_table  # noqa: E402
 from tf_longformer.demo import synthetic  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -8,7 +8,7 @@ import pytest
 
 import tf_longformer as tfl
 from tf_longformer.checkpoints import files
-from tf_longformer.checkpoints.roberta import tile_position_table
+from tf_longformer.checkpoints.lengthen import tile_position_table
 
 ROBERTA_CONFIG = {
     "model_type": "roberta",

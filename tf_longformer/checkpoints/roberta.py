@@ -17,6 +17,7 @@ import re
 import numpy as np
 
 from tf_longformer.checkpoints import files, weight_map, writer
+from tf_longformer.checkpoints.lengthen import tile_position_table
 from tf_longformer.config import CONFIG_NAME, LongformerConfig, check_attention_window
 
 _LOCAL_PROJECTION = re.compile(r"^(.*\.attention\.self\.)(query|key|value)\.(weight|bias)$")
@@ -26,13 +27,6 @@ def longformer_architecture(name: str) -> str:
     """`RobertaForX` -> `LongformerForX` where that model exists; other names are kept."""
     renamed = name.replace("Roberta", "Longformer", 1)
     return renamed if renamed in weight_map.ARCHITECTURES else name
-
-
-def tile_position_table(table: np.ndarray, rows: int, reserved: int) -> np.ndarray:
-    """Keeps the first `reserved` rows and repeats the learned ones until `rows` rows."""
-    learned = table[reserved:]
-    repeats = -(-(rows - reserved) // len(learned))
-    return np.concatenate([table[:reserved], np.tile(learned, (repeats, 1))[: rows - reserved]], axis=0)
 
 
 def convert_roberta_to_longformer(
