@@ -145,3 +145,16 @@ def test_under_a_distribution_strategy(tokenizer):
     distributed = strategy.distribute_datasets_from_function(dataset_fn)
     batches = [strategy.experimental_local_results(x)[0]["input_ids"].shape[0] for x, _ in distributed]
     assert batches == [2, 2]
+
+
+def test_a_compiled_xla_step_trains_on_text_batches_of_any_length(tokenizer):
+    """Preprocessing stays in the input pipeline; the XLA step sees batches whose length the trace
+    does not know (each batch as long as its longest text)."""
+    texts = ["the gate is red .", "the guard is at the blue gate . " * 3, "a", "the visitor is here ."]
+    preprocessor = LongformerTextClassifierPreprocessor(tokenizer, sequence_length=64)
+    dataset = tf.data.Dataset.from_tensor_slices((texts, np.arange(4, dtype=np.int32))).batch(2).map(preprocessor)
+    config = tfl.LongformerConfig.from_pretrained("default", id2label=dict(enumerate("abcd")))
+    model = tfl.LongformerForSequenceClassification(config, max_global_tokens=2)
+    model.compile(optimizer="adam", jit_compile=True)
+    history = model.fit(dataset, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))

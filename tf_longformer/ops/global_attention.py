@@ -51,8 +51,14 @@ class ProjectedGlobalKeyValue(NamedTuple):
 
 
 def _project(hidden_states: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor) -> tf.Tensor:
-    """[b, n, H] with [H, h, d] and [h, d] -> [b, h, n, d]."""
-    projected = tf.tensordot(hidden_states, kernel, axes=[[2], [0]]) + bias  # [b, n, h, d]
+    """[b, n, H] with [H, h, d] and [h, d] -> [b, h, n, d].
+
+    The reshaped matmul `tf.tensordot` computes, with fixed permutations: tensordot's gradient
+    builds its permutation at run time when the length is unknown, which XLA cannot compile.
+    """
+    kernel_shape = tf.shape(kernel)
+    flat = tf.matmul(tf.reshape(hidden_states, [-1, kernel_shape[0]]), tf.reshape(kernel, [kernel_shape[0], -1]))
+    projected = tf.reshape(flat, tf.concat([tf.shape(hidden_states)[:2], kernel_shape[1:]], 0)) + bias
     return tf.transpose(projected, [0, 2, 1, 3])
 
 
