@@ -2,6 +2,7 @@
 spans to the token positions `char_to_token` gives, on texts with CJK, emoji, combining marks and
 whitespace runs; cut-off answers to (0, 0)."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -139,3 +140,10 @@ def test_windows_with_a_stride_are_encode_qa_windows_and_follow_the_answers(toke
         expected = (start, end) if start is not None and end is not None else (0, 0)
         assert (int(y["start_positions"][row]), int(y["end_positions"][row])) == expected, row
     assert y["start_positions"].numpy().any()  # some windows hold their answer
+
+
+def test_the_output_spec_of_symbolic_pairs(tokenizer):
+    preprocessor = LongformerQuestionAnsweringPreprocessor(tokenizer, sequence_length=16)
+    texts = {name: keras.KerasTensor((2,), dtype="string") for name in ("question", "context")}
+    x, y = preprocessor.compute_output_spec(texts, {"answer_start": None, "answer_text": None})
+    assert x["input_ids"].shape == (2, None) and y["start_positions"].shape == (2,)

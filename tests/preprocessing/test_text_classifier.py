@@ -158,3 +158,11 @@ def test_a_compiled_xla_step_trains_on_text_batches_of_any_length(tokenizer):
     model.compile(optimizer="adam", jit_compile=True)
     history = model.fit(dataset, epochs=2, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))
+
+
+def test_the_output_spec_of_symbolic_texts(tokenizer):
+    preprocessor = LongformerTextClassifierPreprocessor(tokenizer, sequence_length=16)
+    spec = preprocessor.compute_output_spec(keras.KerasTensor((3,), dtype="string"))
+    assert {name: (s.shape, s.dtype) for name, s in spec.items()} == {
+        name: ((3, None), "int32") for name in ("input_ids", "attention_mask", "global_attention_mask")
+    }

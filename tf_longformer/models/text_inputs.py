@@ -41,7 +41,6 @@ def text_dataset(
     *,
     batch_size: int | None = None,
     shuffle: bool = False,
-    seed: int | None = None,
 ) -> tf.data.Dataset:
     """`x` (texts, with `y` and `sample_weight`, or a dataset of them) as batches mapped through
     `preprocessor`; a dataset is taken as batched, as Keras takes one."""
@@ -56,7 +55,7 @@ def text_dataset(
             raise ValueError("sample_weight needs y.")
         dataset = tf.data.Dataset.from_tensor_slices(columns if len(columns) > 1 else texts)
         if shuffle:
-            dataset = dataset.shuffle(len(texts), seed=seed, reshuffle_each_iteration=True)
+            dataset = dataset.shuffle(len(texts), reshuffle_each_iteration=True)  # Keras' global seed
         dataset = dataset.batch(batch_size or DEFAULT_BATCH_SIZE)
     return dataset.map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 

@@ -79,6 +79,12 @@ class LongformerPreprocessor(keras.layers.Layer):
         # Keras takes only tensors positionally, and the labels may be lists: keywords.
         return super().__call__(as_texts(x), y=y, sample_weight=sample_weight, **kwargs)
 
+    @staticmethod
+    def input_specs(batch: int | None) -> dict[str, keras.KerasTensor]:
+        """The specs of the model inputs a preprocessor gives: int32 [batch, length]."""
+        spec = keras.KerasTensor((batch, None), dtype="int32")
+        return {name: spec for name in ("input_ids", "attention_mask", "global_attention_mask")}
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "sequence_length": self.sequence_length}
 

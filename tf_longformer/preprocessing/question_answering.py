@@ -121,9 +121,8 @@ class LongformerQuestionAnsweringPreprocessor(LongformerPreprocessor):
         return keras.utils.pack_x_y_sample_weight(inputs, y, sample_weight)
 
     def compute_output_spec(self, x: Any, y: Any = None, sample_weight: Any = None) -> Any:
-        batch = x["question"].shape[0] if x["question"].shape.rank else 1
-        spec = keras.KerasTensor((batch, None), dtype="int32")
-        inputs = {name: spec for name in ("input_ids", "attention_mask", "global_attention_mask")}
+        batch = x["question"].shape[0] if len(x["question"].shape) else 1
+        inputs = self.input_specs(batch)
         if y is not None:
             y = {name: keras.KerasTensor((batch,), dtype="int32") for name in ("start_positions", "end_positions")}
         return keras.utils.pack_x_y_sample_weight(inputs, y, sample_weight)

@@ -60,7 +60,6 @@ class LongformerTextClassifierPreprocessor(LongformerPreprocessor):
         return keras.utils.pack_x_y_sample_weight(inputs, y, sample_weight)
 
     def compute_output_spec(self, x: Any, y: Any = None, sample_weight: Any = None) -> Any:
-        batch = x.shape[0] if x.shape.rank else 1
-        spec = keras.KerasTensor((batch, None), dtype="int32")
-        inputs = {name: spec for name in ("input_ids", "attention_mask", "global_attention_mask")}
+        batch = x.shape[0] if len(x.shape) else 1
+        inputs = self.input_specs(batch)
         return keras.utils.pack_x_y_sample_weight(inputs, y, sample_weight)
