@@ -139,6 +139,7 @@ def render(results: Results, stem: str) -> str:
         out.append(f"![{title}: time and peak RSS vs length]({plot})\n")
 
     out.extend(_scaling(results))
+    out.extend(_doublings(results))
     out.extend(_keras_doors(results))
     out.extend(_targets(results))
     out.extend(_profiles(stem))
@@ -204,6 +205,47 @@ def _scaling(results: Results) -> list[str]:
                 lines.append(f"| {NAMES.get(impl, impl)} | – | – |")
         lines.append("")
     return lines
+
+
+def _doublings(results: Results) -> list[str]:
+    """Growth per doubling of the length past 4096 (linear = 2×), each workload and implementation."""
+    lines: list[str] = []
+    for workload in ("forward", "train"):
+        pairs = [(n, 2 * n) for n in results.lengths(workload) if n >= 4096 and 2 * n in results.lengths(workload)]
+        if not pairs:
+            continue
+        lines.append(f"## Growth per doubling past 4096 ({workload}; linear = 2×; time / peak RSS)\n")
+        lines.append(results.table_header())
+        lines.append("| implementation | " + " | ".join(f"{a} → {b}" for a, b in pairs) + " |")
+        lines.append("|---|" + "---:|" * len(pairs))
+        for impl in results.impls(workload):
+            cells = []
+            for a, b in pairs:
+                first, second = results.get(impl, workload, a), results.get(impl, workload, b)
+                if first and second and first.get("ok") and second.get("ok"):
+                    time_growth = _fmt_ratio(ratio(second["median_s"], first["median_s"]))
+                    cells.append(f"{time_growth} / {_fmt_ratio(ratio(_gb(second), _gb(first)))}")
+                else:
+                    cells.append("–")
+            lines.append(f"| {NAMES.get(impl, impl)} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def _long_targets(results: Results, add) -> None:
+    """The long-document targets: time per doubling past 4096, training at 16k and forward at 32k memory."""
+    for impl, workload in (("ours", "forward"), ("ours-bf16", "forward"), ("ours-ckpt", "train")):
+        for n in results.lengths(workload):
+            a, b = results.median(impl, workload, n), results.median(impl, workload, 2 * n)
+            if n >= 4096 and a and b:
+                add(f"{workload} {n} → {2 * n}: {NAMES[impl]} time growth", _fmt_ratio(b / a), "≤ 2.15×", b / a <= 2.15)
+    for impl, goal in (("ours-ckpt", 8), ("ours-bf16-ckpt", 6)):
+        rec = results.get(impl, "train", 16384)
+        if rec and rec.get("ok"):
+            add(f"train 16384: {NAMES[impl]} peak RSS", f"{_gb(rec):.2f} GB", f"≤ {goal} GB", _gb(rec) <= goal)
+    rec = results.get("ours", "forward", 32768)
+    if rec and rec.get("ok"):
+        add("forward 32768: ours peak RSS", f"{_gb(rec):.2f} GB", "≤ 6 GB", _gb(rec) <= 6)
 
 
 def _keras_doors(results: Results) -> list[str]:
@@ -303,6 +345,7 @@ def _targets(results: Results) -> list[str]:
     rec = results.get("ours", "forward", n)
     if rec and rec.get("ok") and rec.get("first_call_s"):
         add("forward 4096: first call (trace + run)", f"{rec['first_call_s']:.2f} s", "≤ 5 s", rec["first_call_s"] <= 5)
+    _long_targets(results, add)
     if not rows or results.run.get("model") != "base":
         return []
     return [

@@ -10,12 +10,23 @@ NAMES = {
     "ours-xla": "ours, jit_compile=True",
     "ours-bf16-xla": "ours, mixed_bfloat16 and jit_compile=True",
     "ours-ckpt": "ours, gradient checkpointing",
+    "ours-bf16-ckpt": "ours, mixed_bfloat16 and gradient checkpointing",
     "ref-tf": "reference TF (transformers 4.x, tf-keras)",
     "ref-torch": "reference PyTorch (transformers 4.x)",
     "dense-keras": "dense n×n baseline (Keras 3 MHA)",
 }
-ORDER = ["ours", "ours-bf16", "ours-xla", "ours-bf16-xla", "ours-ckpt", "ref-tf", "ref-torch", "dense-keras"]
-MARKERS = "o^vsDPX*"
+ORDER = [
+    "ours",
+    "ours-bf16",
+    "ours-xla",
+    "ours-bf16-xla",
+    "ours-ckpt",
+    "ours-bf16-ckpt",
+    "ref-tf",
+    "ref-torch",
+    "dense-keras",
+]
+MARKERS = "o^vsDhPX*"
 
 
 def _fmt_s(value: float | None) -> str:

@@ -36,6 +36,7 @@ IMPLS = {
     "ours-xla": ("ours, jit_compile=True", "ours", ("forward",)),
     "ours-bf16-xla": ("ours, mixed_bfloat16 and jit_compile=True", "ours", ("forward",)),
     "ours-ckpt": ("ours, gradient checkpointing", "ours", ("train",)),
+    "ours-bf16-ckpt": ("ours, mixed_bfloat16 and gradient checkpointing", "ours", ("train",)),
     "ref-tf": ("reference TF (transformers 4.x)", "ref-tf", ("forward", "train")),
     "ref-torch": ("reference PyTorch (transformers 4.x)", "ref-torch", ("forward", "train")),
     "dense-keras": ("dense n×n baseline (Keras 3 MHA)", "ours", ("forward",)),
@@ -82,6 +83,18 @@ SUITES = {
         time_limit_s=900,
         budget_min=45,
     ),
+    # Documents past the base models' length: 8k-32k tokens, forward and training with and without
+    # checkpointing, float32 and mixed_bfloat16, beside the reference PyTorch (about an hour on 2 cores).
+    "long": dict(
+        lengths=[4096, 8192, 16384, 32768],
+        forward=["ours", "ours-bf16", "ref-torch"],
+        train=["ours-ckpt", "ours-bf16-ckpt", "ours", "ref-torch"],
+        train_lengths=[4096, 8192, 16384, 32768],
+        only={},
+        matmul_size=4096,
+        time_limit_s=1200,
+        budget_min=70,
+    ),
 }
 
 
@@ -89,6 +102,8 @@ def repeats_for(suite: str, workload: str, length: int) -> tuple[int, int]:
     """(warm-up runs including the first call, timed runs)."""
     if suite == "quick":
         return 1, 3
+    if suite == "long":
+        return 1, 1
     if workload in ("train", "fit"):
         return (1, 3) if length < 4096 else (1, 2)
     if length <= 4096:

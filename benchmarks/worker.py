@@ -35,6 +35,7 @@ IMPLS = {
     "ours-xla": "ours",
     "ours-bf16-xla": "ours",
     "ours-ckpt": "ours",
+    "ours-bf16-ckpt": "ours",
     "dense-keras": "dense",
     "ref-tf": "reference_tf",
     "ref-torch": "reference_torch",

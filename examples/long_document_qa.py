@@ -42,20 +42,11 @@ def token_positions(windows, spans):
     return np.array(starts, np.int32), np.array(ends, np.int32)
 
 
-def best_answer(windows, outputs, contexts, sample):
-    """The best (start <= end, at most 10 tokens) span over every window row of `sample`."""
-    best, best_score = None, -np.inf
-    for row in np.where(np.asarray(windows["overflow_to_sample_mapping"]) == sample)[0]:
-        context = np.asarray(windows["context_mask"][row]) == 1
-        start = np.where(context, outputs["start_logits"][row], -np.inf)
-        end = np.where(context, outputs["end_logits"][row], -np.inf)
-        for i in np.argsort(-start)[:5]:
-            for j in range(i, min(i + 10, len(end))):
-                if start[i] + end[j] > best_score:
-                    best, best_score = (row, i, j), start[i] + end[j]
-    row, i, j = best
+def best_answer(windows, contexts, sample, answers):
+    """The answer of pair `sample` (`tfl.best_answer_over_windows`: best span over its windows) and its score."""
+    row, start, end = (int(answers.window[sample]), int(answers.start[sample]), int(answers.end[sample]))
     offsets = np.asarray(windows["offset_mapping"][row])
-    return contexts[sample][offsets[i][0] : offsets[j][1]], float(best_score)
+    return contexts[sample][offsets[start][0] : offsets[end][1]], float(answers.score[sample])
 
 
 def main(argv=None) -> None:
@@ -89,9 +80,16 @@ def main(argv=None) -> None:
     model.fit(features, {"start_positions": starts, "end_positions": ends}, batch_size=8, epochs=epochs, verbose=2)
 
     outputs = model.predict(features, batch_size=8, verbose=0)
+    answers = tfl.best_answer_over_windows(
+        outputs["start_logits"],
+        outputs["end_logits"],
+        windows["context_mask"],
+        windows["overflow_to_sample_mapping"],
+        max_answer_tokens=10,
+    )
     correct = 0
     for sample in range(min(count, 8)):
-        text, score = best_answer(windows, outputs, contexts, sample)
+        text, score = best_answer(windows, contexts, sample, answers)
         truth = contexts[sample][spans[sample][0] : spans[sample][1]]
         correct += text.strip() == truth
         print(f"  {questions[sample]:<38} -> {text!r:<10} (truth {truth!r}, score {score:.1f})")

@@ -66,6 +66,7 @@ TFLongformerQuestionAnsweringModelOutput = LongformerQuestionAnsweringModelOutpu
 TFLongformerSequenceClassifierOutput = LongformerSequenceClassifierOutput
 TFLongformerTokenClassifierOutput = LongformerTokenClassifierOutput
 
+from tf_longformer.ops.answer_span import best_answer_over_windows  # noqa: E402
 from tf_longformer import export  # noqa: E402  (tfl.export.saved_model / tflite / onnx)
 from tf_longformer.default_model import default_model_dir  # noqa: E402  (also: from_pretrained("default"))
 

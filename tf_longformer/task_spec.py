@@ -35,8 +35,9 @@ class TaskSpec(NamedTuple):
             `global_attention_mask` (one of `AUTOMATIC_GLOBAL_RULES`), or None.
         input_axes: the axes of `input_ids`.
         text_inputs: the texts one example is made of, by name: `("text",)` (one document,
-            `<s> text </s>`), `("question", "context")` (`<s> question </s></s> context </s>`,
-            the context truncated first), or None: no text form (e.g. lists of choices).
+            `<s> text </s>`, truncated), `("question", "context")` (`<s> question </s></s> context
+            </s>`, a long context read in overlapping windows), or None: no text form (e.g. lists
+            of choices).
             `predict` and the `serving_text` signature take these.
         training_data: the data layout `tf-longformer train` reads for this head (one of
             `TRAINING_DATA`: a text and its class; a question, its context and the answer),
@@ -73,7 +74,8 @@ class TextExample(NamedTuple):
 
     Attributes:
         texts: the example's texts by `TaskSpec.text_inputs` name.
-        encoding: the tokenizer's encoding of them (batch of one; ids, offsets, sequence ids).
+        encoding: the tokenizer's encoding of them: one text's ids and offsets, or a question's
+            `encode_qa_windows` rows (ids, offsets, `context_mask`, `overflow_to_sample_mapping`).
         tokenizer: the `LongformerTokenizer` that made it.
         id2label: class names by id (the checkpoint's `config.json`), possibly empty.
         top_k: how many candidates to list where a head lists some (masked tokens).

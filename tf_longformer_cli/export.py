@@ -61,7 +61,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-length",
         type=positive_int,
-        help="saved_model --with-text: truncate texts to this many tokens (default: the model's limit)",
+        help="saved_model --with-text: tokens per row; texts are truncated to it, long QA contexts read in "
+        "windows of it (default: the model's limit)",
+    )
+    parser.add_argument(
+        "--stride",
+        type=int,
+        help="saved_model --with-text, question answering: context tokens consecutive windows share "
+        "(default: about half a window, at most 128)",
+    )
+    parser.add_argument(
+        "--max-request-tokens",
+        type=positive_int,
+        help="saved_model --with-text: refuse requests over this many tokens, rows times padded length "
+        "(default: 8 rows of --max-length)",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing version directory or file")
 
@@ -110,11 +123,14 @@ def export_checkpoint(
     overwrite: bool = False,
     with_text: bool = False,
     max_length: int | None = None,
+    stride: int | None = None,
+    max_request_tokens: int | None = None,
 ) -> str:
     """Loads `checkpoint` with the task's class and exports it; returns what was written.
 
-    `with_text` (SavedModel only) adds `serving_text` with the checkpoint's own tokenizer,
-    truncating at `max_length` tokens (default: the model's limit).
+    `with_text` (SavedModel only) adds `serving_text` with the checkpoint's own tokenizer, rows
+    of `max_length` tokens (default: the model's limit), QA windows sharing `stride` tokens and
+    requests of at most `max_request_tokens` (see `tf_longformer.export.saved_model`).
     """
     from tf_longformer import export
     from tf_longformer.default_model import resolve_name
@@ -127,8 +143,8 @@ def export_checkpoint(
             f"--with-text applies to --format saved_model only: {format} files keep their token-id inputs "
             "(their runtimes have no string ops for the in-graph tokenizer)."
         )
-    if max_length is not None and not with_text:
-        raise ValueError("--max-length applies to --with-text only")
+    if not with_text and (max_length, stride, max_request_tokens) != (None, None, None):
+        raise ValueError("--max-length, --stride and --max-request-tokens apply to --with-text only")
     tokenizer = checkpoint_tokenizer(checkpoint) if with_text else None
     model = model_class(checkpoint, task).from_pretrained(checkpoint)
     if format == "saved_model":
@@ -140,6 +156,8 @@ def export_checkpoint(
             overwrite=overwrite,
             tokenizer=tokenizer,
             max_length=max_length,
+            stride=stride,
+            max_request_tokens=max_request_tokens,
         )
     if format == "tflite":
         return export.tflite(

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Iterator
 
-from tf_longformer_cli.arguments import describe
+from tf_longformer_cli.arguments import describe, positive_int
 
 DESCRIPTION = """Run a model on text and print one JSON object per text (JSON lines).
 
@@ -16,7 +16,8 @@ Serving base directory or one version) or a .tflite file. The tokenizer is read 
 model's directory (or its parents); --tokenizer names another. The output depends on the task:
   sequence_classification  {"label", "score", "probabilities"}
   token_classification     {"tokens", "labels"}
-  question_answering       {"answer", "start", "end", "score"}   (needs --question)
+  question_answering       {"answer", "start", "end", "score", "windows"}   (needs --question;
+                           a context longer than the model is read in overlapping windows)
   masked_lm                {"masks": [{"position", "predictions": [{"token", "score"}]}]}
   base                     {"tokens", "embedding"}"""
 
@@ -42,7 +43,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tokenizer", help="tokenizer directory (default: beside the model)")
     parser.add_argument("--question", help="question_answering: the question asked of every text")
     parser.add_argument(
-        "--max-length", type=int, help="truncate texts to this many tokens (default: the model's limit)"
+        "--max-length",
+        type=int,
+        help="tokens per row: texts are truncated to it, long QA contexts read in windows of it "
+        "(default: the model's limit)",
+    )
+    parser.add_argument(
+        "--stride",
+        type=int,
+        help="question_answering: context tokens consecutive windows share (default: about half a window, at most 128)",
+    )
+    parser.add_argument(
+        "--max-request-tokens",
+        type=positive_int,
+        help="refuse a text whose windows hold more tokens than this (default: 8 rows of --max-length)",
     )
     parser.add_argument("--top-k", type=int, default=5, help="masked_lm: predictions per <mask> (default 5)")
 
@@ -71,7 +85,14 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--max-length must be at least 2; got {args.max_length}")
     from tf_longformer.inference.predictor import load_predictor
 
-    predictor = load_predictor(args.model, task=args.task, tokenizer=args.tokenizer, max_length=args.max_length)
+    predictor = load_predictor(
+        args.model,
+        task=args.task,
+        tokenizer=args.tokenizer,
+        max_length=args.max_length,
+        stride=args.stride,
+        max_request_tokens=args.max_request_tokens,
+    )
     if len(predictor.text_inputs) == 2 and not args.question:
         raise ValueError(f"this {predictor.task} model takes {' and '.join(predictor.text_inputs)}: pass --question")
     for source, text in read_texts(args.inputs, args.whole_file):

@@ -58,7 +58,7 @@ def bench(spec: dict, result: dict) -> None:
     import keras
     import numpy as np
 
-    variant = spec["impl"]  # ours | ours-bf16 | ours-xla | ours-bf16-xla | ours-ckpt
+    variant = spec["impl"]  # ours | ours-bf16 | ours-xla | ours-bf16-xla | ours-ckpt | ours-bf16-ckpt
     jit = variant.endswith("-xla")
     if variant.startswith("ours-bf16"):
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
@@ -67,7 +67,7 @@ def bench(spec: dict, result: dict) -> None:
     keras.utils.set_random_seed(int(spec.get("seed", 0)))
     fields = dict(spec["model"])
     config_kwargs = {}
-    if variant == "ours-ckpt":
+    if variant.endswith("-ckpt"):
         probe = tf_longformer.LongformerConfig()
         if not hasattr(probe, "gradient_checkpointing"):
             raise RuntimeError("config has no gradient_checkpointing")

@@ -245,3 +245,36 @@ def test_warnings_are_one_line_like_the_errors(capsys):
         warnings.simplefilter("default")  # as a user's shell has it (pytest -W may say otherwise)
         assert cli.run_command(run_warning, argparse.Namespace(verbose=True), "tf-longformer x") == 0
     assert capsys.readouterr().err == "tf-longformer x: warning: some weights were not used\n"
+
+
+def test_predict_reads_a_long_qa_context_in_windows_from_checkpoint_savedmodel_and_tflite(capsys, tmp_path):
+    """A context many times the row length: every form reads it in the same windows and finds the same
+    span; `export --with-text`'s serving_text finds it too."""
+    import tensorflow as tf
+
+    import export_cases as cases_lib
+    import tf_longformer as tfl
+
+    corpus = ["the guard wears red . the visitor wears blue . who is on duty ? the river is old ."] * 20
+    tokenizer = tfl.LongformerTokenizer.train_new_from_iterator(corpus, vocab_size=300)
+    checkpoint = str(tmp_path / "qa")
+    cases_lib.make_model("question_answering", vocab_size=len(tokenizer)).save_pretrained(checkpoint)
+    tokenizer.save_pretrained(checkpoint)
+    document = tmp_path / "report.txt"
+    document.write_text("the guard is on duty . the visitor wears blue . " * 12)
+    window = ("--max-length", "40", "--stride", "10", "--max-request-tokens", "1000")
+    assert run(capsys, "export", checkpoint, str(tmp_path / "exports"), "--with-text", *window)[0] == 0
+    assert run(capsys, "export", checkpoint, str(tmp_path / "qa.tflite"), "--format", "tflite")[0] == 0
+    results = {}
+    exported = os.path.join(str(tmp_path / "exports"), "longformer_for_question_answering")
+    for form in (checkpoint, exported, str(tmp_path / "qa.tflite")):
+        argv = ("predict", form, str(document), "--whole-file", "--question", "who is on duty ?", "--tokenizer")
+        code, out, err = run(capsys, *argv, checkpoint, *window)
+        assert code == 0, err
+        results[form] = json.loads(out)
+    answers = [(r["answer"], r["start"], r["end"], r["windows"]) for r in results.values()]
+    assert len(set(answers)) == 1 and answers[0][3] >= 5, answers
+    served = tf.saved_model.load(os.path.join(exported, "1")).signatures["serving_text"](
+        question=tf.constant(["who is on duty ?"]), context=tf.constant([document.read_text()])
+    )
+    assert served["answer"][0].numpy().decode() == answers[0][0] and int(served["windows"][0]) == answers[0][3]

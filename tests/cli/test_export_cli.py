@@ -77,7 +77,8 @@ def test_bad_command_lines_are_one_line_errors(capsys, argv, message):
         (("--format", "tflite", "--with-text"), "--with-text applies to --format saved_model only"),
         (("--format", "onnx", "--with-text"), "onnx files keep their token-id inputs"),
         (("--with-text",), "has no tokenizer.json or vocab.json"),
-        (("--max-length", "16"), "--max-length applies to --with-text only"),
+        (("--max-length", "16"), "--max-length, --stride and --max-request-tokens apply to --with-text only"),
+        (("--stride", "8"), "apply to --with-text only"),
     ],
 )
 def test_bad_combinations_are_one_line_errors(capsys, checkpoint, tmp_path, extra, message):

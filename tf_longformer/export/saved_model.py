@@ -47,9 +47,10 @@ def exported_task(directory: str | os.PathLike) -> str | None:
         return json.load(stream).get("task")
 
 
-def _module_with_text(model: Any, functions: dict, tokenizer: Any, max_length: int | None) -> tf.Module:
-    """The module to save: `functions`, plus `serving_text` (added to them) where there is a tokenizer."""
-    text = text_signature(model, tokenizer, max_length) if tokenizer is not None else None
+def _module_with_text(model: Any, functions: dict, tokenizer: Any, **text_options: Any) -> tf.Module:
+    """The module to save: `functions`, plus `serving_text` (added to them) where there is a
+    tokenizer; `text_options` go to `text_signature`."""
+    text = text_signature(model, tokenizer, **text_options) if tokenizer is not None else None
     if text is not None:
         functions[TEXT_SIGNATURE] = text.function
     module = serving_module(model, functions)
@@ -60,7 +61,8 @@ def _module_with_text(model: Any, functions: dict, tokenizer: Any, max_length: i
 
 def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | None = None) -> str:
     """`model.export(filepath)`: the SavedModel of `saved_model`, at `filepath` itself (with
-    `serving_text` when the model carries a preprocessor: the text it takes, it serves).
+    `serving_text` when the model carries a preprocessor: the text it takes, it serves, with
+    its `sequence_length` and, for question answering, its `stride`).
 
     Keras' conventions: an existing `filepath` is replaced (atomically here), the forward
     pass is also the attribute `serve` of the loaded object, which takes what the model takes
@@ -69,8 +71,13 @@ def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | Non
     """
     functions = serving_functions(model)
     preprocessor = getattr(model, "preprocessor", None)
-    tokenizer, max_length = getattr(preprocessor, "tokenizer", None), getattr(preprocessor, "sequence_length", None)
-    module = _module_with_text(model, functions, tokenizer, max_length)
+    module = _module_with_text(
+        model,
+        functions,
+        getattr(preprocessor, "tokenizer", None),
+        max_length=getattr(preprocessor, "sequence_length", None),
+        stride=getattr(preprocessor, "stride", None),
+    )
     setattr(module, KERAS_ENDPOINT, keras_serve_function(model, functions))
     target = os.fspath(filepath)
     with atomic.atomic_directory(target, overwrite=True, what="Export directory") as temporary:
@@ -89,10 +96,11 @@ def keras_export(model: Any, filepath: str | os.PathLike, *, verbose: bool | Non
     return os.path.abspath(target)
 
 
-def _without_text_signature(signatures: Any, tokenizer: Any, max_length: int | None) -> Any:
+def _without_text_signature(signatures: Any, tokenizer: Any, text_options: Mapping[str, Any]) -> Any:
     """`signatures` less `serving_text`, which a sequence of names may hold only with a tokenizer."""
-    if max_length is not None and tokenizer is None:
-        raise ExportError(f"`max_length` applies to the {TEXT_SIGNATURE} signature, which needs tokenizer=.")
+    given = [name for name, value in text_options.items() if value is not None]
+    if given and tokenizer is None:
+        raise ExportError(f"`{given[0]}` applies to the {TEXT_SIGNATURE} signature, which needs tokenizer=.")
     if signatures is None or isinstance(signatures, (str, Mapping)) or TEXT_SIGNATURE not in signatures:
         return signatures
     if tokenizer is None:
@@ -110,6 +118,8 @@ def saved_model(
     overwrite: bool = False,
     tokenizer: Any = None,
     max_length: int | None = None,
+    stride: int | None = None,
+    max_request_tokens: int | None = None,
 ) -> str:
     """Exports `model` as a SavedModel for TF Serving, `tf.saved_model.load` and `saved_model_cli`.
 
@@ -129,7 +139,8 @@ def saved_model(
     (`text`; `question` and `context` for question answering), tokenized inside the graph with
     core TensorFlow ops exactly as the tokenizer does; the head's outputs plus `input_ids` and
     character `offsets` out, and for question answering the `answer` string with its character
-    span (see `tf_longformer.export.text_signature`). Multiple choice has none (ExportError).
+    span, read from overlapping windows when the context is longer than `max_length` (see
+    `tf_longformer.export.text_signature`). Multiple choice has none (ExportError).
 
     The task is recorded beside it (`METADATA_FILE`), so `load_predictor` knows the head.
 
@@ -149,7 +160,12 @@ def saved_model(
         tokenizer: the model's `LongformerTokenizer`: adds `serving_text`. A sequence of
             `signatures` may name `serving_text` too (it then needs the tokenizer).
         max_length: `serving_text` truncates inputs to this many tokens (special tokens
-            included); default: what the model's positions allow.
+            included), or reads a question's context in windows of it; default: what the
+            model's positions allow.
+        stride: question answering: the context tokens consecutive windows share (default:
+            about half a window, at most 128).
+        max_request_tokens: `serving_text` refuses a request whose rows times their padded
+            length exceed this (default: 8 rows of `max_length`).
 
     Returns:
         The path of the version directory.
@@ -172,9 +188,10 @@ def saved_model(
             f"Version directory {os.path.abspath(target)!r} already exists; pass overwrite=True (--overwrite) "
             "to replace it, or export a new version."
         )
-    signatures = _without_text_signature(signatures, tokenizer, max_length)
+    text_options = dict(max_length=max_length, stride=stride, max_request_tokens=max_request_tokens)
+    signatures = _without_text_signature(signatures, tokenizer, text_options)
     functions = serving_functions(model, signatures) if signatures != [] else {}  # []: serving_text alone
-    module = _module_with_text(model, functions, tokenizer, max_length)
+    module = _module_with_text(model, functions, tokenizer, **text_options)
     with atomic.atomic_directory(target, overwrite=overwrite, what="Version directory") as temporary:
         _write(module, temporary, functions)
         _write_metadata(model, temporary)

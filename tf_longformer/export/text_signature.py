@@ -7,18 +7,26 @@ the SavedModel needs nothing but TensorFlow, and ids and offsets equal `Longform
 | head | inputs (`tf.string [batch]`) | outputs besides the head's own |
 |---|---|---|
 | `LongformerModel`, masked LM, sequence / token classification | `text` | `input_ids`, `offsets` |
-| question answering | `question`, `context` | `input_ids`, `offsets`, `answer`, `answer_start`, `answer_end` |
+| question answering | `question`, `context` | those, `answer`, `answer_start`, `answer_end`, `answer_score`, `windows`|
 
-- `input_ids` (int32 [batch, length]): what the model saw, `<s> text </s>` or `<s> question
-  </s></s> context </s>`, truncated to `max_length` as `truncation=True` / `"only_second"` do,
-  padded with `pad_token_id` to the longest row.
+- `input_ids` (int32 [batch, length]): what the model saw, `<s> text </s>` truncated to
+  `max_length` as `truncation=True` does, padded with `pad_token_id` to the longest row.
 - `offsets` (int32 [batch, length, 2]): each token's character (code point) span in its own
   text, leading spaces excluded: the question's tokens in the question, the context's in the
   context; (0, 0) for special tokens and padding.
-- Question answering: `answer` (tf.string), `answer_start`, `answer_end` (int32, character
-  offsets, `answer == context[answer_start:answer_end]`): the span `ops.answer_span` picks,
-  the one `Predictor.predict` returns; an empty context gives "" at (0, 0). (A head adds
-  outputs of its own with `text_signature_outputs`; its `spec.text_inputs` names the inputs.)
+- Question answering reads a context of any length: a pair whose tokens exceed `max_length`
+  becomes overlapping windows `<s> question </s></s> window </s>` that share `stride` context
+  tokens, as `LongformerTokenizer.encode_qa_windows` cuts them, and every window of the
+  request runs in one batch. `answer` (tf.string), `answer_start`, `answer_end` (int32,
+  character offsets into the whole context, `answer == context[answer_start:answer_end]`)
+  and `answer_score` are the best span over the windows (`ops.answer_span`, the rule
+  `Predictor.predict` follows); `windows` (int32) says how many were read; `input_ids`,
+  `offsets`, `start_logits` and `end_logits` are those of the window the answer comes from.
+  An empty context gives "" at (0, 0). (A head adds outputs of its own with
+  `text_signature_outputs`; its `spec.text_inputs` names the inputs.)
+- A request is refused (an `InvalidArgumentError` naming the limit, before the model runs)
+  when its rows times their padded length exceed `max_request_tokens`: a bounded request
+  cannot run the server out of memory.
 - Global attention follows each head's automatic rule (the question for QA, `<s>` for
   sequence classification; none for the others), as `serving_auto_global` does.
 
@@ -39,6 +47,10 @@ from tf_longformer.tokenization.graph_bpe import GraphTokenizer
 from tf_longformer.tokenization.tokenizer import LongformerTokenizer
 
 TEXT_SIGNATURE = "serving_text"
+#: The default `max_request_tokens`: this many rows of `max_length` tokens.
+REQUEST_ROWS = 8
+#: The longest default `stride` between QA windows (the reference pipelines' `doc_stride`).
+MAX_DEFAULT_STRIDE = 128
 _SPECIAL_IDS = (("cls_token_id", "bos_token_id"), ("sep_token_id", "sep_token_id"), ("pad_token_id", "pad_token_id"))
 
 
@@ -59,6 +71,59 @@ def _checked_max_length(model: Any, max_length: int | None, minimum: int) -> int
             f"Received: max_length={max_length!r}"
         )
     return max_length
+
+
+def default_stride(max_length: int) -> int:
+    """The context tokens consecutive QA windows share by default: about half a window, at most 128."""
+    return min((max_length - 6) // 2, MAX_DEFAULT_STRIDE)
+
+
+def checked_stride(stride: int | None, max_length: int) -> int:
+    """`stride` (default: `default_stride`), or ValueError unless 0 <= stride < max_length - 5
+    (a window must hold its special tokens, a question token and more than `stride` context tokens)."""
+    if stride is None:
+        return default_stride(max_length)
+    if isinstance(stride, bool) or not isinstance(stride, int) or not 0 <= stride < max_length - 5:
+        raise ValueError(
+            f"`stride` (the context tokens consecutive windows share) must be an int from 0 to {max_length - 6} "
+            f"with max_length={max_length}. Received: stride={stride!r}"
+        )
+    return stride
+
+
+def checked_request_tokens(max_request_tokens: int | None, max_length: int) -> int:
+    """`max_request_tokens` (default: `REQUEST_ROWS` rows of `max_length`), or ValueError unless
+    it is an int of at least `max_length` (one full row)."""
+    if max_request_tokens is None:
+        return REQUEST_ROWS * max_length
+    if (
+        isinstance(max_request_tokens, bool)
+        or not isinstance(max_request_tokens, int)
+        or max_request_tokens < max_length
+    ):
+        raise ValueError(
+            f"`max_request_tokens` must be an int of at least max_length={max_length} (one full row). "
+            f"Received: max_request_tokens={max_request_tokens!r}"
+        )
+    return max_request_tokens
+
+
+def request_too_large(max_request_tokens: int) -> str:
+    """The error of a request over `max_request_tokens`."""
+    return (
+        f"The request is larger than this model runs at once ({max_request_tokens} tokens: rows times their "
+        "padded length, question-answering windows included). Send fewer or shorter texts, or raise "
+        "max_request_tokens."
+    )
+
+
+def request_size_check(input_ids: tf.Tensor, max_request_tokens: int) -> tf.Operation:
+    """An assertion that the rows of `input_ids` times their length stay within `max_request_tokens`."""
+    rows, length = tf.shape(input_ids)[0], tf.shape(input_ids)[1]
+    return tf.debugging.Assert(
+        rows * length <= max_request_tokens,
+        [request_too_large(max_request_tokens) + " Rows, length:", rows, length],
+    )
 
 
 def check_tokenizer(model: Any, tokenizer: Any) -> None:
@@ -82,14 +147,31 @@ def check_tokenizer(model: Any, tokenizer: Any) -> None:
             )
 
 
-def text_signature(model: Any, tokenizer: Any, max_length: int | None = None) -> TextSignature:
+def text_signature(
+    model: Any,
+    tokenizer: Any,
+    max_length: int | None = None,
+    *,
+    stride: int | None = None,
+    max_request_tokens: int | None = None,
+) -> TextSignature:
     """Checks the arguments, then builds and traces `serving_text` for `model` (see the module docstring).
+
+    Args:
+        model: the model to serve.
+        tokenizer: its `LongformerTokenizer`.
+        max_length: the tokens of a row (default: what the model's positions allow).
+        stride: question answering: the context tokens consecutive windows share (default:
+            about half a window, at most 128).
+        max_request_tokens: the largest request, in rows times padded length (default: 8 rows
+            of `max_length`).
 
     Raises:
         ExportError: multiple choice; a tokenizer that is not a `LongformerTokenizer`, has more
             tokens than the model's vocabulary or other special-token ids; `max_length` out of
-            range (2 to the model's limit; 5 for question answering); a tokenizer pipeline the
-            graph does not reproduce.
+            range (2 to the model's limit; 7 for question answering); `stride` out of range or
+            given to a head without a question and context; `max_request_tokens` below
+            `max_length`; a tokenizer pipeline the graph does not reproduce.
     """
     spec = head_spec(model)
     names = spec.text_inputs
@@ -99,9 +181,17 @@ def text_signature(model: Any, tokenizer: Any, max_length: int | None = None) ->
             "(see tf_longformer.export.text_signature); serve it with the id signatures."
         )
     check_tokenizer(model, tokenizer)
-    # A pair needs room for its four special tokens and a token of each text.
-    max_length = _checked_max_length(model, max_length, 5 if len(names) == 2 else 2)
+    pairs = len(names) == 2
+    # A window needs its four special tokens, a question token and more context tokens than `stride`.
+    max_length = _checked_max_length(model, max_length, 7 if pairs else 2)
+    if stride is not None and not pairs:
+        raise ExportError(
+            f"`stride` applies to question answering (windows over a long context); {type(model).__name__} "
+            "truncates its text at max_length."
+        )
     try:
+        stride = checked_stride(stride, max_length) if pairs else None
+        max_request_tokens = checked_request_tokens(max_request_tokens, max_length)
         graph_tokenizer = GraphTokenizer.from_tokenizer(tokenizer, max_length=max_length)
     except ValueError as error:
         raise ExportError(str(error)) from None
@@ -109,8 +199,10 @@ def text_signature(model: Any, tokenizer: Any, max_length: int | None = None) ->
         model.build()
 
     def serve(*texts: tf.Tensor) -> dict[str, tf.Tensor]:
-        encoded = graph_tokenizer.encode(*texts) if len(texts) == 1 else graph_tokenizer.encode_pairs(*texts)
-        outputs = model(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"], training=False)
+        encoded = graph_tokenizer.encode_pair_windows(*texts, stride) if pairs else graph_tokenizer.encode(*texts)
+        with tf.control_dependencies([request_size_check(encoded["input_ids"], max_request_tokens)]):
+            input_ids = tf.identity(encoded["input_ids"])
+        outputs = model(input_ids=input_ids, attention_mask=encoded["attention_mask"], training=False)
         result = {name: as_float32(outputs[name]) for name in spec.outputs}
         result.update(input_ids=encoded["input_ids"], offsets=encoded["offsets"])
         result.update(model.text_signature_outputs(result, encoded, dict(zip(names, texts))))

@@ -21,6 +21,7 @@ import numpy as np
 
 from tf_longformer.default_model import resolve_name as resolve_default_model_name
 from tf_longformer.export.saved_model import exported_task
+from tf_longformer.export.text_signature import checked_request_tokens, checked_stride, request_too_large
 from tf_longformer.models import registry
 from tf_longformer.task_spec import TextExample
 
@@ -91,7 +92,12 @@ class Predictor:
         task: one of `TASKS`.
         id2label: class names for the classification heads.
         form: "checkpoint", "keras", "saved_model" or "tflite".
-        max_length: truncate inputs to this many tokens.
+        max_length: the tokens of a row: a text is truncated to it; a question's context longer
+            than that is read in overlapping windows of it, run as one batch.
+        stride: the context tokens consecutive windows share (default: about half a window,
+            at most 128, as `serving_text`).
+        max_request_tokens: refuse an example whose rows times their length exceed this
+            (default: 8 rows of `max_length`), as `serving_text` does.
     """
 
     def __init__(
@@ -102,9 +108,20 @@ class Predictor:
         id2label: Mapping[int, str] | None = None,
         form: str = "checkpoint",
         max_length: int = 4096,
+        stride: int | None = None,
+        max_request_tokens: int | None = None,
     ) -> None:
         if task not in TASKS:
             raise ValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
+        pairs = len(registry.model_class(task).spec.text_inputs) == 2
+        if stride is not None and not pairs:
+            raise ValueError(f"stride applies to question answering (windows over a context), not to {task}.")
+        if pairs and max_length < 7:
+            raise ValueError(
+                f"max_length must be at least 7 for {task} (a window's special tokens, question and context)."
+            )
+        self.stride = checked_stride(stride, max_length) if pairs else None
+        self.max_request_tokens = checked_request_tokens(max_request_tokens, max_length)
         self._run = run
         self.tokenizer = tokenizer
         self.task = task
@@ -126,26 +143,44 @@ class Predictor:
         return {k: np.asarray(v) for k, v in self._run(features).items()}
 
     def encode(self, texts: Mapping[str, str]) -> Any:
-        """The tokenizer's encoding of one example's texts (by `text_inputs` name), global mask included."""
+        """The tokenizer's encoding of one example's texts (by `text_inputs` name), global mask
+        included: a row for a text; for a question and its context, a row per window
+        (`LongformerTokenizer.encode_qa_windows`).
+
+        Raises:
+            ValueError: a text is missing, or the rows exceed `max_request_tokens`.
+        """
         missing = [name for name in self.text_inputs if not texts.get(name)]
         if missing:
             raise ValueError(f"{self.task} takes {' and '.join(self.text_inputs)}; missing: {', '.join(missing)}.")
         values = [texts[name] for name in self.text_inputs]
-        return self.tokenizer(
-            *values,
-            truncation="only_second" if len(values) == 2 else True,
-            max_length=self.max_length,
-            return_offsets_mapping=True,
-            global_attention=self.head.spec.automatic_global,
-        )
+        if len(values) == 2:
+            encoding = self.tokenizer.encode_qa_windows(
+                *values, max_length=self.max_length, stride=self.stride, pad_to_multiple_of=1
+            )
+        else:
+            encoding = self.tokenizer(
+                *values,
+                truncation=True,
+                max_length=self.max_length,
+                return_offsets_mapping=True,
+                global_attention=self.head.spec.automatic_global,
+            )
+        rows, length = np.shape(np.atleast_2d(encoding["input_ids"]))
+        if rows * length > self.max_request_tokens:
+            raise ValueError(f"{request_too_large(self.max_request_tokens)} This one: {rows} rows of {length}.")
+        return encoding
 
     def features(self, encoding: Any) -> dict[str, np.ndarray]:
-        ids = np.asarray([encoding["input_ids"]], np.int32)
-        glob = encoding.get("global_attention_mask") if hasattr(encoding, "get") else None
+        """The model's int32 inputs [rows, length] of an `encode` result."""
+        ids = np.atleast_2d(np.asarray(encoding["input_ids"], np.int32))
+        glob = encoding.get("global_attention_mask")
         return {
             "input_ids": ids,
-            "attention_mask": np.asarray([encoding["attention_mask"]], np.int32),
-            "global_attention_mask": np.asarray([glob], np.int32) if glob is not None else np.zeros_like(ids),
+            "attention_mask": np.atleast_2d(np.asarray(encoding["attention_mask"], np.int32)),
+            "global_attention_mask": np.atleast_2d(np.asarray(glob, np.int32))
+            if glob is not None
+            else np.zeros_like(ids),
         }
 
     def predict_texts(self, texts: Mapping[str, str], top_k: int = 5) -> dict[str, Any]:
@@ -192,7 +227,13 @@ def _task_of_outputs(shapes: Mapping[str, tuple], vocab_size: int) -> str:
 
 
 def load_predictor(
-    path: str, *, task: str | None = None, tokenizer: str | None = None, max_length: int | None = None
+    path: str,
+    *,
+    task: str | None = None,
+    tokenizer: str | None = None,
+    max_length: int | None = None,
+    stride: int | None = None,
+    max_request_tokens: int | None = None,
 ) -> Predictor:
     """A `Predictor` for a checkpoint directory, `.keras` file, SavedModel or `.tflite` file.
 
@@ -201,7 +242,10 @@ def load_predictor(
         task: override the task read from the model (`TASKS`).
         tokenizer: directory of the tokenizer (and of a `config.json` with the label names, when the
             model has none beside it); default: the model's directory or its parents.
-        max_length: truncate inputs to this many tokens (default: the model's limit, else 4096).
+        max_length: the tokens of a row (default: the model's limit, else 4096): a text is
+            truncated to it, a question's long context read in windows of it.
+        stride: the context tokens consecutive question-answering windows share (see `Predictor`).
+        max_request_tokens: the largest example in rows times length (see `Predictor`).
     """
     path = resolve_default_model_name(path)
     form = detect_format(path)
@@ -228,7 +272,7 @@ def load_predictor(
             result = model(features, training=False)
             return {k: v.numpy() for k, v in result.items() if v is not None and k in output_names}
 
-        return Predictor(run, tok, task or found, id2label, form, limit)
+        return Predictor(run, tok, task or found, id2label, form, limit, stride, max_request_tokens)
 
     if form == "saved_model":
         import tensorflow as tf
@@ -243,7 +287,7 @@ def load_predictor(
 
         recorded = exported_task(directory)
         if recorded is not None:
-            return Predictor(run, tok, task or recorded, id2label, form, limit)
+            return Predictor(run, tok, task or recorded, id2label, form, limit, stride, max_request_tokens)
         # Exports written before the task was recorded: tell the task from the outputs.
         shapes = {name: tuple(spec.shape) for name, spec in signature.structured_outputs.items()}
     else:
@@ -268,4 +312,4 @@ def load_predictor(
         )
         shapes = {name: value.shape for name, value in probe.items()}
     found = task or _task_of_outputs(shapes, len(tok))
-    return Predictor(run, tok, found, id2label, form, limit)
+    return Predictor(run, tok, found, id2label, form, limit, stride, max_request_tokens)

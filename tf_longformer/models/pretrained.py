@@ -63,7 +63,8 @@ class LongformerPreTrainedModel(keras.Model):
     def format_prediction(cls, outputs: Mapping[str, np.ndarray], example: TextExample) -> dict[str, Any]:
         """The JSON-ready result of one example (`tf-longformer predict`, `Predictor.predict`).
 
-        `outputs`: the model's outputs for it (NumPy, batch of one, named as `spec.outputs`).
+        `outputs`: the model's outputs for it (NumPy, a row per row of `example.encoding`, named as
+        `spec.outputs`).
         By default each output as (rounded) lists.
         """
         return {name: prediction.rounded(outputs[name][0]) for name in cls.spec.outputs if name in outputs}

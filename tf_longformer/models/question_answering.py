@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tf_longformer.checkpoints import weight_map
 from tf_longformer.models import losses, prediction
 from tf_longformer.models.task_model import LongformerTaskModel
-from tf_longformer.ops.answer_span import best_answer_span
+from tf_longformer.ops.answer_span import best_answer_over_windows
 from tf_longformer.outputs import LongformerQuestionAnsweringModelOutput
 from tf_longformer.task_spec import TaskSpec
 
@@ -51,23 +50,49 @@ class LongformerForQuestionAnswering(LongformerTaskModel):
 
     @classmethod
     def format_prediction(cls, outputs, example):
-        """The best span (`ops.answer_span`, as `serving_text` picks it): the context's text and character offsets."""
+        """The best span over the context's windows (`ops.answer_span`, as `serving_text` picks it):
+        the context's text, character offsets into the whole context, and how many windows were read."""
         encoding = example.encoding
-        context_mask = np.array([[sequence == 1 for sequence in encoding.sequence_ids(0)]])
-        span = best_answer_span(outputs["start_logits"][:1], outputs["end_logits"][:1], context_mask)
-        offsets = encoding["offset_mapping"]
-        first, last = offsets[int(span.start[0])][0], offsets[int(span.end[0])][1]
-        answer = example.texts["context"][first:last]
-        return {"answer": answer, "start": int(first), "end": int(last), "score": prediction.rounded(span.score[0])}
+        answer = best_answer_over_windows(
+            outputs["start_logits"],
+            outputs["end_logits"],
+            encoding["context_mask"],
+            encoding["overflow_to_sample_mapping"],
+        )
+        window, start, end = int(answer.window[0]), int(answer.start[0]), int(answer.end[0])
+        offsets = encoding["offset_mapping"][window]
+        first, last = int(offsets[start][0]), int(offsets[end][1])
+        return {
+            "answer": example.texts["context"][first:last],
+            "start": first,
+            "end": last,
+            "score": prediction.rounded(answer.score[0]),
+            "windows": len(encoding["input_ids"]),
+        }
 
     def text_signature_outputs(self, outputs, encoded, texts):
-        """`answer` (the context's text of the best span), `answer_start`, `answer_end` (character offsets)."""
-        span = best_answer_span(outputs["start_logits"], outputs["end_logits"], encoded["context_mask"])
-        starts, ends = encoded["offsets"][..., 0], encoded["offsets"][..., 1]
-        answer_start = tf.gather(starts, span.start[:, tf.newaxis], batch_dims=1)[:, 0]
-        answer_end = tf.gather(ends, span.end[:, tf.newaxis], batch_dims=1)[:, 0]
-        answer = tf.strings.substr(texts["context"], answer_start, answer_end - answer_start, unit="UTF8_CHAR")
-        return {"answer": answer, "answer_start": answer_start, "answer_end": answer_end}
+        """Per question: `answer` (the context's text of the best span over its windows),
+        `answer_start`, `answer_end` (character offsets into the whole context), `answer_score`,
+        `windows` (how many were read), and the ids, offsets and logits of the answer's window."""
+        windows = encoded["overflow_to_sample_mapping"]
+        answer = best_answer_over_windows(
+            outputs["start_logits"], outputs["end_logits"], encoded["context_mask"], windows
+        )
+        offsets = tf.gather(encoded["offsets"], answer.window)
+        answer_start = tf.gather(offsets[..., 0], answer.start[:, tf.newaxis], batch_dims=1)[:, 0]
+        answer_end = tf.gather(offsets[..., 1], answer.end[:, tf.newaxis], batch_dims=1)[:, 0]
+        answer_text = tf.strings.substr(texts["context"], answer_start, answer_end - answer_start, unit="UTF8_CHAR")
+        return {
+            "start_logits": tf.gather(outputs["start_logits"], answer.window),
+            "end_logits": tf.gather(outputs["end_logits"], answer.window),
+            "input_ids": tf.gather(encoded["input_ids"], answer.window),
+            "offsets": offsets,
+            "answer": answer_text,
+            "answer_start": answer_start,
+            "answer_end": answer_end,
+            "answer_score": answer.score,
+            "windows": tf.math.bincount(windows, dtype=tf.int32),
+        }
 
     def create_head(self, config):
         if config.num_labels != 2:

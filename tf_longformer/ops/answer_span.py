@@ -9,6 +9,10 @@ One definition for everything that picks answers (`Predictor.predict` and the ex
 - exact ties go to the lowest start, then the lowest end.
 
 A row whose context has no token gets the span (0, 0) and score -inf.
+
+A context longer than the model is read in overlapping windows (one row each); its answer is
+the best span of the window whose best span scores highest, ties going to the earliest window
+(`best_answer_over_windows`). Scores are compared as they are, logits of one model.
 """
 
 from __future__ import annotations
@@ -63,3 +67,41 @@ def best_answer_span(
     end = tf.where(found, start + best % width, 0)
     score = tf.where(found, tf.reduce_max(flat, axis=1), float("-inf"))
     return AnswerSpan(start, end, score)
+
+
+class WindowedAnswerSpan(NamedTuple):
+    """The answer of each example: `window` (int32 [examples], the row it comes from), `start`, `end`
+    (int32, inclusive token indices in that row) and `score` (float32)."""
+
+    window: tf.Tensor
+    start: tf.Tensor
+    end: tf.Tensor
+    score: tf.Tensor
+
+
+def best_answer_over_windows(
+    start_logits: tf.Tensor,
+    end_logits: tf.Tensor,
+    context_mask: tf.Tensor,
+    window_to_example: tf.Tensor,
+    max_answer_tokens: int = MAX_ANSWER_TOKENS,
+) -> WindowedAnswerSpan:
+    """The best span of each example read in windows (see the module docstring).
+
+    Args:
+        start_logits, end_logits, context_mask: as `best_answer_span`, one row per window.
+        window_to_example: int [windows], the example each row belongs to: 0, 1, ... in order,
+            every example with at least one row (`overflow_to_sample_mapping`).
+        max_answer_tokens: the longest answer in tokens.
+
+    Returns:
+        A `WindowedAnswerSpan` with one entry per example.
+    """
+    span = best_answer_span(start_logits, end_logits, context_mask, max_answer_tokens)
+    scores = tf.RaggedTensor.from_value_rowids(span.score, tf.cast(window_to_example, tf.int64))
+    # The first maximum of each example's windows; -inf pads the shorter ones.
+    best = tf.argmax(scores.to_tensor(default_value=float("-inf")), axis=1, output_type=tf.int64)
+    window = tf.cast(scores.row_starts() + best, tf.int32)
+    return WindowedAnswerSpan(
+        window, tf.gather(span.start, window), tf.gather(span.end, window), tf.gather(span.score, window)
+    )
