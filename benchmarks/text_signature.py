@@ -16,7 +16,13 @@ same machine. In this one process:
 4. with `--documents N`, tokens per second over N such documents: the Python tokenizer on the
    whole list (what `tf-longformer train` and `make_dataset` do) against
    `LongformerTextClassifierPreprocessor` in a `tf.data` map with `num_parallel_calls=AUTOTUNE`
-   (what `fit` on texts does), batches of `--batch-size`, after one warm-up pass.
+   (what `fit` on texts does), batches of `--batch-size`, after one warm-up pass;
+5. with `--fit N`, what the text pipeline costs a `fit` step: a random-weight base-4096
+   `LongformerForSequenceClassification` fits N such documents (batch 1) for two epochs on
+   `dataset.map(preprocessor).cache()`: the first epoch tokenizes in the `tf.data` map beside
+   the step, the second reads the same ids from the cache. The steps' mean time (each epoch's
+   first step left out) differs by what the pipeline costs: the step waiting for input, and the
+   CPU the map takes from it.
 
 Prints the CPU (model name and AVX2 / AVX-512F / AVX512-BF16 flags), load average, date and command.
 """
@@ -58,6 +64,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--documents", type=int, default=0, help="also: tokens per second over N documents")
     parser.add_argument("--batch-size", type=int, default=4, help="--documents: documents per batch (default 4)")
+    parser.add_argument("--fit", type=int, default=0, help="also: fit steps on text vs cached ids over N documents")
     args = parser.parse_args()
 
     import tf_longformer as tfl  # first: it turns oneDNN on before TensorFlow loads, as users get it
@@ -98,6 +105,8 @@ def main() -> None:
     print(f"| LongformerTokenizer (Python, Rust backend), for reference | {python_seconds:.4f} |")
     if args.documents:
         pipeline_throughput(tokenizer, sentences, args.documents, args.batch_size)
+    if args.fit:
+        fit_input_cost(tokenizer, sentences, args.fit)
     if not args.forward:
         return
 
@@ -117,19 +126,69 @@ def main() -> None:
     print(f"\nin-graph tokenization / forward = {graph_seconds / forward_seconds:.1%} (target <= 10%)")
 
 
+def long_documents(sentences, count: int) -> list[str]:
+    """`count` documents past 4,096 tokens (truncated to it)."""
+    documents = []
+    for _ in range(count):
+        document = ""
+        while len(document) < 4 * LENGTH * 5:  # ~5 characters a token
+            document += next(sentences) + " "
+        documents.append(document)
+    return documents
+
+
+def fit_input_cost(tokenizer, sentences, count: int) -> None:
+    """Mean `fit` step on text tokenized by the `tf.data` map vs on the same ids from a cache."""
+    import keras
+    import tensorflow as tf
+
+    import tf_longformer as tfl
+
+    documents = long_documents(sentences, count)
+    preprocessor = tfl.LongformerTextClassifierPreprocessor(tokenizer, sequence_length=LENGTH)
+    dataset = (
+        tf.data.Dataset.from_tensor_slices((documents, [i % 2 for i in range(count)]))
+        .batch(1)
+        .map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE)
+        .cache()
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    keras.utils.set_random_seed(0)
+    config = tfl.LongformerConfig(attention_window=512, max_position_embeddings=4098, vocab_size=len(tokenizer))
+    model = tfl.LongformerForSequenceClassification(config)
+    model.compile(optimizer="adam")
+    steps: dict[int, list[float]] = {}
+
+    class StepTimes(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self.started = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            steps.setdefault(self.epoch, []).append(time.perf_counter() - self.started)
+
+    model.fit(dataset, epochs=2, verbose=0, shuffle=False, callbacks=[StepTimes()])
+    text, cached = (sum(steps[e][1:]) / len(steps[e][1:]) for e in (0, 1))
+    print(f"\nfit, base-4096 classifier, batch 1, {count} documents of {LENGTH} tokens, two epochs:")
+    print("| epoch | input | first step s | mean step s (first left out) |")
+    print("|---|---|---:|---:|")
+    for epoch, name, mean in (
+        (0, "text through the preprocessor map", text),
+        (1, "the same ids from the cache", cached),
+    ):
+        print(f"| {epoch + 1} | {name} | {steps[epoch][0]:.2f} | {mean:.2f} |")
+    print(f"\nstep on text / step on cached ids = {text / cached:.4f} (the pipeline's cost: target <= 2%)")
+
+
 def pipeline_throughput(tokenizer, sentences, count: int, batch_size: int) -> None:
     """Tokens per second over `count` documents of about 4,096 tokens: Python vs the in-graph layer."""
     import tensorflow as tf
 
     import tf_longformer as tfl
 
-    documents = []
-    for _ in range(count):
-        document = ""
-        while len(document) < 4 * LENGTH * 5:  # ~5 characters a token: past 4,096 tokens, truncated
-            document += next(sentences) + " "
-        documents.append(document)
-
+    documents = long_documents(sentences, count)
     start = time.perf_counter()
     batch = tokenizer(documents, truncation=True, max_length=LENGTH, padding=True, global_attention="classification")
     python_seconds = time.perf_counter() - start

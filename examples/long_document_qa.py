@@ -1,9 +1,12 @@
 """Extractive QA over a document longer than the model's window budget, with overflow windows.
 
-`tokenizer.encode_qa_windows` cuts each (question, context) pair into rows of at most
-`max_length` tokens that overlap by `stride` tokens, each starting with the question (global
-attention on it). The model scores every row; the best span over all rows of a pair is the
-answer, mapped back to characters with the offsets.
+Training: `LongformerQuestionAnsweringPreprocessor(stride=...)` cuts each (question, context)
+pair into rows of at most `max_length` tokens that overlap by `stride` tokens, each starting
+with the question (global attention on it), inside the `tf.data` graph, and turns each SQuAD-style
+answer (first character, text) into its token positions in every window that holds it.
+Answering: `tokenizer.encode_qa_windows` cuts the same rows, the model scores every row, and
+`tfl.best_answer_over_windows` picks the best span over all rows of a pair, mapped back to
+characters with the offsets.
 
     python examples/long_document_qa.py          # trains the QA head briefly, then answers
     python examples/long_document_qa.py --smoke
@@ -18,28 +21,16 @@ import numpy as np
 
 import tf_longformer as tfl
 from tf_longformer.demo import synthetic
+from tf_longformer.training.data import preprocessed_dataset
 
 
-def answer_spans(tokenizer, contexts, colours):
+def answer_spans(contexts, colours):
     """Character span of the asked colour: the last occurrence of "wears <colour>" for the asked person."""
     spans = []
     for context, (person, colour) in zip(contexts, colours):
         start = context.rfind(f"the {person} wears {colour}") + len(f"the {person} wears ")
         spans.append((start, start + len(colour)))
     return spans
-
-
-def token_positions(windows, spans):
-    """Start/end token of the answer in every window row (0, the <s> token, when the window misses it)."""
-    starts, ends = [], []
-    for row, sample in enumerate(np.asarray(windows["overflow_to_sample_mapping"])):
-        first, last = spans[sample]
-        offsets, context = np.asarray(windows["offset_mapping"][row]), np.asarray(windows["context_mask"][row])
-        hit = np.where((context == 1) & (offsets[:, 0] <= first) & (offsets[:, 1] > first))[0]
-        end = np.where((context == 1) & (offsets[:, 0] < last) & (offsets[:, 1] >= last))[0]
-        starts.append(int(hit[0]) if len(hit) and len(end) else 0)
-        ends.append(int(end[0]) if len(hit) and len(end) else 0)
-    return np.array(starts, np.int32), np.array(ends, np.int32)
 
 
 def best_answer(windows, contexts, sample, answers):
@@ -59,26 +50,28 @@ def main(argv=None) -> None:
     tokenizer = tfl.LongformerTokenizer.from_pretrained(model_dir)
     questions, contexts, labels = synthetic.long_range_documents(count, sentences=sentences, seed=1)
     asked = [q.split()[4] for q in questions]  # "what colour does the <person> wear ?"
-    spans = answer_spans(tokenizer, contexts, zip(asked, [synthetic.COLOURS[i] for i in labels]))
+    spans = answer_spans(contexts, zip(asked, [synthetic.COLOURS[i] for i in labels]))
 
-    windows = tokenizer.encode_qa_windows(
-        questions, contexts, max_length=max_length, stride=128, pad_to_multiple_of=64, return_tensors="np"
-    )
-    starts, ends = token_positions(windows, spans)
-    rows = len(starts)
-    print(
-        f"{count} documents of ~{15 * sentences} tokens -> {rows} windows of <= {max_length} tokens "
-        f"({int((starts > 0).sum())} windows hold the answer)"
-    )
-    features = {k: windows[k] for k in ("input_ids", "attention_mask", "global_attention_mask")}
+    preprocessor = tfl.LongformerQuestionAnsweringPreprocessor(tokenizer, sequence_length=max_length, stride=128)
+    x = {"question": np.array(questions, object), "context": np.array(contexts, object)}
+    y = {
+        "answer_start": np.array([first for first, _ in spans], np.int32),
+        "answer_text": np.array([context[first:last] for context, (first, last) in zip(contexts, spans)], object),
+    }
+    train = preprocessed_dataset(preprocessor, x, y, batch_size=8, shuffle_buffer_size=count, seed=0)
 
     keras.utils.set_random_seed(0)
     model = tfl.LongformerForQuestionAnswering.from_pretrained(model_dir)
     model.compile(
         optimizer=keras.optimizers.Adam(2e-3), run_eagerly=args.smoke
     )  # the head's own loss (start + end cross entropy)
-    model.fit(features, {"start_positions": starts, "end_positions": ends}, batch_size=8, epochs=epochs, verbose=2)
+    model.fit(train, epochs=epochs, verbose=2)
 
+    windows = tokenizer.encode_qa_windows(
+        questions, contexts, max_length=max_length, stride=128, pad_to_multiple_of=64, return_tensors="np"
+    )
+    print(f"{count} documents of ~{15 * sentences} tokens -> {len(windows['input_ids'])} windows of <= {max_length}")
+    features = {k: windows[k] for k in ("input_ids", "attention_mask", "global_attention_mask")}
     outputs = model.predict(features, batch_size=8, verbose=0)
     answers = tfl.best_answer_over_windows(
         outputs["start_logits"],

@@ -30,6 +30,8 @@ examples:
   tf-longformer train default reviews.jsonl --output runs/reviews --epochs 3
   tf-longformer train default qa.jsonl --task question_answering --text-column context --output runs/qa
   tf-longformer train default reviews.jsonl --output runs/reviews --dtype-policy mixed_bfloat16
+  tf-longformer train ./longformer-16k qa.jsonl --task question_answering --text-column context \\
+      --max-length 16384 --stride 1024 --gradient-checkpointing --dtype-policy mixed_bfloat16 --output runs/qa16k
   (run the same command again after an interruption: it resumes from OUTPUT/.backup)"""
 
 
@@ -57,6 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-length", type=positive_int, default=4096, help="truncate to this many tokens (default 4096)"
     )
     parser.add_argument(
+        "--stride",
+        type=int,
+        help="question_answering: read contexts longer than --max-length in overlapping windows sharing this "
+        "many tokens, each window a training row (default: truncate them)",
+    )
+    parser.add_argument(
         "--save-every-steps", type=positive_int, help="also back up every N steps (default: each epoch)"
     )
     parser.add_argument(
@@ -65,6 +73,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="float32",
         help="Keras dtype policy: mixed_bfloat16 is faster where `lscpu` lists avx512_bf16 or amx_bf16 and slower "
         "elsewhere (README: Benchmarks, Precision); checkpoints keep float32 weights (default: float32)",
+    )
+    parser.add_argument(
+        "--gradient-checkpointing",
+        action="store_true",
+        help="recompute each layer's activations in the backward pass: much less memory for one more forward "
+        "(for long documents: 16,384 tokens train in under 8 GB)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -126,42 +140,27 @@ def classification_data(records, path, args, label2id=None):
     return texts, np.asarray([label2id[str(v)] for v in raw], np.int32), label2id
 
 
-def qa_data(records, path, args, tokenizer, window, global_attention):
-    """Token start/end positions of each answer (0, the <s> token, when truncation cut it off)."""
+def qa_data(records, path, args):
+    """Questions and contexts, and each answer as its first character in the context and its text
+    (the preprocessor turns them into token positions: (0, 0) where truncation or a window cut it)."""
     questions = [str(q) for q in _column(records, args.question_column, path)]
     contexts = [str(c) for c in _column(records, args.text_column, path)]
     answers = _column(records, args.answer_column, path)
-    batch = tokenizer(
-        questions,
-        contexts,
-        truncation="only_second",
-        max_length=args.max_length,
-        padding=True,
-        pad_to_multiple_of=window,
-        return_offsets_mapping=True,
-        global_attention=global_attention,
-    )
-    starts, ends = np.zeros(len(records), np.int32), np.zeros(len(records), np.int32)
+    starts, texts = np.zeros(len(records), np.int32), []
     for row, (answer, context) in enumerate(zip(answers, contexts)):
         if isinstance(answer, dict):
             text, first = str(answer["text"]), int(answer.get("answer_start", context.find(str(answer["text"]))))
         else:
             text, first = str(answer), context.find(str(answer))
-        if first < 0:
-            raise ValueError(f"{path}: example {row + 1}: the answer {text!r} is not in the {args.text_column!r} text")
-        last = first + len(text)
-        sequence_ids = batch.sequence_ids(row)
-        for index, (offset, sequence) in enumerate(zip(batch["offset_mapping"][row], sequence_ids)):
-            if sequence != 1:
-                continue
-            if offset[0] <= first < offset[1] or (starts[row] == 0 and offset[0] >= first):
-                starts[row] = starts[row] or index
-            if offset[0] < last <= offset[1] or (offset[1] <= last and offset[1] > first):
-                ends[row] = index
-        if ends[row] < starts[row]:
-            starts[row] = ends[row] = 0
-    features = {k: np.asarray(batch[k], np.int32) for k in ("input_ids", "attention_mask", "global_attention_mask")}
-    return features, {"start_positions": starts, "end_positions": ends}
+        if first < 0 or context[first : first + len(text)] != text:
+            where = f"at character {first} of" if isinstance(answer, dict) and first >= 0 else "in"
+            raise ValueError(
+                f"{path}: example {row + 1}: the answer {text!r} is not {where} the {args.text_column!r} text"
+            )
+        starts[row] = first
+        texts.append(text)
+    x = {"question": np.asarray(questions, object), "context": np.asarray(contexts, object)}
+    return x, {"answer_start": starts, "answer_text": np.asarray(texts, object)}
 
 
 def _prepare_output(output: str, overwrite: bool) -> str:
@@ -189,74 +188,87 @@ def run(args: argparse.Namespace) -> int:
     tasks = trainable_tasks(registry)
     if args.task not in tasks:
         raise ValueError(f"--task must be one of {', '.join(tasks)}; got {args.task!r}")
+    if args.stride is not None and registry.model_class(args.task).spec.training_data != "question_answer":
+        raise ValueError("--stride applies to --task question_answering only")
+
     for path in (args.data, args.validation_data):
         if path:
             read_records(path)  # bad data fails before TensorFlow loads
     if not os.path.isfile(os.path.join(args.checkpoint, "config.json")):
         raise FileNotFoundError(f"No config.json in {args.checkpoint!r}: give a checkpoint directory")
     import keras
-    import tensorflow as tf
 
     from tf_longformer.config import LongformerConfig
+    from tf_longformer.preprocessing import (
+        LongformerQuestionAnsweringPreprocessor,
+        LongformerTextClassifierPreprocessor,
+    )
     from tf_longformer.tokenization import LongformerTokenizer
-    from tf_longformer.training.data import make_dataset
+    from tf_longformer.training.data import preprocessed_dataset
     from tf_longformer.training.optimizers import FusedAdam
 
     keras.utils.set_random_seed(args.seed)
     tokenizer = LongformerTokenizer.from_pretrained(args.checkpoint)
     config = LongformerConfig.from_pretrained(args.checkpoint)
     model_class = registry.model_class(args.task)
-    global_attention = model_class.spec.automatic_global
-    window = max(config.attention_windows)
     max_length = min(args.max_length, config.max_sequence_length)
     args.max_length = max_length
+    if args.stride is not None and not 0 <= args.stride < max_length - 5:
+        raise ValueError(
+            f"--stride must be from 0 to {max_length - 6} (rows of {max_length} tokens); got {args.stride}"
+        )
     backup = _prepare_output(args.output, args.overwrite)
     records = read_records(args.data)
     validation = read_records(args.validation_data) if args.validation_data else None
 
+    def dataset(preprocessor, x, y, shuffle):
+        # Tokenized in the graph, one example at a time; batches of similar lengths.
+        return preprocessed_dataset(
+            preprocessor,
+            x,
+            y,
+            batch_size=args.batch_size,
+            shuffle_buffer_size=len(records) if shuffle else None,
+            seed=args.seed,
+        )
+
     if model_class.spec.training_data == "text_label":
         texts, labels, label2id = classification_data(records, args.data, args)
         id2label = {i: v for v, i in label2id.items()}
+        preprocessor = LongformerTextClassifierPreprocessor(tokenizer, sequence_length=max_length)
         model = model_class.from_pretrained(
-            args.checkpoint, num_labels=len(label2id), id2label=id2label, label2id=label2id, dtype=args.dtype_policy
+            args.checkpoint,
+            num_labels=len(label2id),
+            id2label=id2label,
+            label2id=label2id,
+            dtype=args.dtype_policy,
+            preprocessor=preprocessor,
+            gradient_checkpointing=args.gradient_checkpointing,
         )
-
-        def dataset(texts, labels, shuffle):
-            return make_dataset(
-                texts,
-                tokenizer,
-                labels,
-                max_length=max_length,
-                batch_size=args.batch_size,
-                pad_to_multiple_of=window,
-                global_attention=global_attention,
-                shuffle_buffer_size=len(texts) if shuffle else None,
-                seed=args.seed,
-            )
-
-        train = dataset(texts, labels, True)
+        train = dataset(preprocessor, np.asarray(texts, object), labels, True)
         valid = None
         if validation:
             v_texts, v_labels, _ = classification_data(validation, args.validation_data, args, label2id)
-            valid = dataset(v_texts, v_labels, False)
+            valid = dataset(preprocessor, np.asarray(v_texts, object), v_labels, False)
         metrics = ["accuracy"]
         print(f"{len(texts)} examples, labels: {', '.join(label2id)}", flush=True)
     else:
-        model = model_class.from_pretrained(args.checkpoint, dtype=args.dtype_policy)
-        features, positions = qa_data(records, args.data, args, tokenizer, window, global_attention)
-        train = (
-            tf.data.Dataset.from_tensor_slices((features, positions))
-            .shuffle(len(records), seed=args.seed)
-            .batch(args.batch_size)
+        model = model_class.from_pretrained(
+            args.checkpoint, dtype=args.dtype_policy, gradient_checkpointing=args.gradient_checkpointing
         )
+        preprocessor = LongformerQuestionAnsweringPreprocessor(
+            tokenizer, sequence_length=max_length, stride=args.stride
+        )
+        x, answers = qa_data(records, args.data, args)
+        train = dataset(preprocessor, x, answers, True)
         valid = None
         if validation:
-            v_features, v_positions = qa_data(
-                validation, args.validation_data, args, tokenizer, window, global_attention
-            )
-            valid = tf.data.Dataset.from_tensor_slices((v_features, v_positions)).batch(args.batch_size)
+            valid = dataset(preprocessor, *qa_data(validation, args.validation_data, args), False)
         metrics = None
-        print(f"{len(records)} question/context pairs of up to {features['input_ids'].shape[1]} tokens", flush=True)
+        reading = "truncated" if args.stride is None else f"read in windows sharing {args.stride} tokens"
+        print(
+            f"{len(records)} question/context pairs, rows of up to {max_length} tokens, contexts {reading}", flush=True
+        )
 
     # AdamW (Keras' default decoupled weight decay, 0.004) on the fused kernel.
     model.compile(optimizer=FusedAdam(args.learning_rate, weight_decay=0.004), metrics=metrics)

@@ -172,6 +172,28 @@ def test_train_under_mixed_bfloat16_saves_float32_weights(trained, capsys, tmp_p
     assert keras.config.dtype_policy().name == "float32"  # the process's policy is left alone
 
 
+def test_train_question_answering_reads_long_contexts_in_windows(capsys, tmp_path):
+    data = tmp_path / "qa.jsonl"
+    with open(data, "w") as f:
+        for i in range(6):
+            colour = ("red", "blue")[i % 2]
+            context = "the river is old . " * (3 + 6 * i) + f"the guard wears {colour} ."  # up to ~200 tokens
+            answer = {"text": colour, "answer_start": context.rindex(colour)} if i % 2 else colour
+            f.write(json.dumps({"question": "what does the guard wear ?", "context": context, "answer": answer}) + "\n")
+    output = str(tmp_path / "qa")
+    argv = ["train", DEFAULT, str(data), "-o", output, "--task", "question_answering", "--text-column", "context"]
+    options = ("--max-length", "64", "--stride", "16", "--epochs", "1", "--gradient-checkpointing", "--quiet")
+    code, out, err = run(capsys, *argv, *options)
+    assert code == 0, err
+    assert "6 question/context pairs, rows of up to 64 tokens, contexts read in windows sharing 16 tokens" in out
+    assert np.isfinite(json.loads(out.splitlines()[-1])["loss"])
+    assert os.path.isfile(os.path.join(output, "model.safetensors"))
+    code, _, err = run(capsys, *argv, "--max-length", "64", "--stride", "59", "--overwrite")
+    assert code == 1 and "--stride must be from 0 to 58" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "train", DEFAULT, str(data), "-o", output, "--stride", "8")
+    assert code == 1 and "--stride applies to --task question_answering only" in err
+
+
 def test_train_rejects_bad_data(capsys, tmp_path):
     data = tmp_path / "bad.jsonl"
     data.write_text('{"text": "a"}\n')

@@ -9,8 +9,9 @@ import pytest
 import tensorflow as tf
 
 from locations import FIXTURES
+from tf_longformer.preprocessing import LongformerQuestionAnsweringPreprocessor, LongformerTextClassifierPreprocessor
 from tf_longformer.tokenization import LongformerTokenizer
-from tf_longformer.training.data import array_dataset, default_bucket_boundaries, make_dataset
+from tf_longformer.training.data import array_dataset, default_bucket_boundaries, make_dataset, preprocessed_dataset
 
 VOCAB_DIR = os.path.join(FIXTURES, "tokenizer", "vocab")
 
@@ -179,3 +180,53 @@ def test_array_dataset_fit_and_predict_trace_their_step_once():
     model.predict(array_dataset(features, batch_size=3), verbose=0)
     model.predict(array_dataset(features, batch_size=3), verbose=0)  # a new dataset, as the demo's each epoch
     assert traces == ["train", "predict"]
+
+
+def test_preprocessed_dataset_rows_equal_make_datasets_in_buckets_with_labels(tok):
+    texts = _texts(60, seed=4)
+    labels = np.arange(len(texts))
+    preprocessor = LongformerTextClassifierPreprocessor(tok, sequence_length=128)
+    dataset = preprocessed_dataset(
+        preprocessor, np.asarray(texts, object), labels, batch_size=4, shuffle_buffer_size=60, seed=1
+    )
+    assert dataset.options().autotune.enabled is False
+    expected = tok(texts, truncation=True, max_length=128, global_attention="classification")
+    seen, padded = {}, 0
+    for features, label in dataset:
+        ids, mask, glob = (features[k].numpy() for k in ("input_ids", "attention_mask", "global_attention_mask"))
+        padded += int(mask.size - mask.sum())
+        for row, y in enumerate(label.numpy()):
+            seen[int(y)] = ids[row][mask[row] == 1].tolist()
+            assert (ids[row][mask[row] == 0] == tok.pad_token_id).all()
+            assert glob[row].tolist() == expected["global_attention_mask"][int(y)] + [0] * int((mask[row] == 0).sum())
+    assert [seen[i] for i in range(len(texts))] == expected["input_ids"]
+    plain = preprocessed_dataset(preprocessor, np.asarray(texts, object), labels, batch_size=4, bucket_boundaries=[])
+    assert padded < sum(int(tf.size(x["attention_mask"]) - tf.reduce_sum(x["attention_mask"])) for x, _ in plain) / 2
+
+
+def test_preprocessed_dataset_gives_each_window_of_a_long_context_a_row_with_its_answer(tok):
+    contexts = [" ".join(["long former text"] * k) for k in (2, 30, 55)]
+    questions = ["what is long ?"] * 3
+    starts = np.asarray([c.rfind("former") for c in contexts], np.int32)
+    answers = {"answer_start": starts, "answer_text": np.asarray(["former"] * 3, object)}
+    x = {"question": np.asarray(questions, object), "context": np.asarray(contexts, object)}
+    preprocessor = LongformerQuestionAnsweringPreprocessor(tok, sequence_length=64, stride=16)
+    rows = [
+        (ids[mask == 1].tolist(), int(start), int(end))
+        for features, labels in preprocessed_dataset(preprocessor, x, answers, batch_size=2)
+        for ids, mask, start, end in zip(
+            features["input_ids"].numpy(),
+            features["attention_mask"].numpy(),
+            labels["start_positions"].numpy(),
+            labels["end_positions"].numpy(),
+        )
+    ]
+    windows = tok.encode_qa_windows(questions, contexts, max_length=64, stride=16, return_tensors=None)
+    expected = [
+        [i for i, m in zip(ids, mask) if m] for ids, mask in zip(windows["input_ids"], windows["attention_mask"])
+    ]
+    assert sorted(ids for ids, _, _ in rows) == sorted(expected) and len(rows) > 3
+    answered = [(ids, start, end) for ids, start, end in rows if start > 0]
+    assert len(answered) >= 3  # every context's last "former" is in its last window (or more)
+    for ids, start, end in answered:
+        assert tok.decode(ids[start : end + 1]).strip() == "former"

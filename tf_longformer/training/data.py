@@ -1,8 +1,10 @@
-"""`tf.data` input pipelines: batched tokenization and bucketing by length.
+"""`tf.data` input pipelines: tokenization and bucketing by length.
 
-Texts are tokenized in large batches by the Rust tokenizer (parallel, outside the GIL), then
-examples of similar length are batched together (`bucket_by_sequence_length`), so a batch is
-padded only to its own longest row instead of the longest document of the dataset.
+`make_dataset` tokenizes texts in large batches with the Rust tokenizer (parallel, outside the
+GIL); `preprocessed_dataset` runs a preprocessing layer's in-graph tokenizer on each example
+(QA windows included). Both then batch examples of similar length together
+(`bucket_by_sequence_length`), so a batch is padded only to its own longest row instead of
+the longest document of the dataset.
 """
 
 from __future__ import annotations
@@ -73,15 +75,7 @@ def make_dataset(
         `input_ids` and `attention_mask` of shape `(batch, length)` (+ `global_attention_mask`),
         ready for `model.fit`.
     """
-    if batch_size is None and tokens_per_batch is None:
-        raise ValueError("Pass batch_size or tokens_per_batch. Received: batch_size=None, tokens_per_batch=None")
-    for name, value in (
-        ("batch_size", batch_size),
-        ("tokens_per_batch", tokens_per_batch),
-        ("tokenize_batch_size", tokenize_batch_size),
-    ):
-        if value is not None and (not isinstance(value, int) or value < 1):
-            raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}")
+    _check_batching(batch_size, tokens_per_batch, tokenize_batch_size=tokenize_batch_size)
     kind = resolve_kind(global_attention) if global_attention is not None else None
     dataset, has_pair, has_label = _as_dataset(texts, labels, text_pairs)
 
@@ -117,23 +111,14 @@ def make_dataset(
     if shuffle_buffer_size:
         dataset = dataset.shuffle(shuffle_buffer_size, seed=seed, reshuffle_each_iteration=seed is None)
 
-    boundaries = list(bucket_boundaries) if bucket_boundaries is not None else default_bucket_boundaries(max_length)
-    if boundaries != sorted(set(boundaries)) or (boundaries and boundaries[0] < 1):
-        raise ValueError(
-            f"bucket_boundaries must be increasing positive ints. Received: bucket_boundaries={boundaries}"
-        )
-    if tokens_per_batch is not None:
-        uppers = boundaries + [max_length]
-        sizes = [max(1, tokens_per_batch // upper) for upper in uppers]
-    else:
-        sizes = [batch_size] * (len(boundaries) + 1)
-    padding_values = {"input_ids": pad_id, "attention_mask": 0}
-    dataset = dataset.bucket_by_sequence_length(
-        element_length_func=lambda x, *_: tf.shape(x["input_ids"])[0],
-        # bucket_by_sequence_length puts length L in the bucket whose boundary is > L.
-        bucket_boundaries=[b + 1 for b in boundaries],
-        bucket_batch_sizes=sizes,
-        padding_values=(padding_values, None) if has_label else padding_values,
+    dataset = _bucket_batches(
+        dataset,
+        {"input_ids": pad_id, "attention_mask": 0},
+        has_label=has_label,
+        max_length=max_length,
+        batch_size=batch_size,
+        tokens_per_batch=tokens_per_batch,
+        bucket_boundaries=bucket_boundaries,
         drop_remainder=drop_remainder,
     )
 
@@ -154,6 +139,102 @@ def make_dataset(
         dataset.map(finish, num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
         .with_options(_options_without_autotuning())
+    )
+
+
+def preprocessed_dataset(
+    preprocessor: Any,
+    x: Any,
+    y: Any = None,
+    *,
+    batch_size: int | None = 8,
+    tokens_per_batch: int | None = None,
+    bucket_boundaries: Sequence[int] | None = None,
+    shuffle_buffer_size: int | None = None,
+    seed: int | None = None,
+    drop_remainder: bool = False,
+) -> tf.data.Dataset:
+    """Examples through a preprocessing layer, then batched with examples of similar length.
+
+    `make_dataset`'s batches with the tokenizer in the graph: each example goes through
+    `preprocessor` on its own (a parallel `map`, no Python), then rows whose token lengths
+    fall in the same bucket are batched together and padded to their longest. A question whose
+    context the preprocessor reads in windows (its `stride`) gives a row per window, each with
+    its labels.
+
+    Args:
+        preprocessor: a `LongformerTextClassifierPreprocessor` or
+            `LongformerQuestionAnsweringPreprocessor`.
+        x: the examples' texts: a list or array of str, or a dict of them (`question`, `context`).
+        y: their labels: an array, a dict of arrays (`answer_start`, `answer_text`), or None.
+        batch_size, tokens_per_batch, bucket_boundaries, drop_remainder: as `make_dataset`
+            (boundaries default to powers of two below the preprocessor's `sequence_length`).
+        shuffle_buffer_size: shuffle examples (before tokenization), reshuffled each epoch.
+        seed: shuffle seed, for a reproducible order.
+
+    Returns:
+        A dataset of `features` or `(features, labels)`: int32 `input_ids`, `attention_mask`
+        and `global_attention_mask` of shape `(batch, length)`, ready for `model.fit`.
+    """
+    _check_batching(batch_size, tokens_per_batch)
+    has_label = y is not None
+    dataset = tf.data.Dataset.from_tensor_slices((x, y) if has_label else x)
+    if shuffle_buffer_size:
+        dataset = dataset.shuffle(shuffle_buffer_size, seed=seed, reshuffle_each_iteration=True)
+    # One example per call, so each row is padded to no more than its own (longest window's) length.
+    dataset = dataset.batch(1).map(preprocessor, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+    padding = {"input_ids": preprocessor.tokenizer.pad_token_id, "attention_mask": 0, "global_attention_mask": 0}
+    dataset = _bucket_batches(
+        dataset,
+        padding,
+        has_label=has_label,
+        max_length=preprocessor.sequence_length,
+        batch_size=batch_size,
+        tokens_per_batch=tokens_per_batch,
+        bucket_boundaries=bucket_boundaries,
+        drop_remainder=drop_remainder,
+    )
+    return dataset.prefetch(tf.data.AUTOTUNE).with_options(_options_without_autotuning())
+
+
+def _check_batching(batch_size: Any, tokens_per_batch: Any, **others: Any) -> None:
+    if batch_size is None and tokens_per_batch is None:
+        raise ValueError("Pass batch_size or tokens_per_batch. Received: batch_size=None, tokens_per_batch=None")
+    for name, value in (("batch_size", batch_size), ("tokens_per_batch", tokens_per_batch), *others.items()):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}")
+
+
+def _bucket_batches(
+    dataset: tf.data.Dataset,
+    padding_values: dict[str, int],
+    *,
+    has_label: bool,
+    max_length: int,
+    batch_size: int | None,
+    tokens_per_batch: int | None,
+    bucket_boundaries: Sequence[int] | None,
+    drop_remainder: bool,
+) -> tf.data.Dataset:
+    """Rows (a dict of [length] features, or (features, label)) batched by length bucket, padded
+    with `padding_values`: `batch_size` rows per batch, or about `tokens_per_batch` tokens."""
+    boundaries = list(bucket_boundaries) if bucket_boundaries is not None else default_bucket_boundaries(max_length)
+    if boundaries != sorted(set(boundaries)) or (boundaries and boundaries[0] < 1):
+        raise ValueError(
+            f"bucket_boundaries must be increasing positive ints. Received: bucket_boundaries={boundaries}"
+        )
+    if tokens_per_batch is not None:
+        uppers = boundaries + [max_length]
+        sizes = [max(1, tokens_per_batch // upper) for upper in uppers]
+    else:
+        sizes = [batch_size] * (len(boundaries) + 1)
+    return dataset.bucket_by_sequence_length(
+        element_length_func=lambda x, *_: tf.shape(x["input_ids"])[0],
+        # bucket_by_sequence_length puts length L in the bucket whose boundary is > L.
+        bucket_boundaries=[b + 1 for b in boundaries],
+        bucket_batch_sizes=sizes,
+        padding_values=(padding_values, None) if has_label else padding_values,
+        drop_remainder=drop_remainder,
     )
 
 
