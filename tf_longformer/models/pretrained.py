@@ -72,11 +72,13 @@ class LongformerPreTrainedModel(keras.Model):
     def text_signature_outputs(
         self, outputs: Mapping[str, tf.Tensor], encoded: Mapping[str, tf.Tensor], texts: Mapping[str, tf.Tensor]
     ) -> dict[str, tf.Tensor]:
-        """What the `serving_text` signature returns besides the model's outputs, `input_ids` and `offsets`.
+        """What the `serving_text` signature returns besides (or instead of) the model's outputs,
+        `input_ids` and `offsets`.
 
-        `encoded`: the in-graph tokenizer's `input_ids`, `offsets` and, for two texts,
-        `context_mask`; `texts`: the signature's string inputs by `spec.text_inputs` name.
-        None by default.
+        `encoded`: the in-graph tokenizer's `input_ids`, `offsets` and, for two texts (one row per
+        context window), `context_mask` and `overflow_to_sample_mapping`; `texts`: the signature's
+        string inputs by `spec.text_inputs` name. Nothing by default; question answering reduces
+        the windows to one answer per question.
         """
         return {}
 

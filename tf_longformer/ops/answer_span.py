@@ -39,7 +39,8 @@ def best_answer_span(
     """The best span of each row (see the module docstring).
 
     Args:
-        start_logits, end_logits: float [batch, length].
+        start_logits: float [batch, length].
+        end_logits: float [batch, length].
         context_mask: [batch, length], nonzero on the tokens an answer may start and end at.
         max_answer_tokens: the longest answer in tokens (a positive int).
 
@@ -89,7 +90,9 @@ def best_answer_over_windows(
     """The best span of each example read in windows (see the module docstring).
 
     Args:
-        start_logits, end_logits, context_mask: as `best_answer_span`, one row per window.
+        start_logits: float [windows, length], one row per window.
+        end_logits: float [windows, length].
+        context_mask: [windows, length], nonzero on the tokens an answer may start and end at.
         window_to_example: int [windows], the example each row belongs to: 0, 1, ... in order,
             every example with at least one row (`overflow_to_sample_mapping`).
         max_answer_tokens: the longest answer in tokens.

@@ -167,8 +167,11 @@ def preprocessed_dataset(
             `LongformerQuestionAnsweringPreprocessor`.
         x: the examples' texts: a list or array of str, or a dict of them (`question`, `context`).
         y: their labels: an array, a dict of arrays (`answer_start`, `answer_text`), or None.
-        batch_size, tokens_per_batch, bucket_boundaries, drop_remainder: as `make_dataset`
-            (boundaries default to powers of two below the preprocessor's `sequence_length`).
+        batch_size: rows per batch (every bucket), unless `tokens_per_batch` is given.
+        tokens_per_batch: instead, about this many padded tokens per batch (see `make_dataset`).
+        bucket_boundaries: upper lengths of the buckets; default powers of two 64 ... half the
+            preprocessor's `sequence_length`.
+        drop_remainder: drop the last, smaller batch of each bucket.
         shuffle_buffer_size: shuffle examples (before tokenization), reshuffled each epoch.
         seed: shuffle seed, for a reproducible order.
 
