@@ -96,6 +96,10 @@ def test_bad_inputs_are_clear_errors(tokenizer):
         preprocessor(["only texts"])
     with pytest.raises(ValueError, match="'answer_start'"):
         preprocessor({"question": ["q"], "context": ["c"]}, {"start": [0]})
+    with pytest.raises(ValueError, match="`stride`.* from 0 to 58 for rows of 64 tokens"):
+        LongformerQuestionAnsweringPreprocessor(tokenizer, sequence_length=64, stride=59)
+    with pytest.raises(ValueError, match="stride must be None"):
+        LongformerQuestionAnsweringPreprocessor(tokenizer, sequence_length=64, stride=-1)
 
 
 @pytest.mark.filterwarnings("ignore::tf_longformer.LongformerLoadWarning")

@@ -45,12 +45,11 @@ import tensorflow as tf
 from tf_longformer.export.signatures import ExportError, as_float32, head_spec
 from tf_longformer.tokenization.graph_bpe import GraphTokenizer
 from tf_longformer.tokenization.tokenizer import LongformerTokenizer
+from tf_longformer.tokenization.windows import checked_stride
 
 TEXT_SIGNATURE = "serving_text"
 #: The default `max_request_tokens`: this many rows of `max_length` tokens.
 REQUEST_ROWS = 8
-#: The longest default `stride` between QA windows (the reference pipelines' `doc_stride`).
-MAX_DEFAULT_STRIDE = 128
 _SPECIAL_IDS = (("cls_token_id", "bos_token_id"), ("sep_token_id", "sep_token_id"), ("pad_token_id", "pad_token_id"))
 
 
@@ -71,24 +70,6 @@ def _checked_max_length(model: Any, max_length: int | None, minimum: int) -> int
             f"Received: max_length={max_length!r}"
         )
     return max_length
-
-
-def default_stride(max_length: int) -> int:
-    """The context tokens consecutive QA windows share by default: about half a window, at most 128."""
-    return min((max_length - 6) // 2, MAX_DEFAULT_STRIDE)
-
-
-def checked_stride(stride: int | None, max_length: int) -> int:
-    """`stride` (default: `default_stride`), or ValueError unless 0 <= stride < max_length - 5
-    (a window must hold its special tokens, a question token and more than `stride` context tokens)."""
-    if stride is None:
-        return default_stride(max_length)
-    if isinstance(stride, bool) or not isinstance(stride, int) or not 0 <= stride < max_length - 5:
-        raise ValueError(
-            f"`stride` (the context tokens consecutive windows share) must be an int from 0 to {max_length - 6} "
-            f"with max_length={max_length}. Received: stride={stride!r}"
-        )
-    return stride
 
 
 def checked_request_tokens(max_request_tokens: int | None, max_length: int) -> int:

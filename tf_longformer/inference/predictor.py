@@ -21,9 +21,10 @@ import numpy as np
 
 from tf_longformer.default_model import resolve_name as resolve_default_model_name
 from tf_longformer.export.saved_model import exported_task
-from tf_longformer.export.text_signature import checked_request_tokens, checked_stride, request_too_large
+from tf_longformer.export.text_signature import checked_request_tokens, request_too_large
 from tf_longformer.models import registry
 from tf_longformer.task_spec import TextExample
+from tf_longformer.tokenization.windows import checked_stride
 
 #: The tasks `predict` handles: those whose examples are texts (`TaskSpec.text_inputs`).
 TASKS = tuple(task for task in registry.tasks() if registry.model_class(task).spec.text_inputs is not None)

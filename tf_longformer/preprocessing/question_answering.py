@@ -11,6 +11,7 @@ import tensorflow as tf
 from tf_longformer.ops import auto_global
 from tf_longformer.preprocessing.base import LongformerPreprocessor, checked_texts
 from tf_longformer.tokenization.tokenizer import LongformerTokenizer
+from tf_longformer.tokenization.windows import checked_stride
 
 
 def answer_positions(encoded: dict[str, tf.Tensor], answer_start: Any, answer_text: Any) -> dict[str, tf.Tensor]:
@@ -90,6 +91,8 @@ class LongformerQuestionAnsweringPreprocessor(LongformerPreprocessor):
         super().__init__(tokenizer, sequence_length, **kwargs)
         if stride is not None and (isinstance(stride, bool) or not isinstance(stride, int) or stride < 0):
             raise ValueError(f"stride must be None (truncate the context) or an int >= 0. Received: {stride!r}")
+        if stride is not None and self.sequence_length is not None:
+            checked_stride(stride, self.sequence_length)  # windows too small for it: refused now, not per batch
         self.stride = stride
 
     def get_config(self) -> dict[str, Any]:

@@ -8,6 +8,9 @@ import numpy as np
 
 from tf_longformer.tokenization.encoding import BatchEncoding, to_tensors
 
+#: The longest default `stride` between QA windows (the reference pipelines' `doc_stride`).
+MAX_DEFAULT_STRIDE = 128
+
 
 def qa_windows(
     tokenizer: Any,
@@ -47,3 +50,21 @@ def qa_windows(
 
             data["overflow_to_sample_mapping"] = tf.constant(data["overflow_to_sample_mapping"])
     return BatchEncoding(data, batch.encodings)
+
+
+def default_stride(max_length: int) -> int:
+    """The context tokens consecutive QA windows share by default: about half a window, at most 128."""
+    return min((max_length - 6) // 2, MAX_DEFAULT_STRIDE)
+
+
+def checked_stride(stride: int | None, max_length: int) -> int:
+    """`stride` (default: `default_stride`), or ValueError unless 0 <= stride < max_length - 5
+    (a window must hold its special tokens, a question token and more than `stride` context tokens)."""
+    if stride is None:
+        return default_stride(max_length)
+    if isinstance(stride, bool) or not isinstance(stride, int) or not 0 <= stride < max_length - 5:
+        raise ValueError(
+            f"`stride` (the context tokens consecutive windows share) must be an int from 0 to {max_length - 6} "
+            f"for rows of {max_length} tokens. Received: stride={stride!r}"
+        )
+    return stride
