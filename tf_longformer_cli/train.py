@@ -204,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
         LongformerTextClassifierPreprocessor,
     )
     from tf_longformer.tokenization import LongformerTokenizer
+    from tf_longformer.tokenization.windows import checked_stride
     from tf_longformer.training.data import preprocessed_dataset
     from tf_longformer.training.optimizers import FusedAdam
 
@@ -213,10 +214,11 @@ def run(args: argparse.Namespace) -> int:
     model_class = registry.model_class(args.task)
     max_length = min(args.max_length, config.max_sequence_length)
     args.max_length = max_length
-    if args.stride is not None and not 0 <= args.stride < max_length - 5:
-        raise ValueError(
-            f"--stride must be from 0 to {max_length - 6} (rows of {max_length} tokens); got {args.stride}"
-        )
+    if args.stride is not None:
+        try:
+            checked_stride(args.stride, max_length)  # before the output folder is touched
+        except ValueError as error:
+            raise ValueError(f"--stride: {error}") from None
     backup = _prepare_output(args.output, args.overwrite)
     records = read_records(args.data)
     validation = read_records(args.validation_data) if args.validation_data else None

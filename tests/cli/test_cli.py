@@ -189,7 +189,8 @@ def test_train_question_answering_reads_long_contexts_in_windows(capsys, tmp_pat
     assert np.isfinite(json.loads(out.splitlines()[-1])["loss"])
     assert os.path.isfile(os.path.join(output, "model.safetensors"))
     code, _, err = run(capsys, *argv, "--max-length", "64", "--stride", "59", "--overwrite")
-    assert code == 1 and "--stride must be from 0 to 58" in err and len(err.strip().splitlines()) == 1
+    assert code == 1 and "--stride: `stride`" in err and "from 0 to 58 for rows of 64 tokens" in err
+    assert len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "train", DEFAULT, str(data), "-o", output, "--stride", "8")
     assert code == 1 and "--stride applies to --task question_answering only" in err
 
