@@ -20,6 +20,8 @@ and run once.
     python -m benchmarks.first_call --model tiny --length 512     # seconds
     python -m benchmarks.first_call --length 4096 --workload predict   # Keras' doors: the worker's
     python -m benchmarks.first_call --length 4096 --workload fit       # predict / fit figures, printed
+    python -m benchmarks.first_call --length 4096 --workload fit --gradient-checkpointing
+    python -m benchmarks.first_call --length 4096 --workload fit --optimizer fused-adam
 
 The graph's op count includes the ops of the functions it calls: the encoder traces one
 function per distinct layer configuration (`tf_longformer/layers/layer_functions.py`).
@@ -43,6 +45,10 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", help="also write the figures here")
     parser.add_argument("--workload", choices=("forward", "predict", "predict-built", "fit"), default="forward")
+    parser.add_argument("--optimizer", choices=("adam", "fused-adam"), default="adam", help="with --workload fit")
+    parser.add_argument(
+        "--gradient-checkpointing", action="store_true", help="with --workload fit: the model recomputes its layers"
+    )
     args = parser.parse_args(argv)
     if args.workload != "forward":
         return keras_door(args)
@@ -129,11 +135,12 @@ def keras_door(args) -> int:
     from benchmarks.configs import model_for
 
     spec = dict(
-        impl="ours",
+        impl="ours-ckpt" if args.gradient_checkpointing else "ours",
         workload=args.workload,
         length=args.length,
         model=model_for(args.model, args.length),
         global_tokens=1,
+        optimizer=args.optimizer,
         repeats=args.repeats,
         seed=0,
     )

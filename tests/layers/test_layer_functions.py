@@ -202,10 +202,11 @@ def test_predict_and_fit_on_a_new_model_trace_their_step_once(monkeypatch):
     assert _traces(model.longformer) == {(True, False, True, tf.float32): 1}
 
 
-def test_only_graphs_that_ask_call_shared_layer_graphs_and_training_always_inlines():
+def test_only_graphs_that_ask_call_shared_layer_graphs_and_training_inlines_what_it_differentiates():
     """Keras' predict graph calls one function per distinct layer (optimised once); graphs users
     trace (and may convert: TFLite cannot convert a call) inline unless they ask; training
-    always inlines (the gradient of a kept call would hold more activations)."""
+    inlines what it differentiates (the gradient of a kept call would hold more activations):
+    with gradient checkpointing that is the recomputation, and the forward pass's calls stay calls."""
     model = tf_longformer.LongformerForSequenceClassification(_config(layers=2))
     ids, global_mask = _inputs()
 
@@ -223,6 +224,21 @@ def test_only_graphs_that_ask_call_shared_layer_graphs_and_training_always_inlin
     assert not noinline_calls(graph_of())
     assert len(noinline_calls(graph_of(shared_layer_graphs=True))) == 2  # one call per layer, one function
     assert not noinline_calls(graph_of(training=True, shared_layer_graphs=True))
+    model.longformer.encoder.gradient_checkpointing = True
+    assert len(noinline_calls(graph_of(training=True))) == 2
+    assert not noinline_calls(graph_of())  # inference is as without checkpointing
+
+    def gradient_graph():
+        def step(ids):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(model(input_ids=ids, training=True).logits)
+            return tape.gradient(loss, model.trainable_variables)
+
+        return tf.function(step).get_concrete_function(tf.TensorSpec([None, None], tf.int32)).graph.as_graph_def()
+
+    assert len(noinline_calls(gradient_graph())) == 2  # the forward pass's; the recomputations are inlined
+    model.longformer.encoder.gradient_checkpointing = False
+    assert not noinline_calls(gradient_graph())
     model.compile(optimizer="adam")
     model.predict({"input_ids": ids.numpy()}, verbose=0)
     concrete = model.predict_function.get_concrete_function(

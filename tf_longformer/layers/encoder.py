@@ -36,8 +36,13 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
           its configuration rather than inlining it: TensorFlow then optimises each distinct
           layer graph once, not once per layer (a much faster first call of a traced
           function). TFLite's converter cannot convert such calls, so graphs that may be
-          exported leave it off; Keras' `predict` turns it on. Training always inlines (the
-          gradient of a kept call holds more activations).
+          exported leave it off; Keras' `predict` turns it on.
+
+    A training step inlines the layer graphs it differentiates: the gradient of a kept call
+    would hold every tensor its backward pass reads (some only for their shapes) until that
+    pass ends, more memory than the inlined ops, whose tensors go as soon as they are read.
+    With gradient checkpointing the forward pass is not differentiated (the recomputation is),
+    so its calls stay calls, optimised once per distinct layer rather than once per layer.
     """
 
     def __init__(
@@ -95,9 +100,14 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
     def _run_layer(self, layer, hidden_states, attention_mask, layout, training, return_attention_probs, shared):
         checkpoint = self.gradient_checkpointing and not return_attention_probs
         if isinstance(training, bool) or training is None:
-            function = self._layer_function(layer, bool(training), return_attention_probs, shared)
+            training = bool(training)
+            inline = training or not shared
+            # Checkpointed training differentiates the recomputation, not the forward pass.
+            forward_inline = inline and not (checkpoint and training)
+            function = self._layer_function(layer, training, return_attention_probs, forward_inline)
+            recompute = self._layer_function(layer, training, return_attention_probs, inline) if checkpoint else None
             return layer_functions.call(
-                function, layer, hidden_states, attention_mask, layout, training=bool(training), checkpoint=checkpoint
+                function, layer, hidden_states, attention_mask, layout, training=training, recompute=recompute
             )
         if checkpoint:
             # Keep only the layer's input; recompute its activations (same dropout masks) for gradients.
@@ -110,11 +120,10 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
             attention_layout=layout,
         )
 
-    def _layer_function(self, layer, training: bool, return_attention_probs: bool, shared: bool):
+    def _layer_function(self, layer, training: bool, return_attention_probs: bool, inline: bool):
         """The traced function shared by every layer with `layer`'s configuration (see `layer_functions`)."""
         # The default softmax dtype depends on where the graph is traced (XLA): part of the key.
         softmax_dtype = layer.attention_options.local_softmax_dtype(layer.compute_dtype, return_attention_probs)
-        inline = training or not shared
         key = (layer_functions.configuration_key(layer), training, return_attention_probs, inline, softmax_dtype)
         return self._layer_functions.get(
             key,

@@ -60,7 +60,7 @@ def layer_function(template: keras.layers.Layer, *, training: bool, return_atten
     the function serves every layer with that configuration. The dict has the new values of the
     variables the call assigned (the dropout seed states in training), by index in `layer.variables`.
     `inline`: False keeps each call a call in the caller's graph, so TensorFlow optimises
-    the function once for all its callers (see `LongformerEncoder.inline_layer_calls`).
+    the function once for all its callers (when the encoder does so: `LongformerEncoder`).
     """
     attributes = None if inline else _compat.noinline_attributes()
     return tf.function(
@@ -111,12 +111,13 @@ def call(
     layout,
     *,
     training: bool,
-    checkpoint: bool = False,
+    recompute=None,
 ):
     """`layer(hidden_states, attention_mask, ...)` through the shared `function`.
 
-    `checkpoint`: keep only the layer's input and recompute its activations for the
-    gradients (gradient checkpointing); the recomputation gets the same seed state, so it
+    `recompute`: gradient checkpointing: keep only the layer's input, and recompute its
+    activations for the gradients with this function (`function`'s graph, which may be
+    inlined where `function` is a call); the recomputation gets the same seed state, so it
     draws the same dropout masks.
     """
     variables = layer.variables
@@ -124,11 +125,14 @@ def call(
     # Values, not variables: `recompute_grad` would take variables for captured ones.
     trained = [tf.convert_to_tensor(variables[index]) for index in trained_indices]
     frozen = [tf.convert_to_tensor(variables[index]) for index in frozen_indices]
-    if checkpoint:
-        updates = {}
+    if recompute is not None:
+        updates, passes = {}, []
 
         def forward(hidden, *weights):
-            outputs, assigned = function(list(weights), frozen, hidden, attention_mask, layout)
+            # `recompute_grad` calls this for the forward pass, then again for each recomputation.
+            traced = recompute if passes else function
+            passes.append(traced)
+            outputs, assigned = traced(list(weights), frozen, hidden, attention_mask, layout)
             updates.update(assigned)  # the forward pass's; a recomputation draws the same values
             return outputs
 
