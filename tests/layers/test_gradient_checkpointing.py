@@ -1,4 +1,5 @@
-"""Gradient checkpointing: recomputed layers replay the forward pass's dropout masks exactly."""
+"""Recomputation for gradients: `recomputed` spans equal autodiff and keep only their inputs;
+checkpointed layers replay the forward pass's dropout masks exactly."""
 
 import keras
 import numpy as np
@@ -6,7 +7,8 @@ import pytest
 import tensorflow as tf
 
 import tf_longformer as tfl
-from tf_longformer.layers.checkpointing import checkpointed_call
+from backward_graph import kept_for_backward
+from tf_longformer.layers.checkpointing import checkpointed_call, recomputed
 
 CONFIG = dict(
     vocab_size=40,
@@ -92,3 +94,51 @@ def test_plain_recompute_grad_would_draw_new_masks():
     layer.seed_generator.state.assign([1, 0])
     y, g = grads(tf.recompute_grad(lambda t: layer(t, training=True)))
     assert not np.array_equal(g, (y != 0) * 2.0)
+
+
+def _span(x, y):
+    """Elementwise activations (each kept by plain autodiff), a captured mask, and an input
+    (`y`'s second half) that the output does not depend on."""
+    mask = tf.cast(tf.range(tf.shape(x)[-1]) % 3 > 0, x.dtype)
+    return tf.tanh(x) * tf.exp(y[:, :4]) * mask + tf.sin(x)
+
+
+@pytest.mark.parametrize("compiled", [False, "graph", "xla"], ids=["eager", "tf_function", "xla"])
+def test_recomputed_span_has_the_gradients_of_the_span(compiled):
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(size=(3, 4)), tf.float32)
+    y = tf.constant(rng.normal(size=(3, 8)), tf.float32)
+    upstream = tf.constant(rng.normal(size=(3, 4)), tf.float32)
+
+    def gradients(span):
+        with tf.GradientTape() as tape:
+            tape.watch([x, y])
+            output = span(x, y)
+        return [output, *tape.gradient(output, [x, y], output_gradients=upstream)]
+
+    def run(function):
+        return (tf.function(function, jit_compile=compiled == "xla") if compiled else function)()
+
+    want = run(lambda: gradients(_span))
+    got = run(lambda: gradients(lambda x, y: recomputed(_span, [x, y])))
+    for got_value, want_value in zip(got, want):
+        np.testing.assert_allclose(got_value, want_value, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(got[2][:, 4:], 0.0)  # an input without influence gets zeros
+
+
+def test_recomputed_span_keeps_only_its_inputs_and_is_traced_once_as_calls():
+    x = tf.zeros([3, 4])
+    assert kept_for_backward(lambda x: _span(x, tf.concat([x, x], -1)), x)  # autodiff keeps activations
+    assert kept_for_backward(lambda x: recomputed(_span, [x, tf.concat([x, x], -1)]), x) == []
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            output = recomputed(_span, [x, tf.concat([x, x], -1)])
+        return tape.gradient(output, x)
+
+    graph_def = step.get_concrete_function(tf.TensorSpec([None, 4])).graph.as_graph_def()
+    kept = {f.signature.name for f in graph_def.library.function if "_noinline" in f.attr}
+    calls = [node.attr["f"].func.name for node in graph_def.node if node.op.endswith("PartitionedCall")]
+    assert len(kept) == 2 and sorted(calls) == sorted(kept)  # forward and backward: one kept call each

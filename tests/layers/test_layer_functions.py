@@ -6,6 +6,9 @@ directly (the path the per-layer functions replace).
 
 from __future__ import annotations
 
+import collections
+import re
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -73,7 +76,7 @@ def test_one_trace_per_configuration_for_identical_layers():
     )
     forward(ids, global_mask)
     forward(ids[:, :12], global_mask[:, :12])
-    assert _traces(model) == {(False, False, True, tf.float32): 1}  # (training, probs, inline, softmax dtype)
+    assert _traces(model) == {(False, False, True, tf.float32, False): 1}  # (training, probs, inline, softmax, XLA)
 
 
 def test_graph_size_does_not_grow_with_the_layer_count():
@@ -170,7 +173,7 @@ def test_predict_on_a_new_model_traces_once_and_creates_no_variable_in_the_trace
     second = model.predict(x, verbose=0)
     assert model.predict_function.experimental_get_tracing_count() == 1
     np.testing.assert_array_equal(first["last_hidden_state"], second["last_hidden_state"])
-    assert _traces(model) == {(False, False, False, tf.float32): 1}  # predict's graph calls the layer function
+    assert _traces(model) == {(False, False, False, tf.float32, False): 1}  # predict's graph calls the layer function
     np.testing.assert_allclose(first["last_hidden_state"], model(**x)["last_hidden_state"], rtol=1e-5, atol=1e-5)
 
 
@@ -199,34 +202,29 @@ def test_predict_and_fit_on_a_new_model_trace_their_step_once(monkeypatch):
     calls = _count_calls(monkeypatch, model)
     model.fit({"input_ids": ids.numpy()}, np.array([0, 1]), batch_size=2, epochs=2, verbose=0)
     assert calls == [False]  # weights and optimizer slots existed before the train step's trace
-    assert _traces(model.longformer) == {(True, False, True, tf.float32): 1}
+    assert _traces(model.longformer) == {(True, False, True, tf.float32, False): 1}
 
 
-def test_only_graphs_that_ask_call_shared_layer_graphs_and_training_inlines_what_it_differentiates():
+def test_only_graphs_that_ask_call_shared_layer_graphs_and_training_keeps_calls_it_does_not_differentiate():
     """Keras' predict graph calls one function per distinct layer (optimised once); graphs users
-    trace (and may convert: TFLite cannot convert a call) inline unless they ask; training
-    inlines what it differentiates (the gradient of a kept call would hold more activations):
-    with gradient checkpointing that is the recomputation, and the forward pass's calls stay calls."""
+    trace (and may convert: TFLite cannot convert a call) inline unless they ask. Training inlines
+    the layers it differentiates (the gradient of a kept call would hold more activations) and
+    keeps as calls what TensorFlow does not differentiate: the attention's recomputed span
+    (forward and backward) and, with gradient checkpointing, the forward pass's layers."""
     model = tf_longformer.LongformerForSequenceClassification(_config(layers=2))
     ids, global_mask = _inputs()
 
-    def noinline_calls(graph_def):
+    def kept_calls(graph_def) -> collections.Counter:
+        """{traced Python function: call sites} of the kept calls, in the graph and in its functions
+        (one site in a layer function's body serves every layer that calls it)."""
         kept = {f.signature.name for f in graph_def.library.function if "_noinline" in f.attr}
         nodes = [*graph_def.node, *(n for f in graph_def.library.function for n in f.node_def)]
-        return [
-            n for n in nodes if n.op in ("PartitionedCall", "StatefulPartitionedCall") and n.attr["f"].func.name in kept
-        ]
+        called = [n.attr["f"].func.name for n in nodes if n.op in ("PartitionedCall", "StatefulPartitionedCall")]
+        return collections.Counter(re.fullmatch(r"__inference_(.*)_\d+", name)[1] for name in called if name in kept)
 
     def graph_of(**call_arguments):
         function = tf.function(lambda ids: model(input_ids=ids, **call_arguments).logits)
         return function.get_concrete_function(tf.TensorSpec([None, None], tf.int32)).graph.as_graph_def()
-
-    assert not noinline_calls(graph_of())
-    assert len(noinline_calls(graph_of(shared_layer_graphs=True))) == 2  # one call per layer, one function
-    assert not noinline_calls(graph_of(training=True, shared_layer_graphs=True))
-    model.longformer.encoder.gradient_checkpointing = True
-    assert len(noinline_calls(graph_of(training=True))) == 2
-    assert not noinline_calls(graph_of())  # inference is as without checkpointing
 
     def gradient_graph():
         def step(ids):
@@ -236,15 +234,24 @@ def test_only_graphs_that_ask_call_shared_layer_graphs_and_training_inlines_what
 
         return tf.function(step).get_concrete_function(tf.TensorSpec([None, None], tf.int32)).graph.as_graph_def()
 
-    assert len(noinline_calls(gradient_graph())) == 2  # the forward pass's; the recomputations are inlined
+    recomputed_span = {"attend_and_project", "backward"}
+    assert kept_calls(graph_of()) == {}
+    assert kept_calls(graph_of(shared_layer_graphs=True)) == {"longformer_layer": 2}  # a call per layer, one function
+    assert set(kept_calls(graph_of(training=True, shared_layer_graphs=True))) == {"attend_and_project"}
+    assert set(kept_calls(gradient_graph())) == recomputed_span
+    model.longformer.encoder.gradient_checkpointing = True
+    assert kept_calls(graph_of(training=True))["longformer_layer"] == 2
+    assert kept_calls(graph_of()) == {}  # inference is as without checkpointing
+    checkpointed = kept_calls(gradient_graph())
+    assert checkpointed["longformer_layer"] == 2  # the forward pass's; the recomputations are inlined
+    assert set(checkpointed) == recomputed_span | {"longformer_layer"}
     model.longformer.encoder.gradient_checkpointing = False
-    assert not noinline_calls(gradient_graph())
     model.compile(optimizer="adam")
     model.predict({"input_ids": ids.numpy()}, verbose=0)
     concrete = model.predict_function.get_concrete_function(
         *model.predict_function._list_all_concrete_functions()[0].structured_input_signature[0]
     )
-    assert len(noinline_calls(concrete.graph.as_graph_def())) == 2
+    assert kept_calls(concrete.graph.as_graph_def()) == {"longformer_layer": 2}
     np.testing.assert_allclose(
         model.predict({"input_ids": ids.numpy()}, verbose=0)["logits"], model(input_ids=ids).logits, atol=1e-5
     )

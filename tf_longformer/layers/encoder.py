@@ -7,6 +7,7 @@ from typing import Sequence
 import keras
 import tensorflow as tf
 
+import tf_longformer._compat as _compat
 from tf_longformer.layers import layer_functions
 from tf_longformer.layers.attention_options import AttentionOptions
 from tf_longformer.layers.checkpointing import checkpointed_call
@@ -122,9 +123,12 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
 
     def _layer_function(self, layer, training: bool, return_attention_probs: bool, inline: bool):
         """The traced function shared by every layer with `layer`'s configuration (see `layer_functions`)."""
-        # The default softmax dtype depends on where the graph is traced (XLA): part of the key.
+        # What a layer traces depends on where (the default softmax dtype, the recomputation's
+        # form under XLA): part of the key.
         softmax_dtype = layer.attention_options.local_softmax_dtype(layer.compute_dtype, return_attention_probs)
-        key = (layer_functions.configuration_key(layer), training, return_attention_probs, inline, softmax_dtype)
+        compiled = _compat.in_xla_compilation()
+        key = (layer_functions.configuration_key(layer), training, return_attention_probs, inline)
+        key += (softmax_dtype, compiled)
         return self._layer_functions.get(
             key,
             lambda: layer_functions.layer_function(

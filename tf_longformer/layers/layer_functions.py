@@ -81,6 +81,8 @@ class _LayerCall:
     """The traced body. A callable object rather than a closure: TensorFlow's "frequent
     retracing" warning keys on a function's code, which every model's closures share."""
 
+    __name__ = "longformer_layer"  # the traced functions' name in graphs
+
     def __init__(self, template, training, return_attention_probs):
         self.template, self.training, self.return_attention_probs = template, training, return_attention_probs
 

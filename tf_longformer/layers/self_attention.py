@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from tf_longformer.layers import fusion
 from tf_longformer.layers.attention_options import AttentionOptions
+from tf_longformer.layers.checkpointing import recomputed
 from tf_longformer.layers.layer_config import ArgumentsConfig, reference_dense
 from tf_longformer.ops import attention as attention_ops
 from tf_longformer.ops import global_attention, global_tokens
@@ -211,7 +212,7 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
         # The probabilities ([b, h, blocks, c, g + c + w] floats) are the largest activation by
         # far: keep only the projections and recompute the rest for the gradients (the seeded
         # dropout draws the same masks again). Inference graphs stay free of custom gradients.
-        return tf.recompute_grad(attend_and_project)(*inputs)
+        return recomputed(attend_and_project, inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
