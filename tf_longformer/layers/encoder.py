@@ -42,8 +42,9 @@ class LongformerEncoder(ArgumentsConfig, keras.layers.Layer):
     A training step inlines the layer graphs it differentiates: the gradient of a kept call
     would hold every tensor its backward pass reads (some only for their shapes) until that
     pass ends, more memory than the inlined ops, whose tensors go as soon as they are read.
-    With gradient checkpointing the forward pass is not differentiated (the recomputation is),
-    so its calls stay calls, optimised once per distinct layer rather than once per layer.
+    What TensorFlow does not differentiate stays a call, optimised once per distinct layer
+    rather than once per layer: the attention's recomputed span (see
+    `checkpointing.recomputed`) and, with gradient checkpointing, the forward pass.
     """
 
     def __init__(

@@ -176,7 +176,6 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
         dropout_seed = (
             keras.random.randint((2,), 0, 2**30, seed=self.seed_generator, dtype="int32") if use_dropout else None
         )
-        shape = tf.shape(hidden_states)
 
         def attend(*projections, return_probs=False):
             return attention_ops.longformer_attention(
@@ -192,7 +191,11 @@ class LongformerSelfAttention(ArgumentsConfig, keras.layers.Layer):
             )
 
         def merge_and_project(attended, kernel):  # [b, h, n, d] -> [b, n, hidden], then @ kernel if given
-            merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [shape[0], shape[1], self.hidden_size])
+            # The shape from `attended` itself: a captured tensor would become a constant input of
+            # the recomputed span's calls wherever the length is static, and TensorFlow would then
+            # optimise one copy of the span per layer.
+            batch, length = tf.shape(attended)[0], tf.shape(attended)[2]
+            merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, length, self.hidden_size])
             return merged if kernel is None else project_last_axis(merged, kernel)
 
         if return_attention_probs:
