@@ -255,3 +255,22 @@ def test_only_graphs_that_ask_call_shared_layer_graphs_and_training_keeps_calls_
     np.testing.assert_allclose(
         model.predict({"input_ids": ids.numpy()}, verbose=0)["logits"], model(input_ids=ids).logits, atol=1e-5
     )
+
+
+def test_recomputed_span_calls_take_no_input_that_folds_to_a_constant():
+    """With a static length a shape is a constant, which TensorFlow pushes into the called function,
+    specialising one copy per call site: the span's calls must take only data (layers' tensors)."""
+    model = tf_longformer.LongformerForSequenceClassification(_config(layers=2))
+    ids, _ = _inputs()
+    function = tf.function(lambda ids: model(input_ids=ids, training=True).logits)
+    graph_def = function.get_concrete_function(tf.TensorSpec(ids.shape, tf.int32)).graph.as_graph_def()
+    spans = {f.signature.name for f in graph_def.library.function if "attend_and_project" in f.signature.name}
+    checked = 0
+    for body in graph_def.library.function:
+        producers = {node.name: node.op for node in body.node_def}
+        for node in body.node_def:
+            if node.op.endswith("PartitionedCall") and node.attr["f"].func.name in spans:
+                inputs = [producers.get(name.split(":")[0]) for name in node.input if not name.startswith("^")]
+                assert not {"Shape", "Const"} & set(inputs), inputs
+                checked += 1
+    assert checked
